@@ -1,0 +1,312 @@
+use crate::entry::Entry;
+use crate::{CheckReport, HealthReport, Reading, RegistryConfig};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use vitals::{CheckOutcome, Dependency, Error, HealthChecker, HealthGroup, HealthRegistrar};
+use vitals::{HealthStatus, StatusAggregator};
+
+/// The kernel's health registry: thread-safe registration, concurrent group runs.
+///
+/// Cloning shares the registry.
+#[derive(Clone)]
+pub struct HealthRegistry {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: RegistryConfig,
+    entries: RwLock<Vec<Arc<Entry>>>,
+    shutting_down: AtomicBool,
+    background: Mutex<Option<Background>>,
+}
+
+struct Background {
+    runtime: tokio::runtime::Handle,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Latest state of one check, for metrics.
+#[derive(Debug, Clone)]
+pub struct CheckState {
+    /// The check's name.
+    pub name: String,
+    /// Its groups.
+    pub groups: Vec<HealthGroup>,
+    /// Its latest reading, if it has run.
+    pub reading: Option<Arc<Reading>>,
+}
+
+impl Default for HealthRegistry {
+    fn default() -> Self {
+        Self::new(RegistryConfig::default())
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && name
+            .bytes()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'.'))
+}
+
+impl HealthRegistry {
+    /// An empty registry with the given configuration.
+    pub fn new(config: RegistryConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                entries: RwLock::default(),
+                shutting_down: AtomicBool::new(false),
+                background: Mutex::default(),
+            }),
+        }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &RegistryConfig {
+        &self.inner.config
+    }
+
+    fn entries(&self) -> Vec<Arc<Entry>> {
+        self.inner
+            .entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Adds a checker, validating its name, groups and dependency first.
+    ///
+    /// # Errors
+    /// See [`HealthRegistrar::register`].
+    pub fn add(&self, checker: Arc<dyn HealthChecker>) -> Result<(), Error> {
+        let name = checker.name().to_owned();
+        if !valid_name(&name) {
+            return Err(Error::InvalidCheckName { name });
+        }
+        let entry = Arc::new(Entry::new(
+            checker,
+            self.inner.config.default_timeout,
+            self.inner.config.damping,
+        ));
+        if entry.groups.is_empty() {
+            return Err(Error::NoGroup { name });
+        }
+        if entry.in_group(&HealthGroup::Liveness)
+            && entry.checker.dependency() == Dependency::External
+        {
+            return Err(Error::ExternalInLiveness { name });
+        }
+        {
+            let mut entries = self
+                .inner
+                .entries
+                .write()
+                .unwrap_or_else(|e| e.into_inner());
+            if entries.iter().any(|e| e.name == name) {
+                return Err(Error::DuplicateCheck { name });
+            }
+            entries.push(entry.clone());
+        }
+        let mut bg = self
+            .inner
+            .background
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(bg) = bg.as_mut() {
+            let task = self.spawn_refresher(&bg.runtime, entry);
+            bg.tasks.push(task);
+        }
+        Ok(())
+    }
+
+    /// Whether any check belongs to `group`.
+    pub fn has_group(&self, group: &HealthGroup) -> bool {
+        self.entries().iter().any(|e| e.in_group(group))
+    }
+
+    /// Every check's latest reading (runs nothing).
+    pub fn states(&self) -> Vec<CheckState> {
+        self.entries()
+            .iter()
+            .map(|e| CheckState {
+                name: e.name.clone(),
+                groups: e.groups.clone(),
+                reading: e.last(),
+            })
+            .collect()
+    }
+
+    /// From now on readiness fails: the process is draining before exit.
+    pub fn begin_shutdown(&self) {
+        self.inner.shutting_down.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`begin_shutdown`](Self::begin_shutdown) was called.
+    pub fn is_shutting_down(&self) -> bool {
+        self.inner.shutting_down.load(Ordering::SeqCst)
+    }
+
+    /// Runs (or reads, in background mode) every check of `group` except those named in
+    /// `exclude`, concurrently, and aggregates them.
+    pub async fn run_group(&self, group: &HealthGroup, exclude: &[String]) -> HealthReport {
+        let in_group: Vec<_> = self
+            .entries()
+            .into_iter()
+            .filter(|e| e.in_group(group))
+            .collect();
+        let unknown_excludes = exclude
+            .iter()
+            .filter(|x| !in_group.iter().any(|e| &e.name == *x))
+            .cloned()
+            .collect();
+        let (excluded, run): (Vec<_>, Vec<_>) = in_group
+            .into_iter()
+            .partition(|e| exclude.contains(&e.name));
+        let checks = futures_util::future::join_all(run.iter().map(|e| self.check_report(e))).await;
+        let aggregator: &dyn StatusAggregator = &*self.inner.config.aggregator;
+        let mut status = aggregator.aggregate(&mut checks.iter().map(|c| (c.status, c.critical)));
+        let shutting_down = *group == HealthGroup::Readiness && self.is_shutting_down();
+        if shutting_down {
+            status = HealthStatus::Unhealthy;
+        }
+        HealthReport {
+            group: group.clone(),
+            status,
+            checks,
+            excluded: excluded.iter().map(|e| e.name.clone()).collect(),
+            unknown_excludes,
+            shutting_down,
+        }
+    }
+
+    /// Runs one check of `group`; `None` when no such check is in the group. The report's status
+    /// is the check's own, whether or not it is critical.
+    pub async fn run_check(&self, group: &HealthGroup, name: &str) -> Option<HealthReport> {
+        let entry = self
+            .entries()
+            .into_iter()
+            .find(|e| e.name == name && e.in_group(group))?;
+        let check = self.check_report(&entry).await;
+        Some(HealthReport {
+            group: group.clone(),
+            status: check.status,
+            checks: vec![check],
+            excluded: Vec::new(),
+            unknown_excludes: Vec::new(),
+            shutting_down: false,
+        })
+    }
+
+    async fn check_report(&self, entry: &Arc<Entry>) -> CheckReport {
+        let reading = match &self.inner.config.background {
+            None => Some(entry.fresh().await),
+            Some(_) => entry.last(),
+        };
+        let mut report = match reading {
+            Some(r) => CheckReport {
+                name: entry.name.clone(),
+                status: r.status,
+                critical: entry.critical,
+                outcome: r.outcome.clone(),
+                duration: r.duration,
+                at: Some(r.at),
+            },
+            None => CheckReport {
+                name: entry.name.clone(),
+                status: HealthStatus::Unhealthy,
+                critical: entry.critical,
+                outcome: CheckOutcome::unhealthy("pending: no reading yet"),
+                duration: std::time::Duration::ZERO,
+                at: None,
+            },
+        };
+        if let (Some(bg), Some(r)) = (&self.inner.config.background, entry.last())
+            && r.age() > bg.max_staleness
+        {
+            report.status = HealthStatus::Unhealthy;
+            report.outcome = CheckOutcome::unhealthy(format!(
+                "stale: last reading {} old (max {})",
+                humantime::format_duration(round_ms(r.age())),
+                humantime::format_duration(bg.max_staleness)
+            ));
+        }
+        report
+    }
+
+    /// Starts background mode (if configured): every check runs now and then every interval,
+    /// on the current tokio runtime. Checks added later get their own loop. Idempotent.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
+    pub fn start_background(&self) {
+        if self.inner.config.background.is_none() {
+            return;
+        }
+        let mut bg = self
+            .inner
+            .background
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if bg.is_some() {
+            return;
+        }
+        let runtime = tokio::runtime::Handle::current();
+        let tasks = self
+            .entries()
+            .into_iter()
+            .map(|e| self.spawn_refresher(&runtime, e))
+            .collect();
+        *bg = Some(Background { runtime, tasks });
+    }
+
+    /// Stops the background loops.
+    pub fn stop_background(&self) {
+        let bg = self
+            .inner
+            .background
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        for task in bg.into_iter().flat_map(|b| b.tasks) {
+            task.abort();
+        }
+    }
+
+    fn spawn_refresher(
+        &self,
+        runtime: &tokio::runtime::Handle,
+        entry: Arc<Entry>,
+    ) -> tokio::task::JoinHandle<()> {
+        let interval = self
+            .inner
+            .config
+            .background
+            .map(|b| b.interval)
+            .unwrap_or_default();
+        runtime.spawn(async move {
+            loop {
+                entry.fresh().await;
+                tokio::time::sleep(interval).await;
+            }
+        })
+    }
+}
+
+fn round_ms(d: std::time::Duration) -> std::time::Duration {
+    std::time::Duration::from_millis(d.as_millis() as u64)
+}
+
+impl HealthRegistrar for HealthRegistry {
+    fn register(&self, checker: Arc<dyn HealthChecker>) -> Result<(), Error> {
+        self.add(checker)
+    }
+
+    fn check_names(&self) -> Vec<String> {
+        self.entries().iter().map(|e| e.name.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,41 @@
+//! Vitals public API: what a module author implements and registers.
+//! Health checkers ([`HealthChecker`], [`check_fn`]), their outcomes and groups, [`Module`], and [`Metrics`].
+//!
+//! ```
+//! use vitals::{check_fn, CheckOutcome, CheckerExt, Dependency, HealthChecker, HealthGroup};
+//! use std::time::Duration;
+//!
+//! let ping = check_fn("ping", || async { CheckOutcome::healthy() })
+//!     .with_groups([HealthGroup::Liveness, HealthGroup::Readiness])
+//!     .with_dependency(Dependency::Local)
+//!     .with_timeout(Duration::from_millis(200));
+//! assert_eq!(ping.name(), "ping");
+//! ```
+#![deny(missing_docs)]
+
+mod aggregate;
+mod check_fn;
+mod checker;
+mod configure;
+mod error;
+mod group;
+pub mod metrics;
+mod module;
+mod outcome;
+mod registrar;
+mod status;
+
+pub use aggregate::{SimpleStatusAggregator, StatusAggregator};
+pub use check_fn::{FnChecker, check_fn};
+pub use checker::{Dependency, HealthChecker};
+pub use configure::{CheckerExt, Configured};
+pub use error::Error;
+pub use group::HealthGroup;
+pub use metrics::Metrics;
+pub use module::{Module, ModuleContext};
+pub use outcome::CheckOutcome;
+pub use registrar::HealthRegistrar;
+pub use status::HealthStatus;
+
+/// Re-exported so module authors implement [`HealthChecker`] without naming the crate themselves.
+pub use async_trait::async_trait;

@@ -1,0 +1,74 @@
+use crate::{Error, HealthChecker, HealthRegistrar, Metrics};
+use std::sync::Arc;
+
+/// A plug-in that contributes health checkers and metrics to a kernel.
+///
+/// The kernel keeps its modules in its dependency container and calls [`Module::register`] once
+/// while it is built; the context hands out the kernel's health registry and metrics registry.
+///
+/// ```
+/// use vitals::{check_fn, CheckOutcome, Error, Module, ModuleContext};
+///
+/// struct Cache;
+///
+/// impl Module for Cache {
+///     fn name(&self) -> &str { "cache" }
+///     fn register(&self, ctx: &ModuleContext) -> Result<(), Error> {
+///         ctx.add_checker(check_fn("cache", || async { CheckOutcome::healthy() }))?;
+///         let hits = ctx.metrics().counter("cache_hits_total", "Cache hits.")?;
+///         hits.inc();
+///         Ok(())
+///     }
+/// }
+/// # let names = std::sync::Arc::new(NoChecks);
+/// # struct NoChecks;
+/// # impl vitals::HealthRegistrar for NoChecks {
+/// #     fn register(&self, _: std::sync::Arc<dyn vitals::HealthChecker>) -> Result<(), Error> { Ok(()) }
+/// #     fn check_names(&self) -> Vec<String> { vec![] }
+/// # }
+/// let ctx = ModuleContext::new(names, vitals::Metrics::new());
+/// Cache.register(&ctx).unwrap();
+/// assert!(ctx.metrics().registry().gather().iter().any(|f| f.name() == "cache_hits_total"));
+/// ```
+pub trait Module: Send + Sync + 'static {
+    /// The module's name, used in logs and errors.
+    fn name(&self) -> &str;
+
+    /// Registers the module's checkers and metrics.
+    ///
+    /// # Errors
+    /// Any registration error; the kernel refuses to start with it.
+    fn register(&self, ctx: &ModuleContext) -> Result<(), Error>;
+}
+
+/// What a [`Module`] registers into: the kernel's health registry and metrics.
+#[derive(Clone)]
+pub struct ModuleContext {
+    health: Arc<dyn HealthRegistrar>,
+    metrics: Metrics,
+}
+
+impl ModuleContext {
+    /// A context over the given registrar and metrics (the kernel builds this; tests may too).
+    pub fn new(health: Arc<dyn HealthRegistrar>, metrics: Metrics) -> Self {
+        Self { health, metrics }
+    }
+
+    /// Registers a checker.
+    ///
+    /// # Errors
+    /// See [`HealthRegistrar::register`].
+    pub fn add_checker(&self, checker: impl HealthChecker) -> Result<(), Error> {
+        self.health.register(Arc::new(checker))
+    }
+
+    /// The health registry itself, to keep for adding checks later.
+    pub fn health(&self) -> &Arc<dyn HealthRegistrar> {
+        &self.health
+    }
+
+    /// The kernel's metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+}
