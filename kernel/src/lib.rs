@@ -1,1 +1,17 @@
-//! placeholder
+//! The Vitals kernel: wires the health registry, metrics and modules through a shaku container
+//! and serves them over actix-web. Entry point [`Kernel::builder`]; env configuration in [`Config`].
+mod builder;
+mod config;
+mod container;
+mod error;
+mod kernel;
+mod logging;
+mod shutdown;
+
+pub use builder::KernelBuilder;
+pub use config::{Config, LogFormat};
+pub use container::{HealthService, KernelContainer, MetricsService, ModuleSet};
+pub use error::Error;
+pub use kernel::{Kernel, Running};
+pub use logging::init_logging;
+pub use vitals_http::DetailPolicy;

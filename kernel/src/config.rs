@@ -1,0 +1,290 @@
+use crate::Error;
+use std::net::SocketAddr;
+use std::time::Duration;
+use vitals_http::DetailPolicy;
+
+/// Log output format (`VITALS_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines (default).
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Configuration read from the environment; every variable is optional.
+///
+/// | variable | default | meaning |
+/// |---|---|---|
+/// | `VITALS_BIND` | `127.0.0.1:8080` | listen address |
+/// | `DATABASE_URL` | `sqlite://vitals.db?mode=rwc` | database (SQLite file or PostgreSQL) |
+/// | `VITALS_CHECK_TIMEOUT` | `1s` | default per-check timeout |
+/// | `VITALS_DETAILS` | `never` | show check reasons: `never`, `always`, `authorized` |
+/// | `VITALS_TOKEN` | unset | bearer token that grants details when `authorized` |
+/// | `VITALS_BACKGROUND_INTERVAL` | unset (off) | run checks on this interval, probes read snapshots |
+/// | `VITALS_MAX_STALENESS` | 3 × interval | oldest snapshot trusted in background mode |
+/// | `VITALS_READY_FAILURES` / `VITALS_READY_SUCCESSES` | unset (off) | readiness flap damping |
+/// | `VITALS_SHUTDOWN_DELAY` | `0s` | readiness fails this long before the listener closes |
+/// | `VITALS_SHUTDOWN_GRACE` | `30s` | time in-flight requests get to finish |
+/// | `VITALS_LOG_FORMAT` | `text` | `text` or `json` |
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `VITALS_BIND`.
+    pub bind: SocketAddr,
+    /// `DATABASE_URL`.
+    pub database_url: String,
+    /// `VITALS_CHECK_TIMEOUT`.
+    pub check_timeout: Duration,
+    /// `VITALS_DETAILS`.
+    pub details: DetailPolicy,
+    /// `VITALS_TOKEN`.
+    pub token: Option<String>,
+    /// `VITALS_BACKGROUND_INTERVAL`.
+    pub background_interval: Option<Duration>,
+    /// `VITALS_MAX_STALENESS`.
+    pub max_staleness: Option<Duration>,
+    /// `VITALS_READY_FAILURES`, `VITALS_READY_SUCCESSES`.
+    pub damping: Option<(u32, u32)>,
+    /// `VITALS_SHUTDOWN_DELAY`.
+    pub shutdown_delay: Duration,
+    /// `VITALS_SHUTDOWN_GRACE`.
+    pub shutdown_grace: Duration,
+    /// `VITALS_LOG_FORMAT`.
+    pub log_format: LogFormat,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://vitals.db?mode=rwc".to_owned(),
+            check_timeout: Duration::from_secs(1),
+            details: DetailPolicy::Never,
+            token: None,
+            background_interval: None,
+            max_staleness: None,
+            damping: None,
+            shutdown_delay: Duration::ZERO,
+            shutdown_grace: Duration::from_secs(30),
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+fn bad(var: &'static str, value: &str, reason: impl Into<String>) -> Error {
+    Error::Config {
+        var,
+        value: value.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+fn duration(var: &'static str, value: &str) -> Result<Duration, Error> {
+    humantime::parse_duration(value)
+        .map_err(|e| bad(var, value, format!("{e} (use e.g. 500ms, 2s, 1m)")))
+}
+
+fn positive(var: &'static str, value: &str) -> Result<Duration, Error> {
+    match duration(var, value)? {
+        d if d.is_zero() => Err(bad(var, value, "must be greater than zero")),
+        d => Ok(d),
+    }
+}
+
+fn count(var: &'static str, value: &str) -> Result<u32, Error> {
+    match value.parse::<u32>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(bad(var, value, "must be a whole number of at least 1")),
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the first variable whose value cannot be used.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup` (the environment, or a map in tests).
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the first variable whose value cannot be used.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let mut c = Self::default();
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        if let Some(v) = get("VITALS_BIND") {
+            c.bind = v.parse().map_err(|e| {
+                bad(
+                    "VITALS_BIND",
+                    &v,
+                    format!("{e} (use host:port, e.g. 127.0.0.1:8080)"),
+                )
+            })?;
+        }
+        if let Some(v) = get("DATABASE_URL") {
+            if !["sqlite:", "postgres:", "postgresql:", "mysql:"]
+                .iter()
+                .any(|s| v.starts_with(s))
+            {
+                return Err(bad(
+                    "DATABASE_URL",
+                    &v,
+                    "unsupported scheme: use sqlite://, postgres:// or postgresql://",
+                ));
+            }
+            c.database_url = v;
+        }
+        if let Some(v) = get("VITALS_CHECK_TIMEOUT") {
+            c.check_timeout = positive("VITALS_CHECK_TIMEOUT", &v)?;
+        }
+        if let Some(v) = get("VITALS_DETAILS") {
+            c.details = match v.as_str() {
+                "never" => DetailPolicy::Never,
+                "always" => DetailPolicy::Always,
+                "authorized" | "authorised" => DetailPolicy::Authorised,
+                _ => return Err(bad("VITALS_DETAILS", &v, "use never, always or authorized")),
+            };
+        }
+        c.token = get("VITALS_TOKEN");
+        if c.details == DetailPolicy::Authorised && c.token.is_none() {
+            return Err(bad(
+                "VITALS_DETAILS",
+                "authorized",
+                "needs VITALS_TOKEN to be set",
+            ));
+        }
+        if let Some(v) = get("VITALS_BACKGROUND_INTERVAL") {
+            c.background_interval = Some(positive("VITALS_BACKGROUND_INTERVAL", &v)?);
+        }
+        if let Some(v) = get("VITALS_MAX_STALENESS") {
+            let staleness = positive("VITALS_MAX_STALENESS", &v)?;
+            match c.background_interval {
+                None => {
+                    return Err(bad(
+                        "VITALS_MAX_STALENESS",
+                        &v,
+                        "only applies with VITALS_BACKGROUND_INTERVAL set",
+                    ));
+                }
+                Some(i) if staleness <= i => {
+                    return Err(bad(
+                        "VITALS_MAX_STALENESS",
+                        &v,
+                        "must be longer than VITALS_BACKGROUND_INTERVAL",
+                    ));
+                }
+                Some(_) => c.max_staleness = Some(staleness),
+            }
+        }
+        match (get("VITALS_READY_FAILURES"), get("VITALS_READY_SUCCESSES")) {
+            (None, None) => {}
+            (f, s) => {
+                let f = f.map_or(Ok(1), |v| count("VITALS_READY_FAILURES", &v))?;
+                let s = s.map_or(Ok(1), |v| count("VITALS_READY_SUCCESSES", &v))?;
+                c.damping = Some((f, s));
+            }
+        }
+        if let Some(v) = get("VITALS_SHUTDOWN_DELAY") {
+            c.shutdown_delay = duration("VITALS_SHUTDOWN_DELAY", &v)?;
+        }
+        if let Some(v) = get("VITALS_SHUTDOWN_GRACE") {
+            c.shutdown_grace = duration("VITALS_SHUTDOWN_GRACE", &v)?;
+        }
+        if let Some(v) = get("VITALS_LOG_FORMAT") {
+            c.log_format = match v.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                _ => return Err(bad("VITALS_LOG_FORMAT", &v, "use text or json")),
+            };
+        }
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn empty_environment_gives_defaults() {
+        assert_eq!(load(&[]).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn good_values_are_read() {
+        let c = load(&[
+            ("VITALS_BIND", "0.0.0.0:9000"),
+            ("VITALS_CHECK_TIMEOUT", "250ms"),
+            ("VITALS_BACKGROUND_INTERVAL", "5s"),
+            ("VITALS_MAX_STALENESS", "20s"),
+            ("VITALS_READY_FAILURES", "3"),
+            ("VITALS_DETAILS", "authorized"),
+            ("VITALS_TOKEN", "t"),
+            ("VITALS_LOG_FORMAT", "json"),
+        ])
+        .unwrap();
+        assert_eq!(c.bind.port(), 9000);
+        assert_eq!(c.check_timeout, Duration::from_millis(250));
+        assert_eq!(c.max_staleness, Some(Duration::from_secs(20)));
+        assert_eq!(c.damping, Some((3, 1)));
+        assert_eq!(c.details, DetailPolicy::Authorised);
+        assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable_and_the_value() {
+        let table = [
+            (
+                ("VITALS_BIND", "localhost"),
+                "invalid VITALS_BIND \"localhost\": invalid socket address syntax (use host:port, e.g. 127.0.0.1:8080)",
+            ),
+            (
+                ("DATABASE_URL", "oracle://x"),
+                "invalid DATABASE_URL \"oracle://x\": unsupported scheme: use sqlite://, postgres:// or postgresql://",
+            ),
+            (
+                ("VITALS_CHECK_TIMEOUT", "0s"),
+                "invalid VITALS_CHECK_TIMEOUT \"0s\": must be greater than zero",
+            ),
+            (
+                ("VITALS_CHECK_TIMEOUT", "soon"),
+                "invalid VITALS_CHECK_TIMEOUT \"soon\": expected number at 0 (use e.g. 500ms, 2s, 1m)",
+            ),
+            (
+                ("VITALS_DETAILS", "sometimes"),
+                "invalid VITALS_DETAILS \"sometimes\": use never, always or authorized",
+            ),
+            (
+                ("VITALS_DETAILS", "authorized"),
+                "invalid VITALS_DETAILS \"authorized\": needs VITALS_TOKEN to be set",
+            ),
+            (
+                ("VITALS_READY_FAILURES", "-1"),
+                "invalid VITALS_READY_FAILURES \"-1\": must be a whole number of at least 1",
+            ),
+            (
+                ("VITALS_MAX_STALENESS", "5s"),
+                "invalid VITALS_MAX_STALENESS \"5s\": only applies with VITALS_BACKGROUND_INTERVAL set",
+            ),
+            (
+                ("VITALS_LOG_FORMAT", "xml"),
+                "invalid VITALS_LOG_FORMAT \"xml\": use text or json",
+            ),
+        ];
+        for ((var, value), want) in table {
+            assert_eq!(load(&[(var, value)]).unwrap_err(), want);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+use shaku::{Component, Interface, module};
+use std::sync::Arc;
+use vitals::{Metrics, Module, ModuleContext};
+use vitals_health::HealthRegistry;
+
+/// The kernel's health registry, as a container service.
+pub trait HealthService: Interface {
+    /// The registry.
+    fn registry(&self) -> &HealthRegistry;
+}
+
+/// The kernel's metrics registry, as a container service.
+pub trait MetricsService: Interface {
+    /// The metrics.
+    fn metrics(&self) -> &Metrics;
+}
+
+/// The modules plugged into the kernel; registers them against the other services.
+pub trait ModuleSet: Interface {
+    /// The modules, in the order they were added.
+    fn modules(&self) -> &[Arc<dyn Module>];
+
+    /// Calls each module's `register` with a context over the kernel's registries.
+    ///
+    /// # Errors
+    /// The first module error, wrapped with the module's name.
+    fn register_all(&self) -> Result<(), vitals::Error>;
+}
+
+#[derive(Component)]
+#[shaku(interface = HealthService)]
+pub(crate) struct HealthServiceImpl {
+    registry: HealthRegistry,
+}
+
+impl HealthService for HealthServiceImpl {
+    fn registry(&self) -> &HealthRegistry {
+        &self.registry
+    }
+}
+
+#[derive(Component)]
+#[shaku(interface = MetricsService)]
+pub(crate) struct MetricsServiceImpl {
+    metrics: Metrics,
+}
+
+impl MetricsService for MetricsServiceImpl {
+    fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+}
+
+#[derive(Component)]
+#[shaku(interface = ModuleSet)]
+pub(crate) struct ModuleSetImpl {
+    #[shaku(inject)]
+    health: Arc<dyn HealthService>,
+    #[shaku(inject)]
+    metrics: Arc<dyn MetricsService>,
+    modules: Vec<Arc<dyn Module>>,
+}
+
+impl ModuleSet for ModuleSetImpl {
+    fn modules(&self) -> &[Arc<dyn Module>] {
+        &self.modules
+    }
+
+    fn register_all(&self) -> Result<(), vitals::Error> {
+        let ctx = ModuleContext::new(
+            Arc::new(self.health.registry().clone()),
+            self.metrics.metrics().clone(),
+        );
+        for module in &self.modules {
+            module.register(&ctx).map_err(|e| vitals::Error::Module {
+                module: module.name().to_owned(),
+                reason: e.to_string(),
+            })?;
+            tracing::debug!(module = module.name(), "module registered");
+        }
+        Ok(())
+    }
+}
+
+// The kernel's dependency container: health registry, metrics and modules.
+module! {
+
+    pub KernelContainer {
+        components = [HealthServiceImpl, MetricsServiceImpl, ModuleSetImpl],
+        providers = []
+    }
+}
+
+impl KernelContainer {
+    /// A container over the given registries and modules.
+    pub(crate) fn assemble(
+        registry: HealthRegistry,
+        metrics: Metrics,
+        modules: Vec<Arc<dyn Module>>,
+    ) -> Self {
+        Self::builder()
+            .with_component_parameters::<HealthServiceImpl>(HealthServiceImplParameters {
+                registry,
+            })
+            .with_component_parameters::<MetricsServiceImpl>(MetricsServiceImplParameters {
+                metrics,
+            })
+            .with_component_parameters::<ModuleSetImpl>(ModuleSetImplParameters { modules })
+            .build()
+    }
+}

@@ -1,0 +1,195 @@
+use crate::{Error, HealthService, KernelBuilder, KernelContainer, MetricsService};
+use actix_web::dev::ServerHandle;
+use actix_web::{App, HttpServer, web};
+use shaku::HasComponent;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use vitals::Metrics;
+use vitals_health::HealthRegistry;
+use vitals_http::{AccessPolicy, HealthState, configure_health};
+
+/// A built kernel: container, endpoints and serving settings.
+pub struct Kernel {
+    container: Arc<KernelContainer>,
+    access: AccessPolicy,
+    bind: SocketAddr,
+    shutdown_delay: Duration,
+    shutdown_grace: Duration,
+    handle_signals: bool,
+    workers: Option<usize>,
+}
+
+impl Kernel {
+    /// Starts a [`KernelBuilder`] with defaults.
+    pub fn builder() -> KernelBuilder {
+        KernelBuilder::default()
+    }
+
+    pub(crate) fn new(
+        container: Arc<KernelContainer>,
+        access: AccessPolicy,
+        b: KernelBuilder,
+    ) -> Self {
+        Self {
+            container,
+            access,
+            bind: b.bind,
+            shutdown_delay: b.shutdown_delay,
+            shutdown_grace: b.shutdown_grace,
+            handle_signals: b.handle_signals,
+            workers: b.workers,
+        }
+    }
+
+    /// The dependency container.
+    pub fn container(&self) -> &Arc<KernelContainer> {
+        &self.container
+    }
+
+    /// The health registry (to add checks at run time).
+    pub fn health(&self) -> HealthRegistry {
+        HasComponent::<dyn HealthService>::resolve_ref(&*self.container)
+            .registry()
+            .clone()
+    }
+
+    /// The kernel's metrics.
+    pub fn metrics(&self) -> Metrics {
+        HasComponent::<dyn MetricsService>::resolve_ref(&*self.container)
+            .metrics()
+            .clone()
+    }
+
+    /// The kernel's endpoints, to mount in an application's own `App` with `.configure(..)`.
+    pub fn routes(&self) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
+        let state = HealthState {
+            registry: self.health(),
+            access: self.access.clone(),
+        };
+        move |cfg: &mut web::ServiceConfig| configure_health(cfg, state.clone())
+    }
+
+    /// Serves the kernel's endpoints until SIGTERM/SIGINT, then drains and returns.
+    ///
+    /// # Errors
+    /// [`Error::Bind`] when the address is taken, [`Error::Serve`] on a server failure.
+    pub async fn run(self) -> Result<(), Error> {
+        self.start().await?.wait().await
+    }
+
+    /// Binds and serves the kernel's endpoints in the background.
+    ///
+    /// # Errors
+    /// [`Error::Bind`] when the address is taken.
+    pub async fn start(self) -> Result<Running, Error> {
+        self.start_with(|_: &mut web::ServiceConfig| {}).await
+    }
+
+    /// Like [`start`](Self::start), with the application's own routes mounted beside the kernel's.
+    ///
+    /// # Errors
+    /// [`Error::Bind`] when the address is taken.
+    pub async fn start_with<F>(self, app_routes: F) -> Result<Running, Error>
+    where
+        F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+    {
+        let registry = self.health();
+        registry.start_background();
+        let routes = self.routes();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .configure(routes.clone())
+                .configure(app_routes.clone())
+        })
+        .disable_signals()
+        .shutdown_timeout(self.shutdown_grace.as_secs_f64().ceil() as u64);
+        if let Some(n) = self.workers {
+            server = server.workers(n);
+        }
+        let server = server.bind(self.bind).map_err(|source| Error::Bind {
+            addr: self.bind,
+            source,
+        })?;
+        let addrs = server.addrs();
+        let server = server.run();
+        let handle = server.handle();
+        let task = tokio::spawn(server);
+        tracing::info!(addr = ?addrs, "serving");
+        let running = Running {
+            addr: addrs[0],
+            handle,
+            task,
+            registry,
+            shutdown_delay: self.shutdown_delay,
+        };
+        if self.handle_signals {
+            let on_signal = running.shutdown_trigger();
+            tokio::spawn(async move {
+                crate::shutdown::signal().await;
+                on_signal.fire().await;
+            });
+        }
+        Ok(running)
+    }
+}
+
+/// A serving kernel.
+pub struct Running {
+    addr: SocketAddr,
+    handle: ServerHandle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    registry: HealthRegistry,
+    shutdown_delay: Duration,
+}
+
+#[derive(Clone)]
+struct ShutdownTrigger {
+    handle: ServerHandle,
+    registry: HealthRegistry,
+    delay: Duration,
+}
+
+impl ShutdownTrigger {
+    async fn fire(self) {
+        self.registry.begin_shutdown();
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
+        self.registry.stop_background();
+        self.handle.stop(true).await;
+    }
+}
+
+impl Running {
+    /// The bound address (the real port when bound to port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    fn shutdown_trigger(&self) -> ShutdownTrigger {
+        ShutdownTrigger {
+            handle: self.handle.clone(),
+            registry: self.registry.clone(),
+            delay: self.shutdown_delay,
+        }
+    }
+
+    /// Graceful shutdown, as on SIGTERM: readiness fails at once, then after the shutdown delay
+    /// the listener closes and in-flight requests drain within the grace period.
+    pub async fn shutdown(self) -> Result<(), Error> {
+        self.shutdown_trigger().fire().await;
+        self.wait().await
+    }
+
+    /// Waits until the server stops.
+    ///
+    /// # Errors
+    /// [`Error::Serve`] when the server failed.
+    pub async fn wait(self) -> Result<(), Error> {
+        match self.task.await {
+            Ok(result) => result.map_err(Error::Serve),
+            Err(join) => Err(Error::Serve(std::io::Error::other(join))),
+        }
+    }
+}
