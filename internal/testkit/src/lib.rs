@@ -1,7 +1,9 @@
-//! Test helpers shared by the workspace's tests: fake checkers and a small HTTP client.
+//! Test helpers shared by the workspace's tests: fake checkers, an HTTP client, child processes.
 //! Dev-only; nothing here ships.
 mod fakes;
 mod http;
+mod process;
 
 pub use fakes::{Counting, failing, panicking, sleeping};
 pub use http::{Response, get, get_with};
+pub use process::{ChildGuard, free_addr, postgres_url, wait_until_up};

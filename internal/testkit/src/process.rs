@@ -1,0 +1,110 @@
+use std::net::{SocketAddr, TcpListener};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A loopback address with a port that was free a moment ago.
+pub fn free_addr() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    l.local_addr().expect("local addr")
+}
+
+/// A child process that is killed when dropped (so a failing test leaves no server behind).
+pub struct ChildGuard {
+    child: Option<Child>,
+}
+
+impl ChildGuard {
+    /// Starts `program` with `envs`, stdout and stderr captured.
+    pub fn spawn(program: &str, envs: &[(&str, &str)]) -> Self {
+        let mut cmd = Command::new(program);
+        cmd.envs(envs.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        Self {
+            child: Some(
+                cmd.spawn()
+                    .unwrap_or_else(|e| panic!("spawn {program}: {e}")),
+            ),
+        }
+    }
+
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// Sends a signal by name (`TERM`, `INT`) with the `kill` command.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// Waits up to `limit` for exit; returns the exit code and captured stderr.
+    pub fn wait_exit(mut self, limit: Duration) -> (Option<i32>, String) {
+        let mut child = self.child.take().expect("running");
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                let mut err = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    use std::io::Read;
+                    let _ = e.read_to_string(&mut err);
+                }
+                return (status.code(), err);
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("process did not exit within {limit:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Polls `url` until it answers (any status) or `limit` passes.
+pub async fn wait_until_up(url: &str, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let u = url.to_owned();
+        let up = tokio::task::spawn_blocking(move || {
+            let agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(Duration::from_secs(2)))
+                .build()
+                .new_agent();
+            agent.get(&u).call().is_ok()
+        })
+        .await
+        .unwrap_or(false);
+        if up {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{url} not up within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The PostgreSQL URL for tests, from `VITALS_TEST_DATABASE_URL`. PostgreSQL tests are required:
+/// without it they fail (the README's test command starts a server and sets it).
+pub fn postgres_url() -> String {
+    std::env::var("VITALS_TEST_DATABASE_URL").unwrap_or_else(|_| {
+        panic!(
+            "VITALS_TEST_DATABASE_URL is not set: PostgreSQL tests are required. \
+             Run the README's test command (scripts/test.sh), which starts PostgreSQL and sets it."
+        )
+    })
+}

@@ -1,0 +1,106 @@
+//! The `vitals` reference binary, run as a process: configuration, probes, signals.
+use std::time::Duration;
+use vitals_testkit::{ChildGuard, free_addr, get, postgres_url, wait_until_up};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vitals");
+
+fn sqlite_url(tag: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("vitals-test-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    format!("sqlite://{}?mode=rwc", dir.join("vitals.db").display())
+}
+
+async fn ready_body(base: &str) -> serde_json::Value {
+    let resp = get(&format!("{base}/ready")).await;
+    assert_eq!(resp.status, 200, "{}", resp.text());
+    serde_json::from_slice(&resp.body).unwrap()
+}
+
+#[tokio::test]
+async fn serves_probes_on_sqlite_and_exits_zero_on_sigterm() {
+    let addr = free_addr().to_string();
+    let url = sqlite_url("sigterm");
+    let child = ChildGuard::spawn(
+        BIN,
+        &[
+            ("VITALS_BIND", &addr),
+            ("DATABASE_URL", &url),
+            ("VITALS_DETAILS", "always"),
+        ],
+    );
+    let base = format!("http://{addr}");
+    wait_until_up(&format!("{base}/healthz"), Duration::from_secs(20)).await;
+    assert_eq!(get(&format!("{base}/healthz")).await.status, 200);
+    let body = ready_body(&base).await;
+    assert_eq!(body["checks"]["db"][0]["status"], "pass");
+    assert_eq!(body["checks"]["db"][0]["details"]["backend"], "sqlite");
+    child.signal("TERM");
+    let (code, stderr) = child.wait_exit(Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[tokio::test]
+async fn bad_configuration_fails_at_start_naming_the_variable() {
+    let table = [
+        ("VITALS_BIND", "nowhere", "invalid VITALS_BIND \"nowhere\""),
+        (
+            "DATABASE_URL",
+            "mongodb://x",
+            "invalid DATABASE_URL \"mongodb://x\"",
+        ),
+        (
+            "VITALS_CHECK_TIMEOUT",
+            "fast",
+            "invalid VITALS_CHECK_TIMEOUT \"fast\"",
+        ),
+        ("RUST_LOG", "[[[", "invalid RUST_LOG \"[[[\""),
+    ];
+    for (var, value, want) in table {
+        let child = ChildGuard::spawn(BIN, &[(var, value)]);
+        let (code, stderr) = child.wait_exit(Duration::from_secs(10));
+        assert_eq!(code, Some(64), "{var}: {stderr}");
+        assert!(stderr.contains(want), "{var}: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn unreachable_database_fails_at_start_with_the_url_masked() {
+    let port = free_addr().port();
+    let url = format!("postgres://vitals:hunter2@127.0.0.1:{port}/vitals");
+    let child = ChildGuard::spawn(
+        BIN,
+        &[("DATABASE_URL", &url), ("VITALS_BIND", "127.0.0.1:0")],
+    );
+    let (code, stderr) = child.wait_exit(Duration::from_secs(30));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("cannot connect to database"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[tokio::test]
+async fn ready_includes_the_postgres_db_check() {
+    let addr = free_addr().to_string();
+    let pg = postgres_url();
+    let child = ChildGuard::spawn(
+        BIN,
+        &[
+            ("VITALS_BIND", &addr),
+            ("DATABASE_URL", &pg),
+            ("VITALS_DETAILS", "always"),
+        ],
+    );
+    let base = format!("http://{addr}");
+    wait_until_up(&format!("{base}/healthz"), Duration::from_secs(20)).await;
+    let body = ready_body(&base).await;
+    assert_eq!(body["checks"]["db"][0]["status"], "pass");
+    assert_eq!(body["checks"]["db"][0]["details"]["backend"], "postgres");
+    assert!(
+        body["checks"]["db"][0]["details"]["pool_max"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
+    child.signal("TERM");
+    let (code, stderr) = child.wait_exit(Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{stderr}");
+}
