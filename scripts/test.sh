@@ -8,4 +8,12 @@ source scripts/services.sh
 ensure_packages
 trap stop_services EXIT
 start_postgres
-cargo test --workspace "$@"
+log=$(mktemp)
+set +e
+cargo test --workspace "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole run, summed over every test binary and doc-test run.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"
+rm -f "$log"
+exit "$status"
