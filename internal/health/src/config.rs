@@ -13,6 +13,14 @@ pub struct RegistryConfig {
     pub damping: Option<Damping>,
     /// Folds check statuses into a group status. Defaults to [`SimpleStatusAggregator`].
     pub aggregator: Arc<dyn StatusAggregator>,
+    /// Told about every finished run (metrics). Defaults to none.
+    pub observer: Option<Arc<dyn RunObserver>>,
+}
+
+/// Receives every finished check run, e.g. to record its duration.
+pub trait RunObserver: Send + Sync {
+    /// Called once per run, after the reading is stored.
+    fn on_run(&self, check: &str, reading: &crate::Reading);
 }
 
 impl Default for RegistryConfig {
@@ -22,6 +30,7 @@ impl Default for RegistryConfig {
             background: None,
             damping: None,
             aggregator: Arc::new(SimpleStatusAggregator),
+            observer: None,
         }
     }
 }

@@ -1,6 +1,6 @@
 use crate::damping::DampState;
 use crate::runner::run_isolated;
-use crate::{Damping, Reading};
+use crate::{Damping, Reading, RunObserver};
 use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, Shared};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -18,6 +18,7 @@ pub(crate) struct Entry {
     pub(crate) timeout: Duration,
     pub(crate) ttl: Duration,
     damping: Option<Damping>,
+    observer: Option<Arc<dyn RunObserver>>,
     state: Mutex<State>,
 }
 
@@ -33,6 +34,7 @@ impl Entry {
         checker: Arc<dyn HealthChecker>,
         default_timeout: Duration,
         damping: Option<Damping>,
+        observer: Option<Arc<dyn RunObserver>>,
     ) -> Self {
         let groups = checker.groups();
         let damping = damping.filter(|_| groups.contains(&HealthGroup::Readiness));
@@ -43,6 +45,7 @@ impl Entry {
             ttl: checker.cache_ttl(),
             groups,
             damping,
+            observer,
             checker,
             state: Mutex::default(),
         }
@@ -96,6 +99,7 @@ impl Entry {
         };
         let reading = Arc::new(Reading {
             outcome: run.outcome,
+            kind: run.kind,
             status,
             duration: run.duration,
             at: run.at,
@@ -103,6 +107,10 @@ impl Entry {
         });
         state.last = Some(reading.clone());
         state.in_flight = None;
+        drop(state);
+        if let Some(observer) = &self.observer {
+            observer.on_run(&self.name, &reading);
+        }
         reading
     }
 }

@@ -8,7 +8,7 @@ mod registry;
 mod report;
 mod runner;
 
-pub use config::{BackgroundConfig, Damping, RegistryConfig};
-pub use reading::Reading;
+pub use config::{BackgroundConfig, Damping, RegistryConfig, RunObserver};
+pub use reading::{Reading, RunKind};
 pub use registry::{CheckState, HealthRegistry};
 pub use report::{CheckReport, HealthReport};

@@ -1,3 +1,4 @@
+use crate::RunKind;
 use std::any::Any;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -8,6 +9,7 @@ use vitals::{CheckOutcome, HealthChecker};
 /// The outcome of one isolated run, before damping.
 pub(crate) struct Run {
     pub(crate) outcome: CheckOutcome,
+    pub(crate) kind: RunKind,
     pub(crate) duration: Duration,
     pub(crate) at: SystemTime,
     pub(crate) finished: Instant,
@@ -28,18 +30,22 @@ pub(crate) async fn run_isolated(checker: Arc<dyn HealthChecker>, timeout: Durat
     let at = SystemTime::now();
     let start = Instant::now();
     let mut task = tokio::spawn(async move { checker.check().await }.instrument(span.clone()));
-    let outcome = match tokio::time::timeout(timeout, &mut task).await {
-        Ok(Ok(outcome)) => outcome,
-        Ok(Err(err)) if err.is_panic() => {
-            CheckOutcome::unhealthy(format!("panicked: {}", panic_message(&*err.into_panic())))
-        }
-        Ok(Err(_)) => CheckOutcome::unhealthy("cancelled"),
+    let (outcome, kind) = match tokio::time::timeout(timeout, &mut task).await {
+        Ok(Ok(outcome)) => (outcome, RunKind::Completed),
+        Ok(Err(err)) if err.is_panic() => (
+            CheckOutcome::unhealthy(format!("panicked: {}", panic_message(&*err.into_panic()))),
+            RunKind::Panicked,
+        ),
+        Ok(Err(_)) => (CheckOutcome::unhealthy("cancelled"), RunKind::Completed),
         Err(_) => {
             task.abort();
-            CheckOutcome::unhealthy(format!(
-                "timed out after {}",
-                humantime::format_duration(timeout)
-            ))
+            (
+                CheckOutcome::unhealthy(format!(
+                    "timed out after {}",
+                    humantime::format_duration(timeout)
+                )),
+                RunKind::TimedOut,
+            )
         }
     };
     let finished = Instant::now();
@@ -52,6 +58,7 @@ pub(crate) async fn run_isolated(checker: Arc<dyn HealthChecker>, timeout: Durat
     });
     Run {
         outcome,
+        kind,
         duration,
         at,
         finished,
@@ -82,6 +89,7 @@ mod tests {
         assert!(start.elapsed() < Duration::from_secs(2));
         assert_eq!(run.outcome.status(), HealthStatus::Unhealthy);
         assert_eq!(run.outcome.error(), Some("timed out after 50ms"));
+        assert_eq!(run.kind, RunKind::TimedOut);
     }
 
     #[tokio::test]
@@ -95,6 +103,7 @@ mod tests {
         let run = run_isolated(c, Duration::from_secs(1)).await;
         assert_eq!(run.outcome.status(), HealthStatus::Unhealthy);
         assert_eq!(run.outcome.error(), Some("panicked: disk on fire"));
+        assert_eq!(run.kind, RunKind::Panicked);
     }
 
     #[tokio::test]

@@ -1,0 +1,32 @@
+use prometheus::{IntGaugeVec, Opts};
+use vitals::{Error, Metrics};
+
+/// Registers the families every kernel has: process metrics (Linux) and
+/// `vitals_build_info{version,commit,rustc}` = 1.
+///
+/// # Errors
+/// [`Error::DuplicateMetric`] when called twice on one registry.
+pub fn register_builtins(metrics: &Metrics) -> Result<(), Error> {
+    #[cfg(target_os = "linux")]
+    metrics.register_collector(Box::new(
+        prometheus::process_collector::ProcessCollector::for_self(),
+    ))?;
+    let info = IntGaugeVec::new(
+        Opts::new(
+            "vitals_build_info",
+            "Build information; the value is always 1.",
+        ),
+        &["version", "commit", "rustc"],
+    )
+    .map_err(|source| Error::Metric {
+        name: "vitals_build_info".into(),
+        source,
+    })?;
+    info.with_label_values(&[
+        env!("CARGO_PKG_VERSION"),
+        env!("VITALS_GIT_COMMIT"),
+        env!("VITALS_RUSTC_VERSION"),
+    ])
+    .set(1);
+    metrics.register_collector(Box::new(info))
+}

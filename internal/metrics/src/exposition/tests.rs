@@ -1,0 +1,166 @@
+use super::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use vitals::metrics::{Collect, CollectedFamily};
+
+struct Fixed {
+    name: &'static str,
+    runs: Arc<AtomicUsize>,
+    ttl: Duration,
+    delay: Duration,
+    fail: bool,
+}
+
+#[vitals::async_trait]
+impl Collect for Fixed {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn ttl(&self) -> Duration {
+        self.ttl
+    }
+    fn timeout(&self) -> Duration {
+        Duration::from_secs(2)
+    }
+    async fn collect(&self) -> Result<Vec<CollectedFamily>, String> {
+        self.runs.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(self.delay).await;
+        if self.fail {
+            return Err("backend down".into());
+        }
+        let mut f = CollectedFamily::gauge(&format!("{}_items", self.name), "Items.", &["kind"]);
+        f.push(&["a"], 3.0);
+        Ok(vec![f])
+    }
+}
+
+fn fixed(
+    name: &'static str,
+    ttl: Duration,
+    delay: Duration,
+    fail: bool,
+) -> (Fixed, Arc<AtomicUsize>) {
+    let runs = Arc::new(AtomicUsize::new(0));
+    (
+        Fixed {
+            name,
+            runs: runs.clone(),
+            ttl,
+            delay,
+            fail,
+        },
+        runs,
+    )
+}
+
+fn text(families: &[MetricFamily]) -> String {
+    String::from_utf8(encode_text(families, false).unwrap()).unwrap()
+}
+
+fn counter_value(exp: &Exposition, family: &str, label: &str) -> f64 {
+    exp.gather(vec![])
+        .iter()
+        .filter(|f| f.name() == family)
+        .flat_map(|f| f.get_metric().iter())
+        .filter(|m| m.get_label().iter().any(|l| l.value() == label))
+        .map(|m| m.get_counter().get_value())
+        .sum()
+}
+
+#[tokio::test]
+async fn burst_of_scrapes_runs_a_ttl_collector_once() {
+    let metrics = Metrics::new();
+    let (c, runs) = fixed(
+        "jobs",
+        Duration::from_secs(60),
+        Duration::from_millis(50),
+        false,
+    );
+    metrics.add_collector(c).unwrap();
+    let exp = Arc::new(Exposition::new(metrics));
+    let scrapes = (0..100).map(|_| {
+        let exp = exp.clone();
+        tokio::spawn(async move { exp.collect(Duration::from_secs(5)).await })
+    });
+    for s in futures_util::future::join_all(scrapes).await {
+        assert_eq!(s.unwrap().len(), 1);
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    assert!(
+        text(&exp.gather(exp.collect(Duration::from_secs(1)).await))
+            .contains("jobs_items{kind=\"a\"} 3")
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn failing_and_late_collectors_are_left_out_and_counted() {
+    let metrics = Metrics::new();
+    let (bad, _) = fixed("bad", Duration::ZERO, Duration::ZERO, true);
+    let (slow, _) = fixed("slow", Duration::ZERO, Duration::from_millis(500), false);
+    let (good, _) = fixed("good", Duration::ZERO, Duration::ZERO, false);
+    metrics.add_collector(bad).unwrap();
+    metrics.add_collector(slow).unwrap();
+    metrics.add_collector(good).unwrap();
+    let exp = Exposition::new(metrics);
+    let collected = exp.collect(Duration::from_millis(100)).await;
+    let names: Vec<_> = collected.iter().map(|f| f.name().to_owned()).collect();
+    assert_eq!(names, ["good_items"]);
+    assert_eq!(
+        counter_value(&exp, "vitals_collector_errors_total", "bad"),
+        1.0
+    );
+    assert_eq!(
+        counter_value(&exp, "vitals_collector_errors_total", "slow"),
+        1.0
+    );
+    assert_eq!(
+        counter_value(&exp, "vitals_collector_errors_total", "good"),
+        0.0
+    );
+    assert_eq!(counter_value(&exp, "vitals_errors_total", "collector"), 2.0);
+}
+
+#[tokio::test]
+async fn families_are_sorted_and_name_clashes_dropped() {
+    let metrics = Metrics::new();
+    metrics.counter("zzz_total", "Last.").unwrap().inc();
+    metrics.counter("aaa_total", "First.").unwrap().inc();
+    let exp = Exposition::new(metrics);
+    let mut clash = CollectedFamily::counter("aaa_total", "Clash.", &[]);
+    clash.push(&[], 5.0);
+    let families = exp.gather(crate::collectors::convert(&[clash]).unwrap());
+    let names: Vec<_> = families.iter().map(|f| f.name()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    assert_eq!(names.iter().filter(|n| **n == "aaa_total").count(), 1);
+    assert!(text(&families).contains("aaa_total 1\n"));
+}
+
+#[test]
+fn invalid_collected_families_are_refused() {
+    let mut bad_arity = CollectedFamily::gauge("x_items", "X.", &["a"]);
+    bad_arity.push(&[], 1.0);
+    let mut bad_counter = CollectedFamily::counter("x_total", "X.", &[]);
+    bad_counter.push(&[], -1.0);
+    let bad_name = CollectedFamily::gauge("X-items", "X.", &[]);
+    for f in [bad_arity, bad_counter, bad_name] {
+        assert!(crate::collectors::convert(&[f]).is_err());
+    }
+}
+
+#[tokio::test]
+async fn gzip_output_decompresses_to_the_text() {
+    let metrics = Metrics::new();
+    metrics.counter("hits_total", "Hits.").unwrap().inc_by(11);
+    let exp = Arc::new(Exposition::new(metrics));
+    let plain = exp.render(Duration::from_secs(1), false).await.unwrap();
+    let gz = exp.render(Duration::from_secs(1), true).await.unwrap();
+    let mut out = String::new();
+    use std::io::Read;
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut out)
+        .unwrap();
+    assert_eq!(out.as_bytes(), &plain[..]);
+    assert!(out.contains("hits_total 11\n"));
+}
