@@ -3,7 +3,9 @@
 mod fakes;
 mod http;
 mod process;
+mod samples;
 
 pub use fakes::{Counting, failing, panicking, sleeping};
 pub use http::{Response, get, get_with};
 pub use process::{ChildGuard, free_addr, postgres_url, wait_until_up};
+pub use samples::{histogram_sum, sample, series_count};

@@ -1,0 +1,175 @@
+//! `GET /metrics`: Prometheus text format 0.0.4, gzip on request, a deadline taken from
+//! Prometheus' scrape-timeout header, a limit on concurrent scrapes, and a count of its own answers.
+use crate::AccessPolicy;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse, web};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use vitals::metrics::CounterFamily;
+use vitals_metrics::{Exposition, TEXT_CONTENT_TYPE};
+
+/// Header in which Prometheus sends its scrape timeout, in seconds.
+pub const SCRAPE_TIMEOUT_HEADER: &str = "x-prometheus-scrape-timeout-seconds";
+
+/// What `/metrics` needs.
+#[derive(Clone)]
+pub struct MetricsState {
+    exposition: Arc<Exposition>,
+    limiter: Arc<Semaphore>,
+    requests: CounterFamily,
+    default_deadline: Duration,
+    #[allow(dead_code)]
+    access: AccessPolicy,
+}
+
+impl MetricsState {
+    /// `/metrics` over `exposition`, with at most `max_concurrent` scrapes at once and
+    /// `default_deadline` for scrapers that send no timeout header. Registers
+    /// `vitals_metrics_handler_requests_total{code}`.
+    ///
+    /// # Errors
+    /// [`vitals::Error::DuplicateMetric`] when built twice on one registry.
+    pub fn new(
+        exposition: Arc<Exposition>,
+        max_concurrent: usize,
+        default_deadline: Duration,
+        access: AccessPolicy,
+    ) -> Result<Self, vitals::Error> {
+        let requests = exposition.metrics().counter_vec(
+            "vitals_metrics_handler_requests_total",
+            "Answers of the /metrics handler, by HTTP status code.",
+            &["code"],
+        )?;
+        for code in ["200", "400", "500", "503"] {
+            requests.with_label_values(&[code]);
+        }
+        Ok(Self {
+            exposition,
+            limiter: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            requests,
+            default_deadline,
+            access,
+        })
+    }
+}
+
+/// Mounts `GET /metrics`.
+pub fn configure_metrics(cfg: &mut web::ServiceConfig, state: MetricsState) {
+    cfg.app_data(web::Data::new(state))
+        .route("/metrics", web::get().to(metrics));
+}
+
+/// The scrape deadline: the header's timeout less a margin (250 ms, at most half the timeout).
+fn deadline(req: &HttpRequest, default: Duration) -> Result<Duration, String> {
+    let Some(raw) = req.headers().get(SCRAPE_TIMEOUT_HEADER) else {
+        return Ok(default);
+    };
+    let text = raw.to_str().unwrap_or("");
+    match text.trim().parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs > 0.0 => {
+            let timeout = Duration::from_secs_f64(secs.min(3600.0));
+            Ok(timeout
+                .saturating_sub(Duration::from_millis(250))
+                .max(timeout / 2))
+        }
+        _ => Err(format!(
+            "invalid {SCRAPE_TIMEOUT_HEADER} {text:?}: expected a positive number of seconds"
+        )),
+    }
+}
+
+fn wants_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(ACCEPT_ENCODING)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|enc| {
+            let mut parts = enc.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let q_zero = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    == Some(0.0)
+            });
+            name.eq_ignore_ascii_case("gzip") && !q_zero
+        })
+}
+
+async fn metrics(req: HttpRequest, state: web::Data<MetricsState>) -> HttpResponse {
+    let answer = |code: StatusCode| {
+        state.requests.with_label_values(&[code.as_str()]).inc();
+        let mut resp = HttpResponse::build(code);
+        resp.insert_header((CACHE_CONTROL, "no-store"));
+        resp
+    };
+    let deadline = match deadline(&req, state.default_deadline) {
+        Ok(d) => d,
+        Err(reason) => return answer(StatusCode::BAD_REQUEST).body(reason),
+    };
+    let Ok(_permit) = state.limiter.try_acquire() else {
+        return answer(StatusCode::SERVICE_UNAVAILABLE)
+            .body("too many concurrent scrapes; retry later");
+    };
+    let gzip = wants_gzip(&req);
+    match state.exposition.render(deadline, gzip).await {
+        Ok(body) => {
+            let mut resp = answer(StatusCode::OK);
+            resp.insert_header((CONTENT_TYPE, TEXT_CONTENT_TYPE));
+            if gzip {
+                resp.insert_header((CONTENT_ENCODING, "gzip"));
+            }
+            resp.body(body)
+        }
+        Err(e) => {
+            tracing::error!("rendering /metrics failed: {e}");
+            answer(StatusCode::INTERNAL_SERVER_ERROR).body("rendering metrics failed")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn deadline_comes_from_the_scrape_timeout_header() {
+        let table = [
+            (None, Ok(Duration::from_secs(7))),
+            (Some("10"), Ok(Duration::from_millis(9_750))),
+            (Some("0.2"), Ok(Duration::from_millis(100))),
+            (Some("abc"), Err(())),
+            (Some("-1"), Err(())),
+        ];
+        for (header, want) in table {
+            let mut req = TestRequest::default();
+            if let Some(h) = header {
+                req = req.insert_header((SCRAPE_TIMEOUT_HEADER, h));
+            }
+            let got = deadline(&req.to_http_request(), Duration::from_secs(7)).map_err(|_| ());
+            assert_eq!(got, want, "{header:?}");
+        }
+    }
+
+    #[test]
+    fn gzip_is_chosen_only_when_accepted() {
+        let table = [
+            ("gzip", true),
+            ("deflate, gzip;q=0.5", true),
+            ("GZIP", true),
+            ("gzip;q=0", false),
+            ("br", false),
+            ("identity", false),
+        ];
+        for (header, want) in table {
+            let req = TestRequest::default()
+                .insert_header((ACCEPT_ENCODING, header))
+                .to_http_request();
+            assert_eq!(wants_gzip(&req), want, "{header}");
+        }
+        assert!(!wants_gzip(&TestRequest::default().to_http_request()));
+    }
+}

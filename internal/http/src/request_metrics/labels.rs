@@ -1,0 +1,140 @@
+use actix_web::http::Method;
+use prometheus::{Histogram, IntCounter};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+use std::sync::Arc;
+use vitals::metrics::{OVERFLOW, SeriesBudget};
+
+/// The `route` label of requests that matched no route.
+pub const UNMATCHED: &str = "<unmatched>";
+
+/// The `route` label of requests whose handler panicked or whose inner middleware failed: the
+/// request (and with it the matched route) is gone by then.
+pub const UNKNOWN: &str = "<unknown>";
+
+const METHODS: [&str; 10] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "OTHER",
+];
+
+/// Index of a method in the bounded method set; anything non-standard is `OTHER`.
+pub(crate) fn method_index(m: &Method) -> u8 {
+    match *m {
+        Method::GET => 0,
+        Method::HEAD => 1,
+        Method::POST => 2,
+        Method::PUT => 3,
+        Method::DELETE => 4,
+        Method::CONNECT => 5,
+        Method::OPTIONS => 6,
+        Method::TRACE => 7,
+        Method::PATCH => 8,
+        _ => 9,
+    }
+}
+
+/// One label set's instruments.
+pub(crate) struct Series {
+    pub(crate) duration: Histogram,
+    pub(crate) requests: IntCounter,
+    overflow: Option<Arc<SeriesBudget>>,
+}
+
+impl Series {
+    pub(crate) fn record(&self, seconds: f64) {
+        self.duration.observe(seconds);
+        self.requests.inc();
+        if let Some(budget) = &self.overflow {
+            budget.count_overflow();
+        }
+    }
+}
+
+/// Process-wide state shared by every worker's middleware.
+pub(crate) struct Shared {
+    pub(crate) duration: prometheus::HistogramVec,
+    pub(crate) requests: prometheus::IntCounterVec,
+    pub(crate) budget: Arc<SeriesBudget>,
+    pub(crate) excluded: HashSet<String>,
+    pub(crate) http_5xx: IntCounter,
+    pub(crate) handler_errors: IntCounter,
+    pub(crate) panics: IntCounter,
+}
+
+impl Shared {
+    fn series(&self, method: u8, route: &str, status: u16) -> Series {
+        let status = status.to_string();
+        let labels = [METHODS[method as usize], route, status.as_str()];
+        if self.budget.admit(&labels) {
+            Series {
+                duration: self.duration.with_label_values(&labels),
+                requests: self.requests.with_label_values(&labels),
+                overflow: None,
+            }
+        } else {
+            let o = [OVERFLOW; 3];
+            Series {
+                duration: self.duration.with_label_values(&o),
+                requests: self.requests.with_label_values(&o),
+                overflow: Some(self.budget.clone()),
+            }
+        }
+    }
+}
+
+/// A route's resolved series on one worker.
+#[derive(Default)]
+pub(crate) struct RouteSlot {
+    pub(crate) excluded: bool,
+    series: Vec<(u8, u16, Rc<Series>)>,
+}
+
+/// One worker's cache: route pattern → method and status → instruments. Bounded by the number of
+/// route patterns, methods and status codes, never by paths.
+#[derive(Default)]
+pub(crate) struct WorkerCache {
+    routes: HashMap<Box<str>, RouteSlot>,
+    unmatched: RouteSlot,
+}
+
+pub(crate) type Cache = Rc<RefCell<WorkerCache>>;
+
+/// Resolves the series for a finished request; `None` when its route is excluded.
+pub(crate) fn resolve(
+    cache: &Cache,
+    shared: &Shared,
+    route: Option<&str>,
+    method: u8,
+    status: u16,
+) -> Option<Rc<Series>> {
+    let mut cache = cache.borrow_mut();
+    let slot = match route {
+        None => &mut cache.unmatched,
+        Some(r) => {
+            if !cache.routes.contains_key(r) {
+                let excluded = shared.excluded.contains(r);
+                cache.routes.insert(
+                    r.into(),
+                    RouteSlot {
+                        excluded,
+                        series: Vec::new(),
+                    },
+                );
+            }
+            cache.routes.get_mut(r).expect("inserted above")
+        }
+    };
+    if slot.excluded {
+        return None;
+    }
+    if let Some((_, _, s)) = slot
+        .series
+        .iter()
+        .find(|(m, st, _)| *m == method && *st == status)
+    {
+        return Some(s.clone());
+    }
+    let series = Rc::new(shared.series(method, route.unwrap_or(UNMATCHED), status));
+    slot.series.push((method, status, series.clone()));
+    Some(series)
+}

@@ -1,0 +1,33 @@
+//! Request-timing middleware: `http_server_request_duration_seconds` and `http_server_requests_total`
+//! by method, route template and status, plus `vitals_errors_total` for 5xx, handler errors and panics.
+//!
+//! Label values are bounded by construction: the route is actix's match pattern (`/users/{id}`)
+//! or `<unmatched>`, the method one of the nine standard ones or `OTHER`, the status a number.
+//! Label handles are resolved once per worker, route, method and status; the request path itself
+//! does no hashing of label values and no allocation beyond actix's pattern lookup.
+//!
+//! ```
+//! use actix_web::{App, web};
+//! use vitals_http::RequestMetrics;
+//!
+//! let metrics = vitals::Metrics::new();
+//! let timing = RequestMetrics::builder(&metrics).build().unwrap();
+//! let app = App::new()
+//!     .wrap(timing)
+//!     .route("/users/{id}", web::get().to(|| async { "hi" }));
+//! # let _ = app;
+//! ```
+mod body;
+mod builder;
+mod labels;
+mod middleware;
+mod transform;
+
+pub use body::TimedBody;
+pub use builder::{DEFAULT_BUCKETS, DEFAULT_EXCLUDED, RequestMetricsBuilder};
+pub use labels::{UNKNOWN, UNMATCHED};
+pub use middleware::{RequestMetricsFuture, RequestMetricsMiddleware};
+pub use transform::RequestMetrics;
+
+#[cfg(test)]
+mod tests;
