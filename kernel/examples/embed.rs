@@ -1,5 +1,6 @@
 //! A service's own actix-web app with the Vitals probes mounted beside its routes,
-//! plus one custom checker. Run: `cargo run --example embed`, then `curl localhost:8081/ready?verbose`.
+//! plus one custom checker and request metrics. Run: `cargo run --example embed`, then
+//! `curl -X POST localhost:8081/jobs; curl localhost:8081/ready?verbose; curl localhost:8081/metrics`.
 use actix_web::{App, HttpServer, web};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,16 +21,21 @@ async fn main() -> anyhow::Result<()> {
             }
         }))
         .build()?;
-    let probes = kernel.routes();
+    let probes = kernel.routes(); // /healthz, /ready, /startupz, /health/{group}, /metrics
+    let timing = kernel.request_metrics();
+    let _background = kernel.start_background(); // background checks and sampled gauges
     HttpServer::new(move || {
         let backlog = backlog.clone();
-        App::new().configure(probes.clone()).route(
-            "/jobs",
-            web::post().to(move || {
-                let n = backlog.fetch_add(1, Ordering::Relaxed) + 1;
-                async move { format!("queued, backlog {n}\n") }
-            }),
-        )
+        App::new()
+            .wrap(timing.clone())
+            .configure(probes.clone())
+            .route(
+                "/jobs",
+                web::post().to(move || {
+                    let n = backlog.fetch_add(1, Ordering::Relaxed) + 1;
+                    async move { format!("queued, backlog {n}\n") }
+                }),
+            )
     })
     .bind(("127.0.0.1", 8081))?
     .run()

@@ -5,7 +5,8 @@ use std::time::Duration;
 use vitals::check_fn;
 use vitals::{CheckOutcome, CheckerExt, Dependency, HealthChecker, HealthGroup, Metrics, Module};
 use vitals_health::{BackgroundConfig, Damping, HealthRegistry, RegistryConfig};
-use vitals_http::{AccessPolicy, DetailPolicy};
+use vitals_http::{AccessPolicy, DetailPolicy, RequestMetrics};
+use vitals_metrics::{HealthMetrics, register_builtins};
 
 /// Builds a [`Kernel`]; every setter states its default, [`build`](Self::build) validates all.
 ///
@@ -30,8 +31,35 @@ pub struct KernelBuilder {
     pub(crate) shutdown_grace: Duration,
     pub(crate) handle_signals: bool,
     pub(crate) workers: Option<usize>,
+    pub(crate) http: HttpMetricsSettings,
     modules: Vec<Arc<dyn Module>>,
     checkers: Vec<Arc<dyn HealthChecker>>,
+}
+
+/// Settings of the request metrics and `/metrics`.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpMetricsSettings {
+    pub(crate) buckets: Option<Vec<f64>>,
+    pub(crate) prefix: Option<String>,
+    pub(crate) const_labels: Vec<(String, String)>,
+    pub(crate) excluded: Vec<String>,
+    pub(crate) series_budget: usize,
+    pub(crate) max_scrapes: usize,
+    pub(crate) scrape_deadline: Duration,
+}
+
+impl Default for HttpMetricsSettings {
+    fn default() -> Self {
+        Self {
+            buckets: None,
+            prefix: None,
+            const_labels: Vec::new(),
+            excluded: Vec::new(),
+            series_budget: vitals::metrics::DEFAULT_SERIES_BUDGET,
+            max_scrapes: 4,
+            scrape_deadline: Duration::from_secs(10),
+        }
+    }
 }
 
 impl Default for KernelBuilder {
@@ -47,6 +75,7 @@ impl Default for KernelBuilder {
             shutdown_grace: Duration::from_secs(30),
             handle_signals: true,
             workers: None,
+            http: HttpMetricsSettings::default(),
             modules: Vec::new(),
             checkers: Vec::new(),
         }
@@ -64,6 +93,10 @@ impl KernelBuilder {
         self.token = c.token.clone();
         self.shutdown_delay = c.shutdown_delay;
         self.shutdown_grace = c.shutdown_grace;
+        self.http.buckets = c.http_buckets.clone();
+        self.http.prefix = c.metrics_prefix.clone();
+        self.http.series_budget = c.series_budget;
+        self.http.max_scrapes = c.max_scrapes as usize;
         self
     }
 
@@ -128,6 +161,51 @@ impl KernelBuilder {
         self
     }
 
+    /// Request-duration histogram buckets, in seconds. Defaults to 1 ms … 10 s (13 buckets).
+    pub fn request_buckets(mut self, buckets: Vec<f64>) -> Self {
+        self.http.buckets = Some(buckets);
+        self
+    }
+
+    /// Prefix for the request families (`<prefix>_http_server_requests_total`). Defaults to none.
+    pub fn metrics_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.http.prefix = Some(prefix.into());
+        self
+    }
+
+    /// A constant label on the request families. Defaults to none.
+    pub fn const_label(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.http.const_labels.push((name.into(), value.into()));
+        self
+    }
+
+    /// Route templates left out of request metrics, besides the probes and `/metrics`.
+    pub fn exclude_routes(mut self, routes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.http
+            .excluded
+            .extend(routes.into_iter().map(Into::into));
+        self
+    }
+
+    /// Most label sets per family before the overflow series. Defaults to 2,000.
+    pub fn series_budget(mut self, budget: usize) -> Self {
+        self.http.series_budget = budget;
+        self
+    }
+
+    /// Most concurrent `/metrics` scrapes; more get 503. Defaults to 4.
+    pub fn max_concurrent_scrapes(mut self, n: usize) -> Self {
+        self.http.max_scrapes = n;
+        self
+    }
+
+    /// Scrape deadline when the scraper sends no `X-Prometheus-Scrape-Timeout-Seconds`.
+    /// Defaults to 10 s.
+    pub fn scrape_deadline(mut self, deadline: Duration) -> Self {
+        self.http.scrape_deadline = deadline;
+        self
+    }
+
     /// Plugs in a module; it registers its checkers and metrics during [`build`](Self::build).
     pub fn module(mut self, module: impl Module) -> Self {
         self.modules.push(Arc::new(module));
@@ -140,7 +218,7 @@ impl KernelBuilder {
         self
     }
 
-    fn registry_config(&self) -> Result<RegistryConfig, Error> {
+    fn registry_config(&self, health_metrics: &HealthMetrics) -> Result<RegistryConfig, Error> {
         let invalid = |var: &'static str, value: String, reason: &str| Error::Config {
             var,
             value,
@@ -197,6 +275,7 @@ impl KernelBuilder {
             default_timeout: self.check_timeout,
             background,
             damping,
+            observer: Some(health_metrics.observer()),
             ..RegistryConfig::default()
         })
     }
@@ -207,7 +286,31 @@ impl KernelBuilder {
     /// [`Error::Config`] for an unusable setting, [`Error::Registration`] for a refused
     /// module, checker or metric.
     pub fn build(self) -> Result<Kernel, Error> {
-        let registry = HealthRegistry::new(self.registry_config()?);
+        if self.http.max_scrapes == 0 {
+            return Err(Error::Config {
+                var: "max_concurrent_scrapes",
+                value: "0".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
+        let metrics = Metrics::with_series_budget(self.http.series_budget);
+        register_builtins(&metrics)?;
+        let health_metrics = HealthMetrics::new(&metrics)?;
+        let registry = HealthRegistry::new(self.registry_config(&health_metrics)?);
+        HealthMetrics::register_status(&metrics, registry.clone())?;
+        let mut timing = RequestMetrics::builder(&metrics)
+            .series_budget(self.http.series_budget)
+            .exclude(self.http.excluded.clone());
+        if let Some(b) = &self.http.buckets {
+            timing = timing.buckets(b.clone());
+        }
+        if let Some(p) = &self.http.prefix {
+            timing = timing.prefix(p.clone());
+        }
+        for (k, v) in &self.http.const_labels {
+            timing = timing.const_label(k.clone(), v.clone());
+        }
+        let timing = timing.build()?;
         registry.add(Arc::new(
             check_fn("ping", || async { CheckOutcome::healthy() })
                 .with_groups([
@@ -219,7 +322,7 @@ impl KernelBuilder {
         ))?;
         let container = Arc::new(KernelContainer::assemble(
             registry.clone(),
-            Metrics::new(),
+            metrics,
             self.modules.clone(),
         ));
         shaku::HasComponent::<dyn ModuleSet>::resolve_ref(&*container).register_all()?;
@@ -227,6 +330,6 @@ impl KernelBuilder {
             registry.add(checker.clone())?;
         }
         let access = AccessPolicy::new(self.token.clone(), self.details);
-        Ok(Kernel::new(container, access, self))
+        Kernel::new(container, access, timing, self)
     }
 }

@@ -28,6 +28,10 @@ pub enum LogFormat {
 /// | `VITALS_SHUTDOWN_DELAY` | `0s` | readiness fails this long before the listener closes |
 /// | `VITALS_SHUTDOWN_GRACE` | `30s` | time in-flight requests get to finish |
 /// | `VITALS_LOG_FORMAT` | `text` | `text` or `json` |
+/// | `VITALS_HTTP_BUCKETS` | 1 ms … 10 s | request-duration buckets in seconds, comma-separated, increasing |
+/// | `VITALS_METRICS_PREFIX` | unset | prefix for the request families |
+/// | `VITALS_SERIES_BUDGET` | `2000` | label sets per family before the overflow series |
+/// | `VITALS_MAX_SCRAPES` | `4` | concurrent `/metrics` scrapes before 503 |
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// `VITALS_BIND`.
@@ -52,6 +56,14 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// `VITALS_LOG_FORMAT`.
     pub log_format: LogFormat,
+    /// `VITALS_HTTP_BUCKETS`.
+    pub http_buckets: Option<Vec<f64>>,
+    /// `VITALS_METRICS_PREFIX`.
+    pub metrics_prefix: Option<String>,
+    /// `VITALS_SERIES_BUDGET`.
+    pub series_budget: usize,
+    /// `VITALS_MAX_SCRAPES`.
+    pub max_scrapes: u32,
 }
 
 impl Default for Config {
@@ -68,6 +80,10 @@ impl Default for Config {
             shutdown_delay: Duration::ZERO,
             shutdown_grace: Duration::from_secs(30),
             log_format: LogFormat::Text,
+            http_buckets: None,
+            metrics_prefix: None,
+            series_budget: vitals::metrics::DEFAULT_SERIES_BUDGET,
+            max_scrapes: 4,
         }
     }
 }
@@ -200,7 +216,44 @@ impl Config {
                 _ => return Err(bad("VITALS_LOG_FORMAT", &v, "use text or json")),
             };
         }
+        if let Some(v) = get("VITALS_HTTP_BUCKETS") {
+            c.http_buckets = Some(buckets(&v)?);
+        }
+        if let Some(v) = get("VITALS_METRICS_PREFIX") {
+            vitals::metrics::validate_metric_name(&format!("{v}_x"), false).map_err(|_| {
+                bad(
+                    "VITALS_METRICS_PREFIX",
+                    &v,
+                    "use lower snake case: [a-z_][a-z0-9_]*",
+                )
+            })?;
+            c.metrics_prefix = Some(v);
+        }
+        if let Some(v) = get("VITALS_SERIES_BUDGET") {
+            c.series_budget = count("VITALS_SERIES_BUDGET", &v)? as usize;
+        }
+        if let Some(v) = get("VITALS_MAX_SCRAPES") {
+            c.max_scrapes = count("VITALS_MAX_SCRAPES", &v)?;
+        }
         Ok(c)
+    }
+}
+
+fn buckets(v: &str) -> Result<Vec<f64>, Error> {
+    let parsed: Result<Vec<f64>, _> = v.split(',').map(|b| b.trim().parse::<f64>()).collect();
+    match parsed {
+        Ok(b)
+            if !b.is_empty()
+                && b.iter().all(|x| x.is_finite() && *x > 0.0)
+                && b.windows(2).all(|w| w[0] < w[1]) =>
+        {
+            Ok(b)
+        }
+        _ => Err(bad(
+            "VITALS_HTTP_BUCKETS",
+            v,
+            "use increasing positive seconds separated by commas, e.g. 0.01,0.1,1",
+        )),
     }
 }
 

@@ -7,12 +7,16 @@ use std::sync::Arc;
 use std::time::Duration;
 use vitals::Metrics;
 use vitals_health::HealthRegistry;
-use vitals_http::{AccessPolicy, HealthState, configure_health};
+use vitals_http::{AccessPolicy, HealthState, MetricsState, RequestMetrics};
+use vitals_http::{configure_health, configure_metrics};
+use vitals_metrics::{Exposition, start_samplers};
 
 /// A built kernel: container, endpoints and serving settings.
 pub struct Kernel {
     container: Arc<KernelContainer>,
     access: AccessPolicy,
+    timing: RequestMetrics,
+    metrics_state: MetricsState,
     bind: SocketAddr,
     shutdown_delay: Duration,
     shutdown_grace: Duration,
@@ -29,17 +33,29 @@ impl Kernel {
     pub(crate) fn new(
         container: Arc<KernelContainer>,
         access: AccessPolicy,
+        timing: RequestMetrics,
         b: KernelBuilder,
-    ) -> Self {
-        Self {
+    ) -> Result<Self, Error> {
+        let metrics = HasComponent::<dyn MetricsService>::resolve_ref(&*container)
+            .metrics()
+            .clone();
+        let metrics_state = MetricsState::new(
+            Arc::new(Exposition::new(metrics)),
+            b.http.max_scrapes,
+            b.http.scrape_deadline,
+            access.clone(),
+        )?;
+        Ok(Self {
             container,
             access,
+            timing,
+            metrics_state,
             bind: b.bind,
             shutdown_delay: b.shutdown_delay,
             shutdown_grace: b.shutdown_grace,
             handle_signals: b.handle_signals,
             workers: b.workers,
-        }
+        })
     }
 
     /// The dependency container.
@@ -61,13 +77,31 @@ impl Kernel {
             .clone()
     }
 
-    /// The kernel's endpoints, to mount in an application's own `App` with `.configure(..)`.
+    /// The kernel's endpoints (probes and `/metrics`), to mount in an application's own `App`
+    /// with `.configure(..)`.
     pub fn routes(&self) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
         let state = HealthState {
             registry: self.health(),
             access: self.access.clone(),
         };
-        move |cfg: &mut web::ServiceConfig| configure_health(cfg, state.clone())
+        let metrics = self.metrics_state.clone();
+        move |cfg: &mut web::ServiceConfig| {
+            configure_health(cfg, state.clone());
+            configure_metrics(cfg, metrics.clone());
+        }
+    }
+
+    /// The request-timing middleware feeding this kernel's `/metrics`, for `App::wrap`.
+    pub fn request_metrics(&self) -> RequestMetrics {
+        self.timing.clone()
+    }
+
+    /// Starts background work: health checks in background mode and sampled gauges. Done by
+    /// [`start`](Self::start); call it yourself when mounting [`routes`](Self::routes) in your own
+    /// server. Abort the returned handles to stop the samplers.
+    pub fn start_background(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        self.health().start_background();
+        start_samplers(&self.metrics())
     }
 
     /// Serves the kernel's endpoints until SIGTERM/SIGINT, then drains and returns.
@@ -95,10 +129,12 @@ impl Kernel {
         F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
     {
         let registry = self.health();
-        registry.start_background();
+        let samplers = self.start_background();
         let routes = self.routes();
+        let timing = self.request_metrics();
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(timing.clone())
                 .configure(routes.clone())
                 .configure(app_routes.clone())
         })
@@ -121,6 +157,7 @@ impl Kernel {
             handle,
             task,
             registry,
+            samplers: Arc::new(samplers),
             shutdown_delay: self.shutdown_delay,
         };
         if self.handle_signals {
@@ -140,6 +177,7 @@ pub struct Running {
     handle: ServerHandle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     registry: HealthRegistry,
+    samplers: Arc<Vec<tokio::task::JoinHandle<()>>>,
     shutdown_delay: Duration,
 }
 
@@ -147,6 +185,7 @@ pub struct Running {
 struct ShutdownTrigger {
     handle: ServerHandle,
     registry: HealthRegistry,
+    samplers: Arc<Vec<tokio::task::JoinHandle<()>>>,
     delay: Duration,
 }
 
@@ -157,6 +196,9 @@ impl ShutdownTrigger {
             tokio::time::sleep(self.delay).await;
         }
         self.registry.stop_background();
+        for s in self.samplers.iter() {
+            s.abort();
+        }
         self.handle.stop(true).await;
     }
 }
@@ -171,6 +213,7 @@ impl Running {
         ShutdownTrigger {
             handle: self.handle.clone(),
             registry: self.registry.clone(),
+            samplers: self.samplers.clone(),
             delay: self.shutdown_delay,
         }
     }

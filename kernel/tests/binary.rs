@@ -1,6 +1,7 @@
 //! The `vitals` reference binary, run as a process: configuration, probes, signals.
 use std::time::Duration;
-use vitals_testkit::{ChildGuard, free_addr, get, postgres_url, wait_until_up};
+use vitals_testkit::{ChildGuard, free_addr, get, parsed_value, postgres_url, promtool_check};
+use vitals_testkit::{python_parse, wait_until_up};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vitals");
 
@@ -34,6 +35,27 @@ async fn serves_probes_on_sqlite_and_exits_zero_on_sigterm() {
     let body = ready_body(&base).await;
     assert_eq!(body["checks"]["db"][0]["status"], "pass");
     assert_eq!(body["checks"]["db"][0]["details"]["backend"], "sqlite");
+    for _ in 0..5 {
+        assert_eq!(get(&format!("{base}/unknown/path")).await.status, 404);
+    }
+    let scrape = get(&format!("{base}/metrics")).await;
+    assert_eq!(scrape.status, 200);
+    let (ok, findings) = promtool_check(&scrape.text());
+    assert!(ok && findings.trim().is_empty(), "promtool: {findings}");
+    let samples = python_parse(&scrape.text());
+    let unmatched = [
+        ("method", "GET"),
+        ("route", "<unmatched>"),
+        ("status", "404"),
+    ];
+    assert_eq!(
+        parsed_value(&samples, "http_server_requests_total", &unmatched),
+        Some(5.0)
+    );
+    assert_eq!(
+        parsed_value(&samples, "vitals_health_check_status", &[("check", "db")]),
+        Some(1.0)
+    );
     child.signal("TERM");
     let (code, stderr) = child.wait_exit(Duration::from_secs(10));
     assert_eq!(code, Some(0), "{stderr}");

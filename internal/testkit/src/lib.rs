@@ -2,10 +2,12 @@
 //! Dev-only; nothing here ships.
 mod fakes;
 mod http;
+mod judges;
 mod process;
 mod samples;
 
 pub use fakes::{Counting, failing, panicking, sleeping};
 pub use http::{Response, get, get_with};
+pub use judges::{ParsedSample, PrometheusServer, parsed_value, promtool_check, python_parse};
 pub use process::{ChildGuard, free_addr, postgres_url, wait_until_up};
 pub use samples::{histogram_sum, sample, series_count};

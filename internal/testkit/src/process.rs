@@ -14,6 +14,17 @@ pub struct ChildGuard {
 }
 
 impl ChildGuard {
+    /// Starts a server `program` with arguments; its output goes to the null device.
+    pub fn spawn_quiet(program: &str, args: &[&str]) -> Self {
+        let mut cmd = Command::new(program);
+        cmd.args(args).stdout(Stdio::null()).stderr(Stdio::null());
+        Self {
+            child: Some(cmd.spawn().unwrap_or_else(|e| {
+                panic!("{program} is required (scripts/test.sh installs it): {e}")
+            })),
+        }
+    }
+
     /// Starts `program` with `envs`, stdout and stderr captured.
     pub fn spawn(program: &str, envs: &[(&str, &str)]) -> Self {
         let mut cmd = Command::new(program);
