@@ -23,7 +23,7 @@ async fn main() -> anyhow::Result<()> {
         .build()?;
     let probes = kernel.routes(); // /healthz, /ready, /startupz, /health/{group}, /metrics
     let timing = kernel.request_metrics();
-    let _background = kernel.start_background(); // background checks and sampled gauges
+    let _background = kernel.start_background().await?; // module start hooks, samplers
     HttpServer::new(move || {
         let backlog = backlog.clone();
         App::new()

@@ -1,7 +1,9 @@
 use crate::Error;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 use vitals_http::DetailPolicy;
+use vitals_module_database::{AggregateMode, AggregatesConfig, DatabaseConfig};
 
 /// Log output format (`VITALS_LOG_FORMAT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -32,6 +34,10 @@ pub enum LogFormat {
 /// | `VITALS_METRICS_PREFIX` | unset | prefix for the request families |
 /// | `VITALS_SERIES_BUDGET` | `2000` | label sets per family before the overflow series |
 /// | `VITALS_MAX_SCRAPES` | `4` | concurrent `/metrics` scrapes before 503 |
+/// | `VITALS_AGGREGATES` | `on` | serve DB aggregate gauges here (`off` when a collector does) |
+/// | `VITALS_AGGREGATES_FILE` | unset | TOML file of `[[aggregate]]` entries |
+/// | `VITALS_AGGREGATE_POOL_SIZE` | `2` | connections of the dedicated aggregate pool |
+/// | `VITALS_AGGREGATE_MODE` | `cluster` | `cluster` (once per window across replicas, PostgreSQL) or `local` |
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// `VITALS_BIND`.
@@ -64,6 +70,14 @@ pub struct Config {
     pub series_budget: usize,
     /// `VITALS_MAX_SCRAPES`.
     pub max_scrapes: u32,
+    /// `VITALS_AGGREGATES`.
+    pub aggregates_enabled: bool,
+    /// `VITALS_AGGREGATES_FILE`.
+    pub aggregates_file: Option<PathBuf>,
+    /// `VITALS_AGGREGATE_POOL_SIZE`.
+    pub aggregate_pool_size: u32,
+    /// `VITALS_AGGREGATE_MODE`.
+    pub aggregate_mode: AggregateMode,
 }
 
 impl Default for Config {
@@ -84,6 +98,10 @@ impl Default for Config {
             metrics_prefix: None,
             series_budget: vitals::metrics::DEFAULT_SERIES_BUDGET,
             max_scrapes: 4,
+            aggregates_enabled: true,
+            aggregates_file: None,
+            aggregate_pool_size: 2,
+            aggregate_mode: AggregateMode::Cluster,
         }
     }
 }
@@ -235,7 +253,45 @@ impl Config {
         if let Some(v) = get("VITALS_MAX_SCRAPES") {
             c.max_scrapes = count("VITALS_MAX_SCRAPES", &v)?;
         }
+        if let Some(v) = get("VITALS_AGGREGATES") {
+            c.aggregates_enabled = match v.as_str() {
+                "on" | "true" | "1" => true,
+                "off" | "false" | "0" => false,
+                _ => return Err(bad("VITALS_AGGREGATES", &v, "use on or off")),
+            };
+        }
+        if let Some(v) = get("VITALS_AGGREGATES_FILE") {
+            let path = PathBuf::from(&v);
+            if !path.is_file() {
+                return Err(bad("VITALS_AGGREGATES_FILE", &v, "no such file"));
+            }
+            c.aggregates_file = Some(path);
+        }
+        if let Some(v) = get("VITALS_AGGREGATE_POOL_SIZE") {
+            c.aggregate_pool_size = count("VITALS_AGGREGATE_POOL_SIZE", &v)?;
+        }
+        if let Some(v) = get("VITALS_AGGREGATE_MODE") {
+            c.aggregate_mode = match v.as_str() {
+                "cluster" => AggregateMode::Cluster,
+                "local" => AggregateMode::Local,
+                _ => return Err(bad("VITALS_AGGREGATE_MODE", &v, "use cluster or local")),
+            };
+        }
         Ok(c)
+    }
+
+    /// The database module's configuration from these settings.
+    pub fn database(&self) -> DatabaseConfig {
+        let mut db = DatabaseConfig::new(self.database_url.clone());
+        db.check_timeout = self.check_timeout;
+        db.aggregates = AggregatesConfig {
+            enabled: self.aggregates_enabled,
+            file: self.aggregates_file.clone(),
+            pool_size: self.aggregate_pool_size,
+            mode: self.aggregate_mode,
+            ..AggregatesConfig::default()
+        };
+        db
     }
 }
 

@@ -20,6 +20,9 @@ pub trait ModuleSet: Interface {
     /// The modules, in the order they were added.
     fn modules(&self) -> &[Arc<dyn Module>];
 
+    /// The context modules register into.
+    fn context(&self) -> ModuleContext;
+
     /// Calls each module's `register` with a context over the kernel's registries.
     ///
     /// # Errors
@@ -66,11 +69,15 @@ impl ModuleSet for ModuleSetImpl {
         &self.modules
     }
 
-    fn register_all(&self) -> Result<(), vitals::Error> {
-        let ctx = ModuleContext::new(
+    fn context(&self) -> ModuleContext {
+        ModuleContext::new(
             Arc::new(self.health.registry().clone()),
             self.metrics.metrics().clone(),
-        );
+        )
+    }
+
+    fn register_all(&self) -> Result<(), vitals::Error> {
+        let ctx = self.context();
         for module in &self.modules {
             module.register(&ctx).map_err(|e| vitals::Error::Module {
                 module: module.name().to_owned(),

@@ -1,4 +1,4 @@
-use crate::{Error, HealthService, KernelBuilder, KernelContainer, MetricsService};
+use crate::{Error, HealthService, KernelBuilder, KernelContainer, MetricsService, ModuleSet};
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
 use shaku::HasComponent;
@@ -96,12 +96,27 @@ impl Kernel {
         self.timing.clone()
     }
 
-    /// Starts background work: health checks in background mode and sampled gauges. Done by
-    /// [`start`](Self::start); call it yourself when mounting [`routes`](Self::routes) in your own
-    /// server. Abort the returned handles to stop the samplers.
-    pub fn start_background(&self) -> Vec<tokio::task::JoinHandle<()>> {
+    /// Starts what runs beside the endpoints: each module's `start` hook (in order), health
+    /// checks in background mode, and sampled gauges. Done by [`start`](Self::start); call it
+    /// yourself when mounting [`routes`](Self::routes) in your own server. Abort the returned
+    /// handles to stop the samplers.
+    ///
+    /// # Errors
+    /// [`Error::Registration`] when a module's `start` fails.
+    pub async fn start_background(&self) -> Result<Vec<tokio::task::JoinHandle<()>>, Error> {
+        let set = HasComponent::<dyn ModuleSet>::resolve_ref(&*self.container);
+        let ctx = set.context();
+        for module in set.modules() {
+            module
+                .start(&ctx)
+                .await
+                .map_err(|e| vitals::Error::Module {
+                    module: module.name().to_owned(),
+                    reason: e.to_string(),
+                })?;
+        }
         self.health().start_background();
-        start_samplers(&self.metrics())
+        Ok(start_samplers(&self.metrics()))
     }
 
     /// Serves the kernel's endpoints until SIGTERM/SIGINT, then drains and returns.
@@ -129,7 +144,7 @@ impl Kernel {
         F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
     {
         let registry = self.health();
-        let samplers = self.start_background();
+        let samplers = self.start_background().await?;
         let routes = self.routes();
         let timing = self.request_metrics();
         let mut server = HttpServer::new(move || {

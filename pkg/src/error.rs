@@ -51,6 +51,14 @@ pub enum Error {
         /// The library's error.
         source: prometheus::Error,
     },
+    /// A SQL aggregate declaration cannot be used.
+    #[error("invalid SQL aggregate {name:?}: {reason}")]
+    InvalidAggregate {
+        /// The aggregate's name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A module failed to register.
     #[error("module {module:?} failed to register: {reason}")]
     Module {

@@ -30,15 +30,26 @@ use std::sync::Arc;
 /// Cache.register(&ctx).unwrap();
 /// assert!(ctx.metrics().registry().gather().iter().any(|f| f.name() == "cache_hits_total"));
 /// ```
+#[async_trait::async_trait]
 pub trait Module: Send + Sync + 'static {
     /// The module's name, used in logs and errors.
     fn name(&self) -> &str;
 
-    /// Registers the module's checkers and metrics.
+    /// Registers the module's checkers and metrics (synchronously, while the kernel is built).
     ///
     /// # Errors
-    /// Any registration error; the kernel refuses to start with it.
+    /// Any registration error; the kernel refuses to build with it.
     fn register(&self, ctx: &ModuleContext) -> Result<(), Error>;
+
+    /// Runs once when the kernel starts, after every module has registered: async set-up and
+    /// checks against what other modules declared. Defaults to nothing.
+    ///
+    /// # Errors
+    /// Any error; the kernel refuses to start with it.
+    async fn start(&self, ctx: &ModuleContext) -> Result<(), Error> {
+        let _ = ctx;
+        Ok(())
+    }
 }
 
 /// What a [`Module`] registers into: the kernel's health registry and metrics.

@@ -14,10 +14,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     actix_web::rt::System::new().block_on(async {
-        let bare = test::init_service(
-            App::new().route("/users/{id}", web::get().to(|| async { "user" })),
-        )
-        .await;
+        let bare =
+            test::init_service(App::new().route("/users/{id}", web::get().to(|| async { "user" })))
+                .await;
         let metrics = vitals::Metrics::new();
         let timed = test::init_service(
             App::new()
@@ -29,14 +28,18 @@ fn main() {
         for round in 0..ROUNDS + 1 {
             let start = Instant::now();
             for i in 0..PER_ROUND {
-                let req = test::TestRequest::get().uri(&format!("/users/{i}")).to_request();
+                let req = test::TestRequest::get()
+                    .uri(&format!("/users/{i}"))
+                    .to_request();
                 let resp = test::call_service(&bare, req).await;
                 std::hint::black_box(test::read_body(resp).await);
             }
             let b = start.elapsed().as_nanos() as f64 / PER_ROUND as f64;
             let start = Instant::now();
             for i in 0..PER_ROUND {
-                let req = test::TestRequest::get().uri(&format!("/users/{i}")).to_request();
+                let req = test::TestRequest::get()
+                    .uri(&format!("/users/{i}"))
+                    .to_request();
                 let resp = test::call_service(&timed, req).await;
                 std::hint::black_box(test::read_body(resp).await);
             }
@@ -50,6 +53,10 @@ fn main() {
         println!("request_metrics: {ROUNDS} rounds × {PER_ROUND} in-process requests");
         println!("  bare actix-web     median {b:8.0} ns/request");
         println!("  with RequestMetrics median {t:8.0} ns/request");
-        println!("  added {:.0} ns/request; throughput ratio {:.3}×", t - b, b / t);
+        println!(
+            "  added {:.0} ns/request; throughput ratio {:.3}×",
+            t - b,
+            b / t
+        );
     });
 }

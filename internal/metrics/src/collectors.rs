@@ -131,7 +131,7 @@ pub(crate) fn convert(families: &[CollectedFamily]) -> Result<Vec<MetricFamily>,
                 vec.collect()
             }
         };
-        out.extend(collected);
+        out.extend(collected.into_iter().filter(|f| !f.get_metric().is_empty()));
     }
     Ok(out)
 }

@@ -72,3 +72,37 @@ pub fn failing(name: &str, reason: &'static str) -> FnChecker<impl Fn() -> Fut +
         Box::pin(async move { CheckOutcome::unhealthy(reason) })
     })
 }
+
+/// A `HealthRegistrar` that only keeps what it is given (for testing modules without a kernel).
+#[derive(Default)]
+pub struct Registrar {
+    checkers: std::sync::Mutex<Vec<Arc<dyn HealthChecker>>>,
+}
+
+impl Registrar {
+    /// The checker registered under `name`.
+    pub fn checker(&self, name: &str) -> Option<Arc<dyn HealthChecker>> {
+        self.checkers
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|c| c.name() == name)
+            .cloned()
+    }
+}
+
+impl vitals::HealthRegistrar for Registrar {
+    fn register(&self, checker: Arc<dyn HealthChecker>) -> Result<(), vitals::Error> {
+        self.checkers.lock().unwrap().push(checker);
+        Ok(())
+    }
+
+    fn check_names(&self) -> Vec<String> {
+        self.checkers
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|c| c.name().to_owned())
+            .collect()
+    }
+}

@@ -6,7 +6,7 @@ mod judges;
 mod process;
 mod samples;
 
-pub use fakes::{Counting, failing, panicking, sleeping};
+pub use fakes::{Counting, Registrar, failing, panicking, sleeping};
 pub use http::{Response, get, get_with};
 pub use judges::{ParsedSample, PrometheusServer, parsed_value, promtool_check, python_parse};
 pub use process::{ChildGuard, free_addr, postgres_url, wait_until_up};

@@ -1,7 +1,7 @@
 //! The Vitals reference service: the kernel with the database module, configured from the environment.
 use std::process::ExitCode;
 use vitals_kernel::{Config, Kernel, init_logging};
-use vitals_module_database::{DatabaseConfig, DatabaseModule};
+use vitals_module_database::DatabaseModule;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -27,9 +27,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {
-    let mut db_config = DatabaseConfig::new(config.database_url.clone());
-    db_config.check_timeout = config.check_timeout;
-    let db = DatabaseModule::connect(db_config).await?;
+    let db = DatabaseModule::connect(config.database()).await?;
     Kernel::builder()
         .config(&config)
         .module(db)

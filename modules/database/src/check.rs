@@ -23,6 +23,24 @@ impl HealthChecker for DbCheck {
     }
 
     async fn check(&self) -> CheckOutcome {
+        crate::timing::uncounted(self.run()).await
+    }
+
+    fn groups(&self) -> Vec<HealthGroup> {
+        vec![HealthGroup::Readiness]
+    }
+
+    fn timeout(&self) -> Option<Duration> {
+        Some(self.timeout)
+    }
+
+    fn dependency(&self) -> Dependency {
+        Dependency::External
+    }
+}
+
+impl DbCheck {
+    async fn run(&self) -> CheckOutcome {
         let start = Instant::now();
         if let Err(e) = self.conn.ping().await {
             return CheckOutcome::unhealthy(format!("ping failed: {e}"));
@@ -45,17 +63,5 @@ impl HealthChecker for DbCheck {
                 .with_detail("pool_max", pool.max);
         }
         outcome
-    }
-
-    fn groups(&self) -> Vec<HealthGroup> {
-        vec![HealthGroup::Readiness]
-    }
-
-    fn timeout(&self) -> Option<Duration> {
-        Some(self.timeout)
-    }
-
-    fn dependency(&self) -> Dependency {
-        Dependency::External
     }
 }

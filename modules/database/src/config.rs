@@ -1,6 +1,7 @@
+use crate::AggregatesConfig;
 use std::time::Duration;
 
-/// How to connect: URL and pool limits.
+/// How to connect: URL, pool limits, aggregates.
 #[derive(Debug, Clone)]
 pub struct DatabaseConfig {
     /// `sqlite://file.db?mode=rwc`, `sqlite::memory:`, or `postgres://user:pass@host/db`.
@@ -11,6 +12,8 @@ pub struct DatabaseConfig {
     pub acquire_timeout: Duration,
     /// Timeout of the `db` health check. Defaults to 1 s.
     pub check_timeout: Duration,
+    /// The aggregate gauges.
+    pub aggregates: AggregatesConfig,
 }
 
 impl DatabaseConfig {
@@ -24,6 +27,7 @@ impl DatabaseConfig {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(5),
             check_timeout: Duration::from_secs(1),
+            aggregates: AggregatesConfig::default(),
         }
     }
 }

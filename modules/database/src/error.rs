@@ -8,6 +8,14 @@ pub enum Error {
         /// The URL, with any password masked.
         url: String,
     },
+    /// The aggregates file cannot be read or has a bad entry.
+    #[error("invalid aggregates file {path:?}: {reason}")]
+    AggregatesFile {
+        /// The file.
+        path: String,
+        /// What is wrong, naming the entry.
+        reason: String,
+    },
     /// Connecting failed.
     #[error("cannot connect to database {url:?}: {source}")]
     Connect {

@@ -1,14 +1,18 @@
-//! Database module: the sea-orm connection a service uses, its `db` readiness check and pool status.
-//! Entry point [`DatabaseModule`]; configuration in [`DatabaseConfig`].
+//! Database module: the timed sea-orm connection, the `db` readiness check, pool gauges and the
+//! DB aggregate gauges. Entry point [`DatabaseModule`]; configuration in [`DatabaseConfig`].
+mod aggregates;
 mod check;
 mod config;
 mod error;
 mod module;
 mod pool;
+mod timing;
 
+pub use aggregates::{AggregateMode, AggregatesConfig, load_file};
 pub use check::DbCheck;
 pub use config::DatabaseConfig;
 pub use error::Error;
 pub use module::DatabaseModule;
 pub use pool::PoolStatus;
 pub use sea_orm;
+pub use timing::TimedConnection;

@@ -33,3 +33,37 @@ impl PoolStatus {
         }
     }
 }
+
+/// `vitals_db_pool_connections{state="idle|in_use"}` and `vitals_db_pool_max_connections`, read
+/// from the pool when scraped.
+pub(crate) struct PoolCollector {
+    pub(crate) conn: DatabaseConnection,
+}
+
+#[async_trait::async_trait]
+impl vitals::metrics::Collect for PoolCollector {
+    fn name(&self) -> &str {
+        "db_pool"
+    }
+
+    async fn collect(&self) -> Result<Vec<vitals::metrics::CollectedFamily>, String> {
+        use vitals::metrics::CollectedFamily;
+        let Some(p) = PoolStatus::of(&self.conn) else {
+            return Ok(Vec::new());
+        };
+        let mut conns = CollectedFamily::gauge(
+            "vitals_db_pool_connections",
+            "Open connections of the request pool by state.",
+            &["state"],
+        );
+        conns.push(&["idle"], f64::from(p.idle));
+        conns.push(&["in_use"], f64::from(p.in_use));
+        let mut max = CollectedFamily::gauge(
+            "vitals_db_pool_max_connections",
+            "Connection limit of the request pool.",
+            &[],
+        );
+        max.push(&[], f64::from(p.max));
+        Ok(vec![conns, max])
+    }
+}

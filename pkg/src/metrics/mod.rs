@@ -1,5 +1,6 @@
 //! Metric helpers for modules: [`Metrics`] registers instruments in the kernel's own Prometheus
 //! registry (names checked, cardinality budgeted), plus sampled gauges and collect-time collectors.
+mod aggregate;
 mod budget;
 mod collect;
 mod errors;
@@ -8,6 +9,7 @@ mod naming;
 mod registry;
 mod sampled;
 
+pub use aggregate::SqlAggregate;
 pub use budget::{DEFAULT_SERIES_BUDGET, OVERFLOW, SeriesBudget};
 pub use collect::{Collect, CollectedFamily, CollectedKind};
 pub use errors::ErrorKind;

@@ -1,3 +1,4 @@
+use super::aggregate::SqlAggregate;
 use super::budget::{DEFAULT_SERIES_BUDGET, SeriesBudget};
 use super::collect::{Collect, CollectedFamily, CollectedKind};
 use super::errors::ErrorKind;
@@ -40,6 +41,7 @@ struct Inner {
     collector_errors: IntCounterVec,
     samplers: Mutex<Vec<Arc<Sampler>>>,
     collectors: Mutex<Vec<Arc<dyn Collect>>>,
+    aggregates: Mutex<Vec<SqlAggregate>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -106,6 +108,7 @@ impl Metrics {
                 collector_errors,
                 samplers: Mutex::default(),
                 collectors: Mutex::default(),
+                aggregates: Mutex::default(),
             }),
         }
     }
@@ -415,6 +418,44 @@ impl Metrics {
             .with_label_values(&[collector.name()]);
         list.push(Arc::new(collector));
         Ok(())
+    }
+
+    /// Declares a SQL aggregate for the database module to compute and export.
+    ///
+    /// ```
+    /// let m = vitals::Metrics::new();
+    /// let a = vitals::metrics::SqlAggregate::new("users", "Users.", "SELECT count(*) AS value FROM users");
+    /// m.declare_sql_aggregate(a.clone()).unwrap();
+    /// assert!(m.declare_sql_aggregate(a).is_err()); // same name twice
+    /// assert_eq!(m.sql_aggregates().len(), 1);
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidAggregate`] for a bad declaration or a name declared twice.
+    pub fn declare_sql_aggregate(&self, aggregate: SqlAggregate) -> Result<(), Error> {
+        aggregate.validate()?;
+        let mut list = self
+            .inner
+            .aggregates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if list.iter().any(|a| a.name == aggregate.name) {
+            return Err(Error::InvalidAggregate {
+                name: aggregate.name,
+                reason: "declared twice".into(),
+            });
+        }
+        list.push(aggregate);
+        Ok(())
+    }
+
+    /// The SQL aggregates declared so far.
+    pub fn sql_aggregates(&self) -> Vec<SqlAggregate> {
+        self.inner
+            .aggregates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The collect-time collectors added so far.

@@ -18,7 +18,8 @@ pub struct HealthState {
 }
 
 /// Mounts the probe endpoints:
-/// `/healthz`, `/ready`, `/startupz`, `/health/{group}`, and `<each>/{check}` for one check.
+/// `/healthz`, `/ready`, `/startupz`, `/health` (readiness), `/health/{group}`, and
+/// `<each>/{check}` for one check.
 pub fn configure_health(cfg: &mut web::ServiceConfig, state: HealthState) {
     cfg.app_data(web::Data::new(state));
     for (path, group) in [
@@ -42,6 +43,12 @@ pub fn configure_health(cfg: &mut web::ServiceConfig, state: HealthState) {
             ),
         );
     }
+    cfg.route(
+        "/health",
+        web::get().to(|req: HttpRequest, state: web::Data<HealthState>| {
+            probe(req, state, HealthGroup::Readiness, None)
+        }),
+    );
     cfg.route(
         "/health/{group}",
         web::get().to(

@@ -14,8 +14,9 @@ pub const DEFAULT_BUCKETS: [f64; 13] = [
 ];
 
 /// Route templates excluded by default: the probes and `/metrics`.
-pub const DEFAULT_EXCLUDED: [&str; 9] = [
+pub const DEFAULT_EXCLUDED: [&str; 10] = [
     "/metrics",
+    "/health",
     "/healthz",
     "/healthz/{check}",
     "/ready",

@@ -1,0 +1,81 @@
+use super::runner::Runner;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+use vitals::metrics::{Collect, CollectedFamily};
+
+/// Serves every aggregate's families plus `vitals_db_aggregate_up`,
+/// `vitals_db_aggregate_last_success_timestamp_seconds` and
+/// `vitals_db_aggregate_refresh_duration_seconds`, each labelled by `aggregate`.
+pub(crate) struct AggregateCollector {
+    pub(crate) runners: Vec<Arc<Runner>>,
+    pub(crate) timeout: Duration,
+}
+
+#[async_trait::async_trait]
+impl Collect for AggregateCollector {
+    fn name(&self) -> &str {
+        "db_aggregates"
+    }
+
+    fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    async fn collect(&self) -> Result<Vec<CollectedFamily>, String> {
+        let snaps = futures_util::future::join_all(self.runners.iter().map(|r| r.snapshot())).await;
+        let mut up = CollectedFamily::gauge(
+            "vitals_db_aggregate_up",
+            "Whether the last refresh of each DB aggregate succeeded.",
+            &["aggregate"],
+        );
+        let mut last = CollectedFamily::gauge(
+            "vitals_db_aggregate_last_success_timestamp_seconds",
+            "Unix time of each DB aggregate's last successful refresh.",
+            &["aggregate"],
+        );
+        let mut took = CollectedFamily::gauge(
+            "vitals_db_aggregate_refresh_duration_seconds",
+            "Duration of each DB aggregate's last refresh.",
+            &["aggregate"],
+        );
+        let mut families = Vec::new();
+        let now = Instant::now();
+        for (runner, snap) in self.runners.iter().zip(&snaps) {
+            let name = runner.agg.name.as_str();
+            if let Some(ok) = snap.up {
+                up.push(&[name], if ok { 1.0 } else { 0.0 });
+            }
+            if let Some(t) = snap.succeeded_at {
+                last.push(&[name], t);
+            }
+            if let Some(d) = snap.refresh_seconds {
+                took.push(&[name], d);
+            }
+            let (Some(rows), Some(until)) = (&snap.rows, snap.good_until) else {
+                continue;
+            };
+            if now >= until {
+                continue;
+            }
+            let labels: Vec<&str> = runner.agg.labels.iter().map(String::as_str).collect();
+            for (i, column) in runner.agg.values.iter().enumerate() {
+                let mut f = CollectedFamily::gauge(
+                    &runner.agg.family_name(column),
+                    &runner.agg.help,
+                    &labels,
+                );
+                for (label_values, values) in rows.iter() {
+                    if let Some(v) = values[i] {
+                        let lv: Vec<&str> = label_values.iter().map(String::as_str).collect();
+                        f.push(&lv, v);
+                    }
+                }
+                families.push(f);
+            }
+        }
+        families.extend([up, last, took]);
+        families.retain(|f| !f.samples.is_empty());
+        Ok(families)
+    }
+}

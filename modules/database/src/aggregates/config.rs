@@ -1,0 +1,194 @@
+use crate::Error;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use vitals::metrics::SqlAggregate;
+
+/// Where aggregates run and how they are shared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AggregateMode {
+    /// On PostgreSQL, one replica computes each aggregate per window (a lease in the results
+    /// table) and the others read its result; elsewhere the same as `Local`. The default.
+    #[default]
+    Cluster,
+    /// Each process computes and caches its own results.
+    Local,
+}
+
+/// Settings of the aggregate engine.
+#[derive(Debug, Clone)]
+pub struct AggregatesConfig {
+    /// Whether this process serves aggregates at all. Defaults to `true`; app replicas turn it
+    /// off when a `vitals-collector` serves them.
+    pub enabled: bool,
+    /// A TOML file of `[[aggregate]]` entries. Defaults to none.
+    pub file: Option<PathBuf>,
+    /// Connections of the dedicated pool. Defaults to 2.
+    pub pool_size: u32,
+    /// Sharing mode. Defaults to [`AggregateMode::Cluster`].
+    pub mode: AggregateMode,
+    /// Results table used in cluster mode. Defaults to `vitals_aggregate_results`.
+    pub table: String,
+    /// Longest a scrape waits for a running refresh before serving the previous value.
+    /// Defaults to 1 s.
+    pub wait: Duration,
+}
+
+impl Default for AggregatesConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            file: None,
+            pool_size: 2,
+            mode: AggregateMode::Cluster,
+            table: "vitals_aggregate_results".to_owned(),
+            wait: Duration::from_secs(1),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    aggregate: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    name: String,
+    help: String,
+    sql: String,
+    #[serde(default)]
+    labels: Vec<String>,
+    values: Option<Vec<String>>,
+    ttl: Option<String>,
+    timeout: Option<String>,
+    max_staleness: Option<String>,
+}
+
+fn duration(path: &Path, name: &str, field: &str, v: &str) -> Result<Duration, Error> {
+    humantime::parse_duration(v).map_err(|e| Error::AggregatesFile {
+        path: path.display().to_string(),
+        reason: format!("aggregate {name:?}: {field} {v:?}: {e}"),
+    })
+}
+
+/// Reads `[[aggregate]]` entries from a TOML file and validates each.
+///
+/// ```toml
+/// [[aggregate]]
+/// name = "jobs_by_status"
+/// help = "Jobs per status."
+/// sql = "SELECT status, count(*) AS n FROM jobs GROUP BY status"
+/// labels = ["status"]
+/// values = ["n"]
+/// ttl = "30s"
+/// timeout = "5s"
+/// ```
+///
+/// # Errors
+/// [`Error::AggregatesFile`] naming the file and, for a bad entry, the entry.
+pub fn load_file(path: &Path) -> Result<Vec<SqlAggregate>, Error> {
+    let file_err = |reason: String| Error::AggregatesFile {
+        path: path.display().to_string(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| file_err(e.to_string()))?;
+    parse(path, &text)
+}
+
+pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<SqlAggregate>, Error> {
+    let file_err = |reason: String| Error::AggregatesFile {
+        path: path.display().to_string(),
+        reason,
+    };
+    let file: File = toml::from_str(text).map_err(|e| file_err(e.to_string()))?;
+    let mut out: Vec<SqlAggregate> = Vec::new();
+    for (i, e) in file.aggregate.into_iter().enumerate() {
+        let mut a = SqlAggregate::new(&e.name, &e.help, &e.sql).labels(e.labels);
+        if let Some(v) = e.values {
+            a = a.values(v);
+        }
+        if let Some(t) = &e.ttl {
+            a = a.ttl(duration(path, &e.name, "ttl", t)?);
+        }
+        if let Some(t) = &e.timeout {
+            a = a.timeout(duration(path, &e.name, "timeout", t)?);
+        }
+        if let Some(t) = &e.max_staleness {
+            a = a.max_staleness(duration(path, &e.name, "max_staleness", t)?);
+        }
+        a.validate()
+            .map_err(|err| file_err(format!("entry #{}: {err}", i + 1)))?;
+        if out.iter().any(|o| o.name == a.name) {
+            return Err(file_err(format!(
+                "entry #{}: aggregate {:?} is declared twice",
+                i + 1,
+                a.name
+            )));
+        }
+        out.push(a);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn good_file_is_read_with_defaults() {
+        let text = r#"
+[[aggregate]]
+name = "jobs_by_status"
+help = "Jobs per status."
+sql = "SELECT status, count(*) AS n FROM jobs GROUP BY status"
+labels = ["status"]
+values = ["n"]
+ttl = "30s"
+
+[[aggregate]]
+name = "users"
+help = "Users."
+sql = "SELECT count(*) AS value FROM users"
+"#;
+        let aggs = parse(Path::new("a.toml"), text).unwrap();
+        assert_eq!(aggs.len(), 2);
+        assert_eq!(aggs[0].ttl, Duration::from_secs(30));
+        assert_eq!(aggs[0].timeout, Duration::from_secs(10));
+        assert_eq!(aggs[1].values, ["value"]);
+        assert_eq!(aggs[1].ttl, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn bad_entries_fail_naming_the_file_and_the_entry() {
+        let table = [
+            (
+                "[[aggregate]]\nname = \"x\"\nhelp = \"h\"\nsql = \"SELECT 1\"\nttl = \"0s\"\n",
+                "invalid aggregates file \"a.toml\": entry #1: invalid SQL aggregate \"x\": ttl must be greater than zero",
+            ),
+            (
+                "[[aggregate]]\nname = \"x\"\nhelp = \"h\"\nsql = \"SELECT 1\"\nttl = \"soon\"\n",
+                "invalid aggregates file \"a.toml\": aggregate \"x\": ttl \"soon\": expected number at 0",
+            ),
+            (
+                "[[aggregate]]\nname = \"Bad-Name\"\nhelp = \"h\"\nsql = \"SELECT 1\"\n",
+                "invalid aggregates file \"a.toml\": entry #1: invalid SQL aggregate \"Bad-Name\"",
+            ),
+            (
+                "[[aggregate]]\nname = \"x\"\nhelp = \"h\"\nsql = \"SELECT 1\"\ncolour = \"red\"\n",
+                "unknown field `colour`",
+            ),
+            (
+                "[[aggregate]]\nname = \"x\"\nhelp = \"h\"\nsql = \"SELECT 1\"\n[[aggregate]]\nname = \"x\"\nhelp = \"h\"\nsql = \"SELECT 2\"\n",
+                "entry #2: aggregate \"x\" is declared twice",
+            ),
+        ];
+        for (text, want) in table {
+            let err = parse(Path::new("a.toml"), text).unwrap_err().to_string();
+            assert!(err.contains(want), "{err}\nshould contain\n{want}");
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! DB aggregate gauges: SQL aggregates computed at most once per TTL window on a small dedicated
+//! pool (once across replicas on PostgreSQL), served as gauges with up/last-success/duration.
+mod collector;
+mod config;
+mod runner;
+mod sql;
+mod store;
+
+pub(crate) use collector::AggregateCollector;
+pub use config::{AggregateMode, AggregatesConfig, load_file};
+pub(crate) use runner::Runner;
+pub(crate) use sql::probe as probe_sql;
+pub(crate) use store::Store;
