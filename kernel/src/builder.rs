@@ -56,7 +56,7 @@ impl Default for HttpMetricsSettings {
             const_labels: Vec::new(),
             excluded: Vec::new(),
             series_budget: vitals::metrics::DEFAULT_SERIES_BUDGET,
-            max_scrapes: 4,
+            max_scrapes: 10,
             scrape_deadline: Duration::from_secs(10),
         }
     }
@@ -193,7 +193,7 @@ impl KernelBuilder {
         self
     }
 
-    /// Most concurrent `/metrics` scrapes; more get 503. Defaults to 4.
+    /// Most concurrent `/metrics` scrapes; more get 503. Defaults to 10.
     pub fn max_concurrent_scrapes(mut self, n: usize) -> Self {
         self.http.max_scrapes = n;
         self

@@ -33,7 +33,7 @@ pub enum LogFormat {
 /// | `VITALS_HTTP_BUCKETS` | 1 ms … 10 s | request-duration buckets in seconds, comma-separated, increasing |
 /// | `VITALS_METRICS_PREFIX` | unset | prefix for the request families |
 /// | `VITALS_SERIES_BUDGET` | `2000` | label sets per family before the overflow series |
-/// | `VITALS_MAX_SCRAPES` | `4` | concurrent `/metrics` scrapes before 503 |
+/// | `VITALS_MAX_SCRAPES` | `10` | concurrent `/metrics` scrapes before 503 |
 /// | `VITALS_AGGREGATES` | `on` | serve DB aggregate gauges here (`off` when a collector does) |
 /// | `VITALS_AGGREGATES_FILE` | unset | TOML file of `[[aggregate]]` entries |
 /// | `VITALS_AGGREGATE_POOL_SIZE` | `2` | connections of the dedicated aggregate pool |
@@ -97,7 +97,7 @@ impl Default for Config {
             http_buckets: None,
             metrics_prefix: None,
             series_budget: vitals::metrics::DEFAULT_SERIES_BUDGET,
-            max_scrapes: 4,
+            max_scrapes: 10,
             aggregates_enabled: true,
             aggregates_file: None,
             aggregate_pool_size: 2,

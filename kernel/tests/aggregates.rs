@@ -1,0 +1,220 @@
+//! DB aggregate gauges end to end: real `vitals` replicas and the `vitals-collector` binary on a
+//! real PostgreSQL, scraped over HTTP; query executions counted by pg_stat_statements.
+use std::time::{Duration, Instant};
+use vitals_testkit::{ChildGuard, free_addr, get, parsed_value, postgres_url, python_parse};
+use vitals_testkit::{promtool_check, wait_until_up};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vitals");
+const COLLECTOR: &str = env!("CARGO_BIN_EXE_vitals-collector");
+
+fn psql(url: &str, sql: &str) -> String {
+    let out = std::process::Command::new("psql")
+        .args([url, "-v", "ON_ERROR_STOP=1", "-tAc", sql])
+        .output()
+        .expect("psql is required");
+    assert!(
+        out.status.success(),
+        "psql {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+fn jobs_table(url: &str, table: &str) {
+    psql(url, &format!("DROP TABLE IF EXISTS {table}"));
+    psql(
+        url,
+        &format!("CREATE TABLE {table} (id INTEGER, status TEXT)"),
+    );
+    psql(
+        url,
+        &format!(
+            "INSERT INTO {table} VALUES (1,'done'),(2,'done'),(3,'done'),(4,'failed'),(5,'pending'),(6,'pending')"
+        ),
+    );
+}
+
+fn aggregates_file(tag: &str, name: &str, table: &str, ttl: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("vitals-agg-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("aggregates.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[[aggregate]]\nname = \"{name}\"\nhelp = \"Jobs per status.\"\n\
+             sql = \"SELECT status, count(*) AS n FROM {table} GROUP BY status\"\n\
+             labels = [\"status\"]\nvalues = [\"n\"]\nttl = \"{ttl}\"\ntimeout = \"5s\"\n"
+        ),
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+fn calls(url: &str, table: &str) -> u64 {
+    psql(
+        url,
+        &format!(
+            "SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements \
+             WHERE query LIKE 'SELECT CAST(%FROM {table} GROUP BY status) AS vitals_aggregate%' \
+             AND query NOT LIKE '%LIMIT%'"
+        ),
+    )
+    .parse()
+    .unwrap()
+}
+
+async fn replica(program: &str, envs: &[(&str, &str)]) -> (ChildGuard, String) {
+    let addr = free_addr().to_string();
+    let mut all: Vec<(&str, &str)> = vec![("VITALS_BIND", &addr)];
+    all.extend_from_slice(envs);
+    let child = ChildGuard::spawn(program, &all);
+    let base = format!("http://{addr}");
+    wait_until_up(&format!("{base}/healthz"), Duration::from_secs(30)).await;
+    (child, base)
+}
+
+/// 3 replicas, 5 scrapers each scraping every replica every 100 ms for 5 s, TTL 1 s.
+/// Returns (aggregate executions, scrapes).
+async fn run_replicas(mode: &str) -> (u64, u64) {
+    let url = postgres_url();
+    let table = format!("jobs_replicas_{mode}_{}", std::process::id());
+    let name = format!("jobs_{mode}_{}", std::process::id());
+    jobs_table(&url, &table);
+    let file = aggregates_file(mode, &name, &table, "1s");
+    let mut replicas = Vec::new();
+    for _ in 0..3 {
+        replicas.push(
+            replica(
+                BIN,
+                &[
+                    ("DATABASE_URL", &url),
+                    ("VITALS_AGGREGATES_FILE", &file),
+                    ("VITALS_AGGREGATE_MODE", mode),
+                ],
+            )
+            .await,
+        );
+    }
+    let bases: Vec<String> = replicas.iter().map(|(_, b)| b.clone()).collect();
+    let before = calls(&url, &table);
+    let until = Instant::now() + Duration::from_secs(5);
+    let scrapers = (0..5).map(|_| {
+        let bases = bases.clone();
+        let name = name.clone();
+        tokio::spawn(async move {
+            let mut scrapes = 0u64;
+            while Instant::now() < until {
+                for base in &bases {
+                    let resp = get(&format!("{base}/metrics")).await;
+                    assert_eq!(resp.status, 200);
+                    scrapes += 1;
+                    if scrapes == 20 {
+                        let samples = python_parse(&resp.text());
+                        assert_eq!(
+                            parsed_value(&samples, &name, &[("status", "done")]),
+                            Some(3.0)
+                        );
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            scrapes
+        })
+    });
+    let mut scrapes = 0;
+    for s in futures_util::future::join_all(scrapers).await {
+        scrapes += s.unwrap();
+    }
+    let executions = calls(&url, &table) - before;
+    drop(replicas);
+    psql(&url, &format!("DROP TABLE {table}"));
+    (executions, scrapes)
+}
+
+#[tokio::test]
+async fn three_replicas_and_five_scrapers_run_each_aggregate_once_per_window() {
+    let (cluster, scrapes_c) = run_replicas("cluster").await;
+    let (local, scrapes_l) = run_replicas("local").await;
+    eprintln!(
+        "aggregate executions in 5 s, TTL 1 s, 3 replicas, 5 scrapers every 100 ms: \
+         cluster {cluster}, per-process {local}, naive per-scrape {scrapes_c} (and {scrapes_l})"
+    );
+    assert!(
+        (5..=6).contains(&cluster),
+        "cluster mode ran the aggregate {cluster} times"
+    );
+    assert!(
+        (15..=18).contains(&local),
+        "per-process mode ran the aggregate {local} times"
+    );
+    assert!(scrapes_c >= 300, "only {scrapes_c} scrapes");
+}
+
+#[tokio::test]
+async fn collector_binary_serves_aggregates_and_app_replicas_can_turn_them_off() {
+    let url = postgres_url();
+    let table = format!("jobs_collector_{}", std::process::id());
+    let name = format!("jobs_collector_{}", std::process::id());
+    jobs_table(&url, &table);
+    let file = aggregates_file("collector", &name, &table, "300ms");
+    let (_collector, cbase) = replica(
+        COLLECTOR,
+        &[("DATABASE_URL", &url), ("VITALS_AGGREGATES_FILE", &file)],
+    )
+    .await;
+    let (_app, abase) = replica(
+        BIN,
+        &[
+            ("DATABASE_URL", &url),
+            ("VITALS_AGGREGATES_FILE", &file),
+            ("VITALS_AGGREGATES", "off"),
+        ],
+    )
+    .await;
+    assert_eq!(get(&format!("{cbase}/health")).await.status, 200);
+    let scrape = get(&format!("{cbase}/metrics")).await;
+    assert_eq!(scrape.status, 200);
+    let (ok, findings) = promtool_check(&scrape.text());
+    assert!(ok && findings.trim().is_empty(), "promtool: {findings}");
+    let samples = python_parse(&scrape.text());
+    assert_eq!(
+        parsed_value(&samples, &name, &[("status", "pending")]),
+        Some(2.0)
+    );
+    assert_eq!(
+        parsed_value(&samples, "vitals_db_aggregate_up", &[("aggregate", &name)]),
+        Some(1.0)
+    );
+    let app = get(&format!("{abase}/metrics")).await.text();
+    assert!(
+        !app.contains(&name),
+        "the app replica must not serve the aggregate"
+    );
+    assert!(!app.contains("vitals_db_aggregate_up"));
+
+    // the table goes away: up drops to 0, the last value stays, the scrape stays 200
+    psql(&url, &format!("DROP TABLE {table}"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let resp = get(&format!("{cbase}/metrics")).await;
+        assert_eq!(resp.status, 200);
+        let samples = python_parse(&resp.text());
+        if parsed_value(&samples, "vitals_db_aggregate_up", &[("aggregate", &name)]) == Some(0.0) {
+            assert_eq!(
+                parsed_value(&samples, &name, &[("status", "pending")]),
+                Some(2.0)
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "up never dropped to 0");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn collector_refuses_to_start_without_aggregates() {
+    let child = ChildGuard::spawn(COLLECTOR, &[("VITALS_BIND", "127.0.0.1:0")]);
+    let (code, stderr) = child.wait_exit(Duration::from_secs(10));
+    assert_eq!(code, Some(64), "{stderr}");
+    assert!(stderr.contains("VITALS_AGGREGATES_FILE"), "{stderr}");
+}
