@@ -3,11 +3,13 @@
 mod fakes;
 mod http;
 mod judges;
+mod postgres;
 mod process;
 mod samples;
 
 pub use fakes::{Counting, Registrar, failing, panicking, sleeping};
 pub use http::{Response, get, get_with};
 pub use judges::{ParsedSample, PrometheusServer, parsed_value, promtool_check, python_parse};
+pub use postgres::TempPostgres;
 pub use process::{ChildGuard, free_addr, postgres_url, wait_until_up};
 pub use samples::{histogram_sum, sample, series_count};
