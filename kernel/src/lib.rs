@@ -6,6 +6,7 @@ mod container;
 mod error;
 mod kernel;
 mod logging;
+mod service;
 mod shutdown;
 
 pub use builder::KernelBuilder;
@@ -14,4 +15,5 @@ pub use container::{HealthService, KernelContainer, MetricsService, ModuleSet};
 pub use error::Error;
 pub use kernel::{Kernel, Running};
 pub use logging::init_logging;
+pub use service::run_service;
 pub use vitals_http::DetailPolicy;

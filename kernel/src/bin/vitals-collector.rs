@@ -3,30 +3,11 @@
 //! can run with `VITALS_AGGREGATES=off`. Configured by `DATABASE_URL`, `VITALS_BIND` and
 //! `VITALS_AGGREGATES_FILE` (plus the optional variables of `vitals`).
 use std::process::ExitCode;
-use vitals_kernel::{Config, Kernel, init_logging};
-use vitals_module_database::DatabaseModule;
+use vitals_kernel::{Config, run_service};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = match Config::from_env().and_then(check) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("Invalid configuration: {e}");
-            return ExitCode::from(64);
-        }
-    };
-    if let Err(e) = init_logging(config.log_format) {
-        eprintln!("Invalid configuration: {e}");
-        return ExitCode::from(64);
-    }
-    match run(config).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("vitals-collector: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    run_service("vitals-collector", Config::from_env().and_then(check)).await
 }
 
 fn check(c: Config) -> Result<Config, vitals_kernel::Error> {
@@ -45,16 +26,4 @@ fn check(c: Config) -> Result<Config, vitals_kernel::Error> {
         });
     }
     Ok(c)
-}
-
-async fn run(config: Config) -> anyhow::Result<()> {
-    let db = DatabaseModule::connect(config.database()).await?;
-    Kernel::builder()
-        .config(&config)
-        .module(db)
-        .build()?
-        .run()
-        .await?;
-    tracing::info!("stopped");
-    Ok(())
 }

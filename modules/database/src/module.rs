@@ -39,6 +39,25 @@ fn options(config: &DatabaseConfig, max: u32) -> ConnectOptions {
     opts
 }
 
+/// Marks the end of the pool wait when a connection is handed over: `before_acquire` runs for an
+/// idle connection, `after_connect` for a new one, both in the acquiring task.
+fn mark_handover<DB: sea_orm::sqlx::Database>(
+    o: sea_orm::sqlx::pool::PoolOptions<DB>,
+) -> sea_orm::sqlx::pool::PoolOptions<DB> {
+    o.before_acquire(|_, _| {
+        Box::pin(async {
+            mark_acquired();
+            Ok(true)
+        })
+    })
+    .after_connect(|_, _| {
+        Box::pin(async {
+            mark_acquired();
+            Ok(())
+        })
+    })
+}
+
 impl DatabaseModule {
     /// Reads the aggregates file (if any), then connects.
     ///
@@ -59,37 +78,8 @@ impl DatabaseModule {
             _ => Vec::new(),
         };
         let mut opts = options(&config, config.max_connections);
-        // The pool hands a connection over at the end of `before_acquire` (idle connection) or
-        // `after_connect` (new one); both run in the acquiring task, which is where the query
-        // timer notes the end of the pool wait.
-        opts.map_sqlx_postgres_pool_opts(|o| {
-            o.before_acquire(|_, _| {
-                Box::pin(async {
-                    mark_acquired();
-                    Ok(true)
-                })
-            })
-            .after_connect(|_, _| {
-                Box::pin(async {
-                    mark_acquired();
-                    Ok(())
-                })
-            })
-        })
-        .map_sqlx_sqlite_pool_opts(|o| {
-            o.before_acquire(|_, _| {
-                Box::pin(async {
-                    mark_acquired();
-                    Ok(true)
-                })
-            })
-            .after_connect(|_, _| {
-                Box::pin(async {
-                    mark_acquired();
-                    Ok(())
-                })
-            })
-        });
+        opts.map_sqlx_postgres_pool_opts(mark_handover)
+            .map_sqlx_sqlite_pool_opts(mark_handover);
         let mut conn = Database::connect(opts)
             .await
             .map_err(|source| Error::Connect {
