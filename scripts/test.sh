@@ -10,7 +10,8 @@ trap stop_services EXIT
 start_postgres
 log=$(mktemp)
 set +e
-cargo test --workspace "$@" 2>&1 | tee "$log"
+# A hung test fails the run after 25 minutes instead of holding CI.
+timeout --kill-after=30 1500 cargo test --workspace "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # One closing line for the whole run, summed over every test binary and doc-test run.

@@ -16,6 +16,7 @@
 mod aggregate;
 mod check_fn;
 mod checker;
+mod coalesced;
 mod configure;
 mod error;
 mod group;
@@ -28,6 +29,7 @@ mod status;
 pub use aggregate::{SimpleStatusAggregator, StatusAggregator};
 pub use check_fn::{FnChecker, check_fn};
 pub use checker::{Dependency, HealthChecker};
+pub use coalesced::{Coalesced, Lookup};
 pub use configure::{CheckerExt, Configured};
 pub use error::Error;
 pub use group::HealthGroup;

@@ -2,12 +2,10 @@ use crate::damping::DampState;
 use crate::runner::run_isolated;
 use crate::{Damping, Reading, RunObserver};
 use futures_util::FutureExt;
-use futures_util::future::{BoxFuture, Shared};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use vitals::{HealthChecker, HealthGroup};
-
-type InFlight = Shared<BoxFuture<'static, Arc<Reading>>>;
+use tokio::time::Instant;
+use vitals::{Coalesced, HealthChecker, HealthGroup};
 
 /// One registered check with its resolved settings, last reading and in-flight run.
 pub(crate) struct Entry {
@@ -19,14 +17,8 @@ pub(crate) struct Entry {
     pub(crate) ttl: Duration,
     damping: Option<Damping>,
     observer: Option<Arc<dyn RunObserver>>,
-    state: Mutex<State>,
-}
-
-#[derive(Default)]
-struct State {
-    last: Option<Arc<Reading>>,
-    in_flight: Option<InFlight>,
-    damp: DampState,
+    reading: Coalesced<Arc<Reading>>,
+    damp: Mutex<DampState>,
 }
 
 impl Entry {
@@ -47,13 +39,9 @@ impl Entry {
             damping,
             observer,
             checker,
-            state: Mutex::default(),
+            reading: Coalesced::new(),
+            damp: Mutex::default(),
         }
-    }
-
-    fn state(&self) -> MutexGuard<'_, State> {
-        // A poisoned lock only means a panic elsewhere while holding it; the state stays usable.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn in_group(&self, group: &HealthGroup) -> bool {
@@ -62,39 +50,28 @@ impl Entry {
 
     /// The latest reading, however old.
     pub(crate) fn last(&self) -> Option<Arc<Reading>> {
-        self.state().last.clone()
+        self.reading.current()
     }
 
     /// A reading no older than the cache TTL: the cached one, the run already under way, or a
     /// new run. Concurrent callers share one run.
     pub(crate) async fn fresh(self: &Arc<Self>) -> Arc<Reading> {
-        let run = {
-            let mut state = self.state();
-            if let Some(last) = &state.last
-                && !self.ttl.is_zero()
-                && last.age() < self.ttl
-            {
-                return last.clone();
-            }
-            match &state.in_flight {
-                Some(run) => run.clone(),
-                None => {
-                    let me = self.clone();
-                    let run = async move { me.run_and_store().await }.boxed().shared();
-                    state.in_flight = Some(run.clone());
-                    run
-                }
-            }
-        };
-        run.await
+        let me = self.clone();
+        self.reading
+            .get(move || async move { me.run_and_store().await }.boxed())
+            .await
     }
 
     async fn run_and_store(&self) -> Arc<Reading> {
         let run = run_isolated(self.checker.clone(), self.timeout).await;
-        let mut state = self.state();
         let raw = run.outcome.status();
         let status = match self.damping {
-            Some(d) => state.damp.feed(d, raw),
+            // A poisoned lock only means a panic elsewhere while holding it; the counts stay usable.
+            Some(d) => self
+                .damp
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .feed(d, raw),
             None => raw,
         };
         let reading = Arc::new(Reading {
@@ -105,9 +82,8 @@ impl Entry {
             at: run.at,
             finished: run.finished,
         });
-        state.last = Some(reading.clone());
-        state.in_flight = None;
-        drop(state);
+        let valid_until = (!self.ttl.is_zero()).then(|| Instant::now() + self.ttl);
+        self.reading.finish(reading.clone(), valid_until);
         if let Some(observer) = &self.observer {
             observer.on_run(&self.name, &reading);
         }

@@ -1,27 +1,22 @@
 use futures_util::FutureExt;
-use futures_util::future::{BoxFuture, Shared};
 use prometheus::core::Collector;
 use prometheus::proto::MetricFamily;
 use prometheus::{CounterVec, GaugeVec, IntCounter, Opts};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::future::IntoFuture;
+use std::sync::Arc;
 use tokio::time::Instant;
+use vitals::Coalesced;
 use vitals::metrics::{Collect, CollectedFamily, CollectedKind, validate_family};
 
 type Families = Arc<Vec<MetricFamily>>;
-type InFlight = Shared<BoxFuture<'static, Option<Families>>>;
 
 /// One collect-time collector with its TTL cache and its in-flight run.
 pub(crate) struct Slot {
     pub(crate) collector: Arc<dyn Collect>,
     errors: IntCounter,
     error_kind: IntCounter,
-    state: Mutex<SlotState>,
-}
-
-#[derive(Default)]
-struct SlotState {
-    last: Option<(Instant, Families)>,
-    in_flight: Option<InFlight>,
+    /// `None` after a failed run: nothing to serve, and the next scrape tries again.
+    families: Coalesced<Option<Families>>,
 }
 
 impl Slot {
@@ -34,12 +29,8 @@ impl Slot {
             collector,
             errors,
             error_kind,
-            state: Mutex::default(),
+            families: Coalesced::new(),
         }
-    }
-
-    fn state(&self) -> MutexGuard<'_, SlotState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn fail(&self, why: &str) {
@@ -52,27 +43,12 @@ impl Slot {
     /// when the run fails or does not finish by `deadline`. A run outlives a missed deadline (it
     /// is bounded by the collector's own timeout) so that the next scrape can use its result.
     pub(crate) async fn families(self: &Arc<Self>, deadline: Instant) -> Option<Families> {
-        let run = {
-            let mut state = self.state();
-            let ttl = self.collector.ttl();
-            if let Some((at, families)) = &state.last
-                && !ttl.is_zero()
-                && at.elapsed() < ttl
-            {
-                return Some(families.clone());
-            }
-            match &state.in_flight {
-                Some(run) => run.clone(),
-                None => {
-                    let me = self.clone();
-                    let task = tokio::spawn(async move { me.run().await });
-                    let run = async move { task.await.ok().flatten() }.boxed().shared();
-                    state.in_flight = Some(run.clone());
-                    run
-                }
-            }
-        };
-        match tokio::time::timeout_at(deadline, run).await {
+        let me = self.clone();
+        let run = self.families.get(move || {
+            let task = tokio::spawn(async move { me.run().await });
+            async move { task.await.ok().flatten() }.boxed()
+        });
+        match tokio::time::timeout_at(deadline, run.into_future()).await {
             Ok(families) => families,
             Err(_) => {
                 self.fail("scrape deadline passed before it finished");
@@ -88,20 +64,17 @@ impl Slot {
             Ok(Err(e)) => Err(e),
             Err(_) => Err(format!("timed out after {timeout:?}")),
         };
-        let mut state = self.state();
-        state.in_flight = None;
-        match result {
-            Ok(families) => {
-                let families = Arc::new(families);
-                state.last = Some((Instant::now(), families.clone()));
-                Some(families)
-            }
+        let families = match result {
+            Ok(families) => Some(Arc::new(families)),
             Err(e) => {
-                drop(state);
                 self.fail(&e);
                 None
             }
-        }
+        };
+        let ttl = self.collector.ttl();
+        let valid_until = (families.is_some() && !ttl.is_zero()).then(|| Instant::now() + ttl);
+        self.families.finish(families.clone(), valid_until);
+        families
     }
 }
 

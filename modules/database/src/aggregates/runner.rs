@@ -1,14 +1,15 @@
 use super::sql::{Row, read_rows, wrapped};
 use super::store::{Store, Stored};
 use futures_util::FutureExt;
-use futures_util::future::{BoxFuture, Shared};
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait,
 };
+use std::future::IntoFuture;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
+use vitals::Coalesced;
 use vitals::metrics::SqlAggregate;
 
 /// What a scrape can serve for one aggregate.
@@ -24,13 +25,6 @@ pub(crate) struct Snapshot {
     pub(crate) refresh_seconds: Option<f64>,
 }
 
-#[derive(Default)]
-struct State {
-    snap: Arc<Snapshot>,
-    next_check: Option<Instant>,
-    in_flight: Option<Shared<BoxFuture<'static, Arc<Snapshot>>>>,
-}
-
 /// One aggregate: when to refresh, the refresh itself (coalesced), and the last snapshot.
 pub(crate) struct Runner {
     pub(crate) agg: SqlAggregate,
@@ -40,7 +34,8 @@ pub(crate) struct Runner {
     store: Option<Arc<Store>>,
     wait: Duration,
     executions: AtomicU64,
-    state: Mutex<State>,
+    /// Valid until the next check is due.
+    snap: Coalesced<Arc<Snapshot>>,
 }
 
 fn unix_now() -> f64 {
@@ -66,41 +61,26 @@ impl Runner {
             store,
             wait,
             executions: AtomicU64::new(0),
-            state: Mutex::default(),
+            snap: Coalesced::new(),
         }
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn previous(&self) -> Arc<Snapshot> {
+        self.snap.current().unwrap_or_default()
     }
 
     /// The snapshot to serve. When the window is due, one refresh runs (shared by concurrent
     /// scrapes); a scrape waits for it at most `wait`, then serves the previous snapshot.
     pub(crate) async fn snapshot(self: &Arc<Self>) -> Arc<Snapshot> {
-        let run = {
-            let mut state = self.state();
-            if let Some(at) = state.next_check
-                && Instant::now() < at
-            {
-                return state.snap.clone();
-            }
-            match &state.in_flight {
-                Some(run) => run.clone(),
-                None => {
-                    let me = self.clone();
-                    let task = tokio::spawn(async move { me.refresh().await });
-                    let previous = state.snap.clone();
-                    let run = async move { task.await.unwrap_or(previous) }
-                        .boxed()
-                        .shared();
-                    state.in_flight = Some(run.clone());
-                    run
-                }
-            }
-        };
-        match tokio::time::timeout(self.wait, run).await {
+        let me = self.clone();
+        let previous = self.previous();
+        let run = self.snap.get(move || {
+            let task = tokio::spawn(async move { me.refresh().await });
+            async move { task.await.unwrap_or(previous) }.boxed()
+        });
+        match tokio::time::timeout(self.wait, run.into_future()).await {
             Ok(snap) => snap,
-            Err(_) => self.state().snap.clone(),
+            Err(_) => self.previous(),
         }
     }
 
@@ -110,10 +90,7 @@ impl Runner {
             Some(store) => self.refresh_shared(store).await,
         };
         let snap = Arc::new(snap);
-        let mut state = self.state();
-        state.snap = snap.clone();
-        state.next_check = Some(next);
-        state.in_flight = None;
+        self.snap.finish(snap.clone(), Some(next));
         snap
     }
 
@@ -160,7 +137,7 @@ impl Runner {
     }
 
     fn after(&self, result: Result<Vec<Row>, String>, took: Duration) -> Snapshot {
-        let previous = self.state().snap.clone();
+        let previous = self.previous();
         match result {
             Ok(rows) => Snapshot {
                 rows: Some(Arc::new(rows)),
@@ -223,7 +200,7 @@ impl Runner {
 
     fn store_failed(&self, e: sea_orm::DbErr) -> (Snapshot, Instant) {
         tracing::warn!(aggregate = %self.agg.name, "aggregate results table unavailable: {e}");
-        let previous = self.state().snap.clone();
+        let previous = self.previous();
         let snap = Snapshot {
             up: Some(false),
             ..(*previous).clone()
