@@ -126,3 +126,30 @@ async fn ready_includes_the_postgres_db_check() {
     let (code, stderr) = child.wait_exit(Duration::from_secs(10));
     assert_eq!(code, Some(0), "{stderr}");
 }
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line() {
+    let addr = free_addr().to_string();
+    let url = sqlite_url("json");
+    let child = ChildGuard::spawn(
+        BIN,
+        &[
+            ("VITALS_BIND", &addr),
+            ("DATABASE_URL", &url),
+            ("VITALS_LOG_FORMAT", "json"),
+        ],
+    );
+    wait_until_up(&format!("http://{addr}/healthz"), Duration::from_secs(20)).await;
+    child.signal("TERM");
+    let (code, stdout, stderr) = child.wait_output(Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{stderr}");
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["fields"]["message"] == "serving"),
+        "{stdout}"
+    );
+    assert!(lines.iter().all(|l| l["level"].is_string()));
+}

@@ -55,17 +55,26 @@ impl ChildGuard {
     }
 
     /// Waits up to `limit` for exit; returns the exit code and captured stderr.
-    pub fn wait_exit(mut self, limit: Duration) -> (Option<i32>, String) {
+    pub fn wait_exit(self, limit: Duration) -> (Option<i32>, String) {
+        let (code, _, stderr) = self.wait_output(limit);
+        (code, stderr)
+    }
+
+    /// Waits up to `limit` for exit; returns the exit code, stdout and stderr.
+    pub fn wait_output(mut self, limit: Duration) -> (Option<i32>, String, String) {
         let mut child = self.child.take().expect("running");
         let deadline = Instant::now() + limit;
         loop {
             if let Some(status) = child.try_wait().expect("try_wait") {
-                let mut err = String::new();
+                use std::io::Read;
+                let (mut out, mut err) = (String::new(), String::new());
+                if let Some(mut o) = child.stdout.take() {
+                    let _ = o.read_to_string(&mut out);
+                }
                 if let Some(mut e) = child.stderr.take() {
-                    use std::io::Read;
                     let _ = e.read_to_string(&mut err);
                 }
-                return (status.code(), err);
+                return (status.code(), out, err);
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
