@@ -2,7 +2,7 @@
 //! real PostgreSQL, scraped over HTTP; query executions counted by pg_stat_statements.
 use std::time::{Duration, Instant};
 use vitals_testkit::{ChildGuard, free_addr, get, parsed_value, postgres_url, python_parse};
-use vitals_testkit::{promtool_check, wait_until_up};
+use vitals_testkit::{assert_promtool_clean, wait_until_up};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vitals");
 const COLLECTOR: &str = env!("CARGO_BIN_EXE_vitals-collector");
@@ -174,8 +174,7 @@ async fn collector_binary_serves_aggregates_and_app_replicas_can_turn_them_off()
     assert_eq!(get(&format!("{cbase}/health")).await.status, 200);
     let scrape = get(&format!("{cbase}/metrics")).await;
     assert_eq!(scrape.status, 200);
-    let (ok, findings) = promtool_check(&scrape.text());
-    assert!(ok && findings.trim().is_empty(), "promtool: {findings}");
+    assert_promtool_clean(&scrape.text());
     let samples = python_parse(&scrape.text());
     assert_eq!(
         parsed_value(&samples, &name, &[("status", "pending")]),

@@ -1,6 +1,8 @@
 //! The `vitals` reference binary, run as a process: configuration, probes, signals.
 use std::time::Duration;
-use vitals_testkit::{ChildGuard, free_addr, get, parsed_value, postgres_url, promtool_check};
+use vitals_testkit::{
+    ChildGuard, assert_promtool_clean, free_addr, get, parsed_value, postgres_url,
+};
 use vitals_testkit::{python_parse, wait_until_up};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vitals");
@@ -40,8 +42,7 @@ async fn serves_probes_on_sqlite_and_exits_zero_on_sigterm() {
     }
     let scrape = get(&format!("{base}/metrics")).await;
     assert_eq!(scrape.status, 200);
-    let (ok, findings) = promtool_check(&scrape.text());
-    assert!(ok && findings.trim().is_empty(), "promtool: {findings}");
+    assert_promtool_clean(&scrape.text());
     let samples = python_parse(&scrape.text());
     let unmatched = [
         ("method", "GET"),

@@ -6,9 +6,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use vitals::metrics::{Collect, CollectedFamily};
-use vitals::{Module, ModuleContext};
+use vitals::{CheckerExt, Module, ModuleContext};
 use vitals_kernel::{Kernel, KernelBuilder, Running};
-use vitals_testkit::{PrometheusServer, get, get_with, parsed_value, promtool_check, python_parse};
+use vitals_testkit::{
+    PrometheusServer, assert_promtool_clean, get, get_with, parsed_value, python_parse,
+};
 
 fn builder() -> KernelBuilder {
     Kernel::builder()
@@ -48,8 +50,7 @@ async fn scrape_after_a_known_workload_has_exact_values() {
     );
     let text = resp.text();
 
-    let (ok, findings) = promtool_check(&text);
-    assert!(ok && findings.trim().is_empty(), "promtool: {findings}");
+    assert_promtool_clean(&text);
 
     let samples = python_parse(&text);
     let users = [
@@ -284,5 +285,42 @@ async fn real_prometheus_scrapes_the_kernel() {
     assert_eq!(info[0]["metric"]["version"], "0.1.0");
     assert_eq!(info[0]["value"][1], "1");
     drop(prom);
+    running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn check_timeouts_and_panics_are_counted_and_failing_status_is_zero() {
+    let (running, base) = serve(
+        builder()
+            .checker(
+                vitals_testkit::sleeping("slow", Duration::from_secs(5))
+                    .with_timeout(Duration::from_millis(100)),
+            )
+            .checker(vitals_testkit::panicking("boom", "no")),
+    )
+    .await;
+    assert_eq!(get(&format!("{base}/ready")).await.status, 503);
+    let samples = python_parse(&get(&format!("{base}/metrics")).await.text());
+    let errors = |t| parsed_value(&samples, "vitals_errors_total", &[("type", t)]);
+    assert_eq!(errors("timeout"), Some(1.0));
+    assert_eq!(errors("panic"), Some(1.0));
+    let status = |c| {
+        parsed_value(
+            &samples,
+            "vitals_health_check_status",
+            &[("check", c), ("group", "readiness")],
+        )
+    };
+    assert_eq!(status("slow"), Some(0.0));
+    assert_eq!(status("boom"), Some(0.0));
+    assert_eq!(status("ping"), Some(1.0));
+    assert_eq!(
+        parsed_value(
+            &samples,
+            "vitals_health_check_duration_seconds_count",
+            &[("check", "slow")]
+        ),
+        Some(1.0)
+    );
     running.shutdown().await.unwrap();
 }

@@ -4,6 +4,10 @@ use vitals::{CheckOutcome, CheckerExt, Dependency, HealthGroup, Module, ModuleCo
 use vitals_kernel::{DetailPolicy, Error, Kernel};
 use vitals_testkit::{get, panicking, sleeping};
 
+async fn serve(b: vitals_kernel::KernelBuilder) -> vitals_kernel::Running {
+    b.build().unwrap().start().await.unwrap()
+}
+
 fn builder() -> vitals_kernel::KernelBuilder {
     Kernel::builder()
         .bind("127.0.0.1:0".parse().unwrap())
@@ -13,7 +17,7 @@ fn builder() -> vitals_kernel::KernelBuilder {
 
 #[tokio::test]
 async fn healthz_and_ready_answer_200_with_the_builtin_ping() {
-    let running = builder().build().unwrap().start().await.unwrap();
+    let running = serve(builder()).await;
     let base = format!("http://{}", running.addr());
     let live = get(&format!("{base}/healthz")).await;
     assert_eq!(live.status, 200);
@@ -28,13 +32,10 @@ async fn healthz_and_ready_answer_200_with_the_builtin_ping() {
 
 #[tokio::test]
 async fn hanging_check_makes_ready_503_within_its_timeout() {
-    let running = builder()
-        .checker(sleeping("slow", Duration::from_secs(10)).with_timeout(Duration::from_millis(200)))
-        .build()
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let running = serve(builder().checker(
+        sleeping("slow", Duration::from_secs(10)).with_timeout(Duration::from_millis(200)),
+    ))
+    .await;
     let url = format!("http://{}/ready?verbose", running.addr());
     let mut times = Vec::new();
     for _ in 0..5 {
@@ -67,14 +68,12 @@ async fn hanging_check_makes_ready_503_within_its_timeout() {
 
 #[tokio::test]
 async fn panicking_check_is_503_with_the_panic_text_and_the_server_stays_up() {
-    let running = builder()
-        .details(DetailPolicy::Always)
-        .checker(panicking("boom", "checker exploded"))
-        .build()
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let running = serve(
+        builder()
+            .details(DetailPolicy::Always)
+            .checker(panicking("boom", "checker exploded")),
+    )
+    .await;
     let url = format!("http://{}/ready", running.addr());
     for _ in 0..3 {
         let resp = get(&url).await;
@@ -96,13 +95,7 @@ async fn panicking_check_is_503_with_the_panic_text_and_the_server_stays_up() {
 
 #[tokio::test]
 async fn reasons_are_withheld_by_default() {
-    let running = builder()
-        .checker(panicking("boom", "secret detail"))
-        .build()
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let running = serve(builder().checker(panicking("boom", "secret detail"))).await;
     let resp = get(&format!("http://{}/ready", running.addr())).await;
     assert_eq!(resp.status, 503);
     assert!(!resp.text().contains("secret detail"), "{}", resp.text());
@@ -112,15 +105,13 @@ async fn reasons_are_withheld_by_default() {
 
 #[tokio::test]
 async fn token_grants_details_when_policy_is_authorised() {
-    let running = builder()
-        .details(DetailPolicy::Authorised)
-        .token("t0ken")
-        .checker(panicking("boom", "visible to operators"))
-        .build()
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let running = serve(
+        builder()
+            .details(DetailPolicy::Authorised)
+            .token("t0ken")
+            .checker(panicking("boom", "visible to operators")),
+    )
+    .await;
     let url = format!("http://{}/ready?verbose", running.addr());
     let anon = get(&url).await.text();
     let authed = vitals_testkit::get_with(&url, &[("authorization", "Bearer t0ken")])

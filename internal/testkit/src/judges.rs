@@ -24,6 +24,12 @@ pub fn promtool_check(exposition: &str) -> (bool, String) {
     run_with_stdin("promtool", &["check", "metrics"], exposition.as_bytes())
 }
 
+/// Asserts that `promtool check metrics` passes an exposition with no findings at all.
+pub fn assert_promtool_clean(exposition: &str) {
+    let (ok, findings) = promtool_check(exposition);
+    assert!(ok && findings.trim().is_empty(), "promtool: {findings}");
+}
+
 /// One sample as Python's `prometheus_client` parser read it.
 #[derive(Debug, Clone)]
 pub struct ParsedSample {

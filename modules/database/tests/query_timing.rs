@@ -177,3 +177,38 @@ async fn pool_gauges_describe_the_request_pool() {
     let open: f64 = conns.samples.iter().map(|(_, v)| v).sum();
     assert!((1.0..=7.0).contains(&open), "{open}");
 }
+
+#[tokio::test]
+async fn pool_wait_timeouts_are_counted() {
+    let mut config = DatabaseConfig::new(postgres_url());
+    config.max_connections = 1;
+    config.acquire_timeout = std::time::Duration::from_millis(200);
+    let db = DatabaseModule::connect(config).await.unwrap();
+    let metrics = Metrics::new();
+    let ctx = ModuleContext::new(Arc::new(Registrar::default()), metrics.clone());
+    db.register(&ctx).unwrap();
+    let conn = db.connection();
+    // the only pooled connection is held by a transaction, so the next query cannot get one
+    let txn = conn.begin().await.unwrap();
+    let err = conn.execute_unprepared("SELECT 1").await.unwrap_err();
+    assert!(matches!(err, sea_orm::DbErr::ConnectionAcquire(_)), "{err}");
+    txn.rollback().await.unwrap();
+    let r = metrics.registry();
+    assert_eq!(
+        sample(r, "vitals_db_pool_acquire_timeouts_total", &[]),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(r, "vitals_db_pool_acquire_duration_seconds", &[]),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(r, "vitals_errors_total", &[("type", "db")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        count(&metrics, "select", "ok") + count(&metrics, "select", "error"),
+        0.0,
+        "the query never ran"
+    );
+}
