@@ -43,7 +43,6 @@ impl Kernel {
             Arc::new(Exposition::new(metrics)),
             b.http.max_scrapes,
             b.http.scrape_deadline,
-            access.clone(),
         )?;
         Ok(Self {
             container,

@@ -205,7 +205,7 @@ impl HealthRegistry {
             None => Some(entry.fresh().await),
             Some(_) => entry.last(),
         };
-        let mut report = match reading {
+        let mut report = match &reading {
             Some(r) => CheckReport {
                 name: entry.name.clone(),
                 status: r.status,
@@ -223,7 +223,7 @@ impl HealthRegistry {
                 at: None,
             },
         };
-        if let (Some(bg), Some(r)) = (&self.inner.config.background, entry.last())
+        if let (Some(bg), Some(r)) = (&self.inner.config.background, &reading)
             && r.age() > bg.max_staleness
         {
             report.status = HealthStatus::Unhealthy;

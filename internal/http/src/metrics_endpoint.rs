@@ -1,6 +1,5 @@
 //! `GET /metrics`: Prometheus text format 0.0.4, gzip on request, a deadline taken from
 //! Prometheus' scrape-timeout header, a limit on concurrent scrapes, and a count of its own answers.
-use crate::AccessPolicy;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -20,8 +19,6 @@ pub struct MetricsState {
     limiter: Arc<Semaphore>,
     requests: CounterFamily,
     default_deadline: Duration,
-    #[allow(dead_code)]
-    access: AccessPolicy,
 }
 
 impl MetricsState {
@@ -35,7 +32,6 @@ impl MetricsState {
         exposition: Arc<Exposition>,
         max_concurrent: usize,
         default_deadline: Duration,
-        access: AccessPolicy,
     ) -> Result<Self, vitals::Error> {
         let requests = exposition.metrics().counter_vec(
             "vitals_metrics_handler_requests_total",
@@ -50,7 +46,6 @@ impl MetricsState {
             limiter: Arc::new(Semaphore::new(max_concurrent.max(1))),
             requests,
             default_deadline,
-            access,
         })
     }
 }
