@@ -159,14 +159,15 @@ impl Config {
             })?;
         }
         if let Some(v) = get("DATABASE_URL") {
-            if !["sqlite:", "postgres:", "postgresql:", "mysql:"]
-                .iter()
-                .any(|s| v.starts_with(s))
-            {
+            if let Err(e) = vitals_module_database::check_url(&v) {
+                let reason = match e {
+                    vitals_module_database::Error::InvalidUrl { reason, .. } => reason,
+                    other => other.to_string(),
+                };
                 return Err(bad(
                     "DATABASE_URL",
-                    &v,
-                    "unsupported scheme: use sqlite://, postgres:// or postgresql://",
+                    &vitals_module_database::masked_url(&v),
+                    reason,
                 ));
             }
             c.database_url = v;
@@ -360,8 +361,8 @@ mod tests {
                 "invalid VITALS_BIND \"localhost\": invalid socket address syntax (use host:port, e.g. 127.0.0.1:8080)",
             ),
             (
-                ("DATABASE_URL", "oracle://x"),
-                "invalid DATABASE_URL \"oracle://x\": unsupported scheme: use sqlite://, postgres:// or postgresql://",
+                ("DATABASE_URL", "oracle://u:s3cret@x/db"),
+                "invalid DATABASE_URL \"oracle://u:***@x/db\": unsupported scheme \"oracle\": use sqlite:, postgres:, postgresql:",
             ),
             (
                 ("VITALS_CHECK_TIMEOUT", "0s"),

@@ -45,3 +45,57 @@ async fn ready_follows_the_database_and_healthz_stays_up() {
     }
     assert_eq!(get(&format!("{base}/healthz")).await.status, 200);
 }
+
+/// A rollout during a database outage: the process starts anyway (no crash loop), liveness is
+/// 200, readiness 503 naming the `db` check, DB aggregates read `up` 0; when PostgreSQL comes up,
+/// readiness turns 200 and the aggregate is validated and served, without a restart.
+#[tokio::test]
+async fn starts_without_the_database_and_recovers_when_it_comes_up() {
+    let pg = TempPostgres::start();
+    pg.stop();
+    let dir = std::env::temp_dir().join(format!("vitals-nodb-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("aggregates.toml");
+    std::fs::write(
+        &file,
+        "[[aggregate]]\nname = \"answer\"\nhelp = \"The answer.\"\nsql = \"SELECT 42 AS value\"\nttl = \"1s\"\n",
+    )
+    .unwrap();
+    let addr = free_addr().to_string();
+    let url = pg.url();
+    let file = file.display().to_string();
+    let _service = ChildGuard::spawn(
+        BIN,
+        &[
+            ("VITALS_BIND", &addr),
+            ("DATABASE_URL", &url),
+            ("VITALS_AGGREGATES_FILE", &file),
+            ("VITALS_DETAILS", "always"),
+        ],
+    );
+    let base = format!("http://{addr}");
+    wait_until_up(&format!("{base}/healthz"), Duration::from_secs(30)).await;
+    let ready = get(&format!("{base}/ready?verbose")).await;
+    assert_eq!(ready.status, 503, "{}", ready.text());
+    assert!(ready.text().contains("[-]db failed"), "{}", ready.text());
+    let metrics = get(&format!("{base}/metrics")).await.text();
+    assert!(
+        metrics.contains("vitals_db_aggregate_up{aggregate=\"answer\"} 0"),
+        "{metrics}"
+    );
+
+    pg.resume();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let ready = get(&format!("{base}/ready")).await.status;
+        let metrics = get(&format!("{base}/metrics")).await.text();
+        if ready == 200
+            && metrics.contains("vitals_db_aggregate_up{aggregate=\"answer\"} 1")
+            && metrics.contains("\nanswer 42\n")
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never recovered:\n{metrics}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}

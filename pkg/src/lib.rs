@@ -29,7 +29,7 @@ mod status;
 pub use aggregate::{SimpleStatusAggregator, StatusAggregator};
 pub use check_fn::{FnChecker, check_fn};
 pub use checker::{Dependency, HealthChecker};
-pub use coalesced::{Coalesced, Lookup};
+pub use coalesced::{Coalesced, Lookup, RunFailure, panic_message};
 pub use configure::{CheckerExt, Configured};
 pub use error::Error;
 pub use group::HealthGroup;

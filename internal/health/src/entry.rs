@@ -1,11 +1,10 @@
 use crate::damping::DampState;
 use crate::runner::run_isolated;
-use crate::{Damping, Reading, RunObserver};
-use futures_util::FutureExt;
+use crate::{Damping, Reading, RunKind, RunObserver};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
-use vitals::{Coalesced, HealthChecker, HealthGroup};
+use vitals::{CheckOutcome, Coalesced, HealthChecker, HealthGroup, HealthStatus, RunFailure};
 
 /// One registered check with its resolved settings, last reading and in-flight run.
 pub(crate) struct Entry {
@@ -54,15 +53,41 @@ impl Entry {
     }
 
     /// A reading no older than the cache TTL: the cached one, the run already under way, or a
-    /// new run. Concurrent callers share one run.
+    /// new run. Concurrent callers share one run, which goes on if every caller stops waiting.
     pub(crate) async fn fresh(self: &Arc<Self>) -> Arc<Reading> {
         let me = self.clone();
-        self.reading
-            .get(move || async move { me.run_and_store().await }.boxed())
-            .await
+        let run = self
+            .reading
+            .get(move || async move { me.run_and_store().await });
+        self.settle(run.await)
     }
 
-    async fn run_and_store(&self) -> Arc<Reading> {
+    /// A new reading whatever the cache holds (the background refresher's call): joins the run
+    /// under way or starts one.
+    pub(crate) async fn refresh(self: &Arc<Self>) -> Arc<Reading> {
+        let me = self.clone();
+        let run = self
+            .reading
+            .refresh(move || async move { me.run_and_store().await });
+        self.settle(run.await)
+    }
+
+    /// The reading of a run, or, when the run itself failed (the isolation around the checker
+    /// already catches the checker's own panics), an unhealthy reading saying why.
+    fn settle(&self, run: Result<Arc<Reading>, RunFailure>) -> Arc<Reading> {
+        run.unwrap_or_else(|failure| {
+            Arc::new(Reading {
+                outcome: CheckOutcome::unhealthy(format!("check run {failure}")),
+                kind: RunKind::Panicked,
+                status: HealthStatus::Unhealthy,
+                duration: Duration::ZERO,
+                at: SystemTime::now(),
+                finished: Instant::now(),
+            })
+        })
+    }
+
+    async fn run_and_store(&self) -> (Arc<Reading>, Option<Instant>) {
         let run = run_isolated(self.checker.clone(), self.timeout).await;
         let raw = run.outcome.status();
         let status = match self.damping {
@@ -82,11 +107,10 @@ impl Entry {
             at: run.at,
             finished: run.finished,
         });
-        let valid_until = (!self.ttl.is_zero()).then(|| Instant::now() + self.ttl);
-        self.reading.finish(reading.clone(), valid_until);
         if let Some(observer) = &self.observer {
             observer.on_run(&self.name, &reading);
         }
-        reading
+        let valid_until = (!self.ttl.is_zero()).then(|| Instant::now() + self.ttl);
+        (reading, valid_until)
     }
 }

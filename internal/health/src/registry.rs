@@ -288,7 +288,7 @@ impl HealthRegistry {
             .unwrap_or_default();
         runtime.spawn(async move {
             loop {
-                entry.fresh().await;
+                entry.refresh().await;
                 tokio::time::sleep(interval).await;
             }
         })

@@ -1,10 +1,9 @@
 use crate::RunKind;
-use std::any::Any;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 use tracing::Instrument;
-use vitals::{CheckOutcome, HealthChecker};
+use vitals::{CheckOutcome, HealthChecker, panic_message};
 
 /// The outcome of one isolated run, before damping.
 pub(crate) struct Run {
@@ -63,14 +62,6 @@ pub(crate) async fn run_isolated(checker: Arc<dyn HealthChecker>, timeout: Durat
         at,
         finished,
     }
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("non-string panic payload")
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use vitals::Metrics;
-use vitals::metrics::ErrorKind;
 
 /// Renders one kernel's metrics: the registry's families plus every collect-time collector's,
 /// sorted by name. Collectors run concurrently under the scrape's deadline; one that fails or
@@ -33,9 +32,7 @@ impl Exposition {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         for c in self.metrics.collectors() {
             if !slots.iter().any(|s| Arc::ptr_eq(&s.collector, &c)) {
-                let errors = self.metrics.collector_error_counter(c.name());
-                let kind = self.metrics.error_counter(ErrorKind::Collector);
-                slots.push(Arc::new(Slot::new(c, errors, kind)));
+                slots.push(Arc::new(Slot::new(c, &self.metrics)));
             }
         }
         slots.clone()

@@ -3,16 +3,24 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use std::time::{Duration, Instant};
 use vitals::{CheckOutcome, Dependency, HealthChecker, HealthGroup, async_trait};
 
-/// The `db` readiness check: a ping, then `SELECT 1`; reports latency and pool status.
+/// The `db` readiness check: a ping, then `SELECT 1`, on a connection of its own (so that a
+/// request pool saturated by traffic does not turn every replica unready at once: the check
+/// measures the database, not the pool); then the request pool's state: exhausted → degraded.
 pub struct DbCheck {
-    conn: DatabaseConnection,
+    own: DatabaseConnection,
+    requests: DatabaseConnection,
     timeout: Duration,
 }
 
 impl DbCheck {
-    /// A check over `conn` with its own timeout.
-    pub fn new(conn: DatabaseConnection, timeout: Duration) -> Self {
-        Self { conn, timeout }
+    /// A check that queries over `own` (a one-connection pool of its own) and reports the state
+    /// of the `requests` pool, with its own timeout.
+    pub fn new(own: DatabaseConnection, requests: DatabaseConnection, timeout: Duration) -> Self {
+        Self {
+            own,
+            requests,
+            timeout,
+        }
     }
 }
 
@@ -42,26 +50,32 @@ impl HealthChecker for DbCheck {
 impl DbCheck {
     async fn run(&self) -> CheckOutcome {
         let start = Instant::now();
-        if let Err(e) = self.conn.ping().await {
+        if let Err(e) = self.own.ping().await {
             return CheckOutcome::unhealthy(format!("ping failed: {e}"));
         }
-        let backend = self.conn.get_database_backend();
+        let backend = self.own.get_database_backend();
         let select = Statement::from_string(backend, "SELECT 1");
-        match self.conn.query_one_raw(select).await {
+        match self.own.query_one_raw(select).await {
             Ok(Some(_)) => {}
             Ok(None) => return CheckOutcome::unhealthy("SELECT 1 returned no row"),
             Err(e) => return CheckOutcome::unhealthy(format!("SELECT 1 failed: {e}")),
         }
         let latency = start.elapsed();
-        let mut outcome = CheckOutcome::healthy()
-            .with_detail("backend", format!("{backend:?}").to_lowercase())
-            .with_detail("latency_seconds", latency.as_secs_f64());
-        if let Some(pool) = PoolStatus::of(&self.conn) {
+        let mut outcome = CheckOutcome::healthy();
+        if let Some(pool) = PoolStatus::of(&self.requests) {
+            if pool.in_use >= pool.max {
+                outcome = CheckOutcome::degraded(format!(
+                    "request pool exhausted: {} of {} connections in use; queries wait for one",
+                    pool.in_use, pool.max
+                ));
+            }
             outcome = outcome
                 .with_detail("pool_idle", pool.idle)
                 .with_detail("pool_in_use", pool.in_use)
                 .with_detail("pool_max", pool.max);
         }
         outcome
+            .with_detail("backend", format!("{backend:?}").to_lowercase())
+            .with_detail("latency_seconds", latency.as_secs_f64())
     }
 }

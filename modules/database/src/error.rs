@@ -2,11 +2,13 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The database URL's scheme is not one this build supports.
-    #[error("unsupported database URL scheme in {url:?}: use sqlite:, postgres: or postgresql:")]
-    UnsupportedUrl {
-        /// The URL, with any password masked.
+    /// The database URL cannot be parsed, or its scheme is not one this build supports.
+    #[error("invalid database URL {url:?}: {reason}")]
+    InvalidUrl {
+        /// The URL, with any password masked (withheld whole when it cannot be parsed).
         url: String,
+        /// What is wrong, naming the accepted schemes.
+        reason: String,
     },
     /// The aggregates file cannot be read or has a bad entry.
     #[error("invalid aggregates file {path:?}: {reason}")]
@@ -24,35 +26,4 @@ pub enum Error {
         /// sea-orm's error.
         source: sea_orm::DbErr,
     },
-}
-
-/// Hides the password of a URL like `postgres://user:secret@host/db`.
-pub(crate) fn mask_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (auth, host) = match rest.rsplit_once('@') {
-        Some(parts) => parts,
-        None => return url.to_owned(),
-    };
-    match auth.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn passwords_are_masked() {
-        let table = [
-            ("postgres://u:pw@h:5432/db", "postgres://u:***@h:5432/db"),
-            ("postgres://u@h/db", "postgres://u@h/db"),
-            ("sqlite://vitals.db?mode=rwc", "sqlite://vitals.db?mode=rwc"),
-            ("sqlite::memory:", "sqlite::memory:"),
-        ];
-        for (url, want) in table {
-            assert_eq!(super::mask_password(url), want);
-        }
-    }
 }

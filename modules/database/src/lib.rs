@@ -10,7 +10,7 @@ mod timing;
 
 pub use aggregates::{AggregateMode, AggregatesConfig, load_file};
 pub use check::DbCheck;
-pub use config::DatabaseConfig;
+pub use config::{DatabaseConfig, SCHEMES, check_url, masked_url};
 pub use error::Error;
 pub use module::DatabaseModule;
 pub use pool::PoolStatus;

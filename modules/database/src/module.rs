@@ -1,11 +1,10 @@
-use crate::aggregates::{AggregateCollector, AggregateMode, Runner, Store, load_file};
-use crate::error::mask_password;
+use crate::aggregates::{
+    AggregateCollector, AggregateMode, AggregatesConfig, Runner, Store, load_file,
+};
 use crate::pool::PoolCollector;
 use crate::timing::{QueryMetrics, TimedConnection, mark_acquired};
-use crate::{DatabaseConfig, DbCheck, Error};
-use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
-};
+use crate::{DatabaseConfig, DbCheck, Error, check_url, masked_url};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use vitals::metrics::SqlAggregate;
@@ -25,17 +24,38 @@ use vitals::{Module, ModuleContext};
 pub struct DatabaseModule {
     config: DatabaseConfig,
     conn: DatabaseConnection,
+    check_conn: DatabaseConnection,
     query_metrics: Arc<OnceLock<QueryMetrics>>,
     file_aggregates: Vec<SqlAggregate>,
     runners: Arc<Mutex<Vec<Arc<Runner>>>>,
 }
 
-fn options(config: &DatabaseConfig, max: u32) -> ConnectOptions {
-    let mut opts = ConnectOptions::new(config.url.clone());
+/// Pool options; every pool connects lazily, so a database that is down at start-up does not
+/// stop the service from starting (ADR 0007).
+fn options(url: &str, max: u32, wait: Duration) -> ConnectOptions {
+    let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(max)
-        .acquire_timeout(config.acquire_timeout)
-        .connect_timeout(config.acquire_timeout)
+        .min_connections(0)
+        .acquire_timeout(wait)
+        .connect_timeout(wait)
+        .connect_lazy(true)
         .sqlx_logging(false);
+    opts
+}
+
+/// The aggregate pool: small, every wait bounded by `store_timeout`, sessions that cannot hang
+/// on a lock (`lock_timeout`, `statement_timeout` on PostgreSQL) and cannot write on SQLite
+/// (`PRAGMA query_only`).
+fn aggregate_options(url: &str, settings: &AggregatesConfig) -> ConnectOptions {
+    let mut opts = options(url, settings.pool_size.max(1), settings.store_timeout);
+    let ms = settings.store_timeout.as_millis().max(1).to_string();
+    opts.map_sqlx_postgres_opts(move |o| {
+        o.options([
+            ("lock_timeout", ms.as_str()),
+            ("statement_timeout", ms.as_str()),
+        ])
+    })
+    .map_sqlx_sqlite_opts(|o| o.pragma("query_only", "ON"));
     opts
 }
 
@@ -59,38 +79,38 @@ fn mark_handover<DB: sea_orm::sqlx::Database>(
 }
 
 impl DatabaseModule {
-    /// Reads the aggregates file (if any), then connects.
+    /// Checks the URL, reads the aggregates file (if any) and sets up the pools. Connections are
+    /// made lazily: a database that is down now makes the `db` check fail (and `/ready` 503)
+    /// until it is back, but does not stop the service from starting.
     ///
     /// # Errors
-    /// [`Error::UnsupportedUrl`] for an unknown scheme, [`Error::AggregatesFile`] for a bad
-    /// aggregates file, [`Error::Connect`] when the database cannot be reached.
+    /// [`Error::InvalidUrl`] for an unparseable URL or unknown scheme, [`Error::AggregatesFile`]
+    /// for a bad aggregates file, [`Error::Connect`] for options the driver refuses.
     pub async fn connect(config: DatabaseConfig) -> Result<Self, Error> {
-        let masked = mask_password(&config.url);
-        let supported = ["sqlite:", "postgres:", "postgresql:"]
-            .iter()
-            .chain(cfg!(feature = "mysql").then_some(&"mysql:"))
-            .any(|s| config.url.starts_with(s));
-        if !supported {
-            return Err(Error::UnsupportedUrl { url: masked });
-        }
+        check_url(&config.url)?;
+        let masked = masked_url(&config.url);
         let file_aggregates = match (&config.aggregates.file, config.aggregates.enabled) {
             (Some(path), true) => load_file(path)?,
             _ => Vec::new(),
         };
-        let mut opts = options(&config, config.max_connections);
+        let mut opts = options(&config.url, config.max_connections, config.acquire_timeout);
         opts.map_sqlx_postgres_pool_opts(mark_handover)
             .map_sqlx_sqlite_pool_opts(mark_handover);
-        let mut conn = Database::connect(opts)
+        let connect_err = |source| Error::Connect {
+            url: masked.clone(),
+            source,
+        };
+        let mut conn = Database::connect(opts).await.map_err(connect_err)?;
+        // The check's own connection, so that it measures the database and not the request pool.
+        let check_conn = Database::connect(options(&config.url, 1, config.check_timeout * 3 / 4))
             .await
-            .map_err(|source| Error::Connect {
-                url: masked,
-                source,
-            })?;
+            .map_err(connect_err)?;
         let query_metrics = Arc::new(OnceLock::new());
         conn.set_metric_callback(QueryMetrics::callback(query_metrics.clone()));
         Ok(Self {
             config,
             conn,
+            check_conn,
             query_metrics,
             file_aggregates,
             runners: Arc::default(),
@@ -140,34 +160,46 @@ impl DatabaseModule {
             module: "database".into(),
             reason,
         };
-        let pool = Database::connect(options(&self.config, settings.pool_size.max(1)))
+        let pool = Database::connect(aggregate_options(&self.config.url, settings))
             .await
             .map_err(|e| module_err(format!("cannot open the aggregate pool: {e}")))?;
         let backend = pool.get_database_backend();
-        for a in &all {
-            let probe = Statement::from_string(backend, crate::aggregates::probe_sql(a, backend));
-            pool.query_all_raw(probe)
-                .await
-                .map_err(|e| vitals::Error::InvalidAggregate {
-                    name: a.name.clone(),
-                    reason: format!("query failed: {e}"),
-                })?;
-        }
         let store = match (backend, settings.mode) {
-            (DbBackend::Postgres, AggregateMode::Cluster) => {
-                let store = Store::new(&settings.table);
-                let names: Vec<String> = all.iter().map(|a| a.name.clone()).collect();
-                store.prepare(&pool, &names).await.map_err(|e| {
-                    module_err(format!("cannot prepare table {:?}: {e}", settings.table))
-                })?;
-                Some(Arc::new(store))
-            }
+            (DbBackend::Postgres, AggregateMode::Cluster) => Some(Arc::new(Store::new(
+                &settings.table,
+                all.iter().map(|a| a.name.clone()).collect(),
+                settings.store_timeout,
+            ))),
             _ => None,
         };
+        let reachable = matches!(
+            tokio::time::timeout(settings.store_timeout, pool.ping()).await,
+            Ok(Ok(()))
+        );
         let runners: Vec<Arc<Runner>> = all
             .into_iter()
-            .map(|a| Arc::new(Runner::new(a, pool.clone(), store.clone(), settings.wait)))
+            .map(|a| Arc::new(Runner::new(a, pool.clone(), store.clone(), settings, false)))
             .collect();
+        if reachable {
+            // The database answers: a bad aggregate or an unusable results table stops start-up.
+            for r in &runners {
+                r.validate()
+                    .await
+                    .map_err(|reason| vitals::Error::InvalidAggregate {
+                        name: r.agg.name.clone(),
+                        reason: format!("query failed: {reason}"),
+                    })?;
+            }
+            if let Some(store) = &store {
+                store.prepare(&pool).await.map_err(|e| {
+                    module_err(format!("cannot prepare table {:?}: {e}", settings.table))
+                })?;
+            }
+        } else {
+            tracing::warn!(
+                "database unreachable at start: DB aggregates report up 0 and are validated on the first successful connection"
+            );
+        }
         *self.runners.lock().unwrap_or_else(|e| e.into_inner()) = runners.clone();
         tracing::info!(
             aggregates = runners.len(),
@@ -193,7 +225,11 @@ impl Module for DatabaseModule {
         ctx.metrics().add_collector(PoolCollector {
             conn: self.conn.clone(),
         })?;
-        ctx.add_checker(DbCheck::new(self.conn.clone(), self.config.check_timeout))
+        ctx.add_checker(DbCheck::new(
+            self.check_conn.clone(),
+            self.conn.clone(),
+            self.config.check_timeout,
+        ))
     }
 
     async fn start(&self, ctx: &ModuleContext) -> Result<(), vitals::Error> {

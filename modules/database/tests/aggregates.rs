@@ -84,7 +84,7 @@ async fn pg_calls(db: &DatabaseConnection, table: &str) -> f64 {
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "SELECT COALESCE(sum(calls), 0)::float8 AS calls FROM pg_stat_statements
-             WHERE query LIKE $1 AND query NOT LIKE '%LIMIT%'",
+             WHERE query LIKE $1",
             [format!("SELECT CAST(%FROM {table} GROUP BY status) AS vitals_aggregate%").into()],
         ))
         .await

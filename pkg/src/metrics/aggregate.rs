@@ -38,7 +38,17 @@ pub struct SqlAggregate {
     pub timeout: Duration,
     /// Oldest good result still served after failures. Defaults to 5 × TTL.
     pub max_staleness: Option<Duration>,
+    /// Most rows a run may return; a larger result is refused (the aggregate reports `up` 0
+    /// with the reason in the log). Defaults to [`DEFAULT_MAX_ROWS`].
+    pub max_rows: usize,
 }
+
+/// Default row limit of an aggregate.
+pub const DEFAULT_MAX_ROWS: usize = 10_000;
+
+/// Longest TTL, timeout or staleness an aggregate accepts (one year): longer values are refused
+/// rather than overflowing the clock arithmetic.
+pub const MAX_AGGREGATE_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
 
 impl SqlAggregate {
     /// An aggregate with one value column named `value` and the defaults above.
@@ -52,7 +62,14 @@ impl SqlAggregate {
             ttl: Duration::from_secs(60),
             timeout: Duration::from_secs(10),
             max_staleness: None,
+            max_rows: DEFAULT_MAX_ROWS,
         }
+    }
+
+    /// Sets the row limit.
+    pub fn max_rows(mut self, n: usize) -> Self {
+        self.max_rows = n;
+        self
     }
 
     /// Sets the label columns.
@@ -87,7 +104,8 @@ impl SqlAggregate {
 
     /// The staleness limit in force.
     pub fn staleness_limit(&self) -> Duration {
-        self.max_staleness.unwrap_or(self.ttl * 5)
+        self.max_staleness
+            .unwrap_or_else(|| self.ttl.saturating_mul(5))
     }
 
     /// The family name for one value column.
@@ -117,6 +135,11 @@ impl SqlAggregate {
         if self.sql.trim().is_empty() {
             return Err(bad("sql is empty".into()));
         }
+        if !is_single_statement(&self.sql) {
+            return Err(bad(
+                "sql must be one statement: aggregates are read-only queries".into(),
+            ));
+        }
         if self.values.is_empty() {
             return Err(bad("needs at least one value column".into()));
         }
@@ -140,11 +163,75 @@ impl SqlAggregate {
         if self.timeout.is_zero() {
             return Err(bad("timeout must be greater than zero".into()));
         }
+        for (field, d) in [
+            ("ttl", Some(self.ttl)),
+            ("timeout", Some(self.timeout)),
+            ("max_staleness", self.max_staleness),
+        ] {
+            if d.is_some_and(|d| d > MAX_AGGREGATE_DURATION) {
+                return Err(bad(format!("{field} must be at most 365 days")));
+            }
+        }
+        if self.max_rows == 0 {
+            return Err(bad("max_rows must be at least 1".into()));
+        }
         if self.staleness_limit() < self.ttl {
             return Err(bad("max_staleness must be at least the ttl".into()));
         }
         Ok(())
     }
+}
+
+/// Whether `sql` holds one statement: no `;` outside quotes, quoted identifiers, comments and
+/// dollar-quoted strings, except trailing ones.
+fn is_single_statement(sql: &str) -> bool {
+    let b = sql
+        .trim()
+        .trim_end_matches(|c: char| c == ';' || c.is_whitespace())
+        .as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b';' => return false,
+            q @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += 1;
+                }
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'$' => {
+                // A dollar quote: $tag$ ... $tag$ (tag may be empty).
+                let rest = &b[i + 1..];
+                if let Some(end) = rest.iter().position(|c| *c == b'$')
+                    && rest[..end]
+                        .iter()
+                        .all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                {
+                    let tag = &b[i..i + end + 2];
+                    let body = i + end + 2;
+                    match b[body..].windows(tag.len()).position(|w| w == tag) {
+                        Some(p) => i = body + p + tag.len() - 1,
+                        None => return true,
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    true
 }
 
 #[cfg(test)]
@@ -185,6 +272,15 @@ mod tests {
             ),
             (SqlAggregate::new("jobs", "J.", " "), "sql is empty"),
             (
+                SqlAggregate::new("jobs", "J.", "SELECT 1 AS value; DELETE FROM jobs"),
+                "sql must be one statement",
+            ),
+            (
+                ok.clone().ttl(Duration::from_secs(u64::MAX)),
+                "ttl must be at most 365 days",
+            ),
+            (ok.clone().max_rows(0), "max_rows must be at least 1"),
+            (
                 ok.clone().max_staleness(Duration::from_secs(1)),
                 "max_staleness must be at least the ttl",
             ),
@@ -195,5 +291,31 @@ mod tests {
             assert!(err.contains(want), "{err} should contain {want}");
         }
         assert!(ok.validate().is_ok());
+    }
+}
+
+#[cfg(test)]
+mod statement_tests {
+    use super::is_single_statement;
+
+    #[test]
+    fn semicolons_inside_quotes_and_comments_are_not_statement_breaks() {
+        let table = [
+            ("SELECT 1", true),
+            ("SELECT 1;", true),
+            ("SELECT 1; ;\n", true),
+            ("SELECT ';' AS value", true),
+            ("SELECT 1 AS \"a;b\"", true),
+            ("SELECT 1 -- one; two\n AS value", true),
+            ("SELECT /* ; */ 1", true),
+            ("SELECT $$;$$ AS value", true),
+            ("SELECT $q$ ; $q$ AS value", true),
+            ("SELECT 1; SELECT 2", false),
+            ("SELECT 1; DROP TABLE jobs;", false),
+            ("SELECT ';'; DELETE FROM jobs", false),
+        ];
+        for (sql, want) in table {
+            assert_eq!(is_single_statement(sql), want, "{sql}");
+        }
     }
 }

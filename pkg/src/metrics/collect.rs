@@ -107,4 +107,11 @@ pub trait Collect: Send + Sync + 'static {
     /// # Errors
     /// A message for the log; the families are left out of this scrape.
     async fn collect(&self) -> Result<Vec<CollectedFamily>, String>;
+
+    /// Families that can be served at once, without waiting, when a run has not finished by the
+    /// scrape's deadline (e.g. a status family read from memory). Defaults to none: a late
+    /// collector's families are left out of that scrape.
+    fn fallback(&self) -> Option<Vec<CollectedFamily>> {
+        None
+    }
 }

@@ -9,7 +9,7 @@ mod naming;
 mod registry;
 mod sampled;
 
-pub use aggregate::SqlAggregate;
+pub use aggregate::{DEFAULT_MAX_ROWS, MAX_AGGREGATE_DURATION, SqlAggregate};
 pub use budget::{DEFAULT_SERIES_BUDGET, OVERFLOW, SeriesBudget};
 pub use collect::{Collect, CollectedFamily, CollectedKind};
 pub use errors::ErrorKind;

@@ -113,6 +113,11 @@ impl Metrics {
         }
     }
 
+    /// The number of label sets each labelled family admits before its overflow series.
+    pub fn default_series_budget(&self) -> usize {
+        self.inner.budget
+    }
+
     /// The underlying registry, for gathering.
     pub fn registry(&self) -> &Registry {
         &self.inner.registry

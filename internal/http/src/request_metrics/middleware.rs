@@ -57,14 +57,6 @@ pin_project_lite::pin_project! {
     }
 }
 
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("non-string panic payload")
-}
-
 impl<F, B> Future for RequestMetricsFuture<F>
 where
     F: Future<Output = Result<ServiceResponse<B>, Error>>,
@@ -83,7 +75,7 @@ where
                 let error = match failed {
                     Err(panic) => {
                         this.shared.panics.inc();
-                        tracing::error!("handler panicked: {}", panic_text(&*panic));
+                        tracing::error!("handler panicked: {}", vitals::panic_message(&*panic));
                         actix_web::error::ErrorInternalServerError("handler panicked")
                     }
                     Ok(Err(e)) => e,

@@ -128,7 +128,8 @@ async fn families_are_sorted_and_name_clashes_dropped() {
     let exp = Exposition::new(metrics);
     let mut clash = CollectedFamily::counter("aaa_total", "Clash.", &[]);
     clash.push(&[], 5.0);
-    let families = exp.gather(crate::collectors::convert(&[clash]).unwrap());
+    let budget = exp.metrics().series_budget("aaa_total", 10);
+    let families = exp.gather(crate::collectors::convert(&clash, &budget).unwrap());
     let names: Vec<_> = families.iter().map(|f| f.name()).collect();
     let mut sorted = names.clone();
     sorted.sort();
@@ -144,8 +145,9 @@ fn invalid_collected_families_are_refused() {
     let mut bad_counter = CollectedFamily::counter("x_total", "X.", &[]);
     bad_counter.push(&[], -1.0);
     let bad_name = CollectedFamily::gauge("X-items", "X.", &[]);
+    let budget = Metrics::new().series_budget("x", 10);
     for f in [bad_arity, bad_counter, bad_name] {
-        assert!(crate::collectors::convert(&[f]).is_err());
+        assert!(crate::collectors::convert(&f, &budget).is_err());
     }
 }
 
@@ -163,4 +165,123 @@ async fn gzip_output_decompresses_to_the_text() {
         .unwrap();
     assert_eq!(out.as_bytes(), &plain[..]);
     assert!(out.contains("hits_total 11\n"));
+}
+
+/// Panics on its first run only, then reports one family.
+struct PanicsOnce {
+    runs: Arc<AtomicUsize>,
+}
+
+#[vitals::async_trait]
+impl Collect for PanicsOnce {
+    fn name(&self) -> &str {
+        "flaky"
+    }
+    async fn collect(&self) -> Result<Vec<CollectedFamily>, String> {
+        if self.runs.fetch_add(1, Ordering::SeqCst) == 0 {
+            // A user's collector with an `unwrap()` that fails once.
+            "not a number".parse::<u32>().unwrap();
+        }
+        let mut f = CollectedFamily::gauge("flaky_items", "Items.", &[]);
+        f.push(&[], 4.0);
+        Ok(vec![f])
+    }
+}
+
+#[tokio::test]
+async fn a_collector_that_panics_once_is_counted_and_served_on_the_next_scrape() {
+    let metrics = Metrics::new();
+    let runs = Arc::new(AtomicUsize::new(0));
+    metrics
+        .add_collector(PanicsOnce { runs: runs.clone() })
+        .unwrap();
+    let exp = Exposition::new(metrics);
+    assert!(exp.collect(Duration::from_secs(1)).await.is_empty());
+    assert_eq!(
+        counter_value(&exp, "vitals_collector_errors_total", "flaky"),
+        1.0
+    );
+    assert_eq!(counter_value(&exp, "vitals_errors_total", "collector"), 1.0);
+    let second = exp.collect(Duration::from_secs(1)).await;
+    assert!(
+        text(&second).contains("flaky_items 4\n"),
+        "{}",
+        text(&second)
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        counter_value(&exp, "vitals_collector_errors_total", "flaky"),
+        1.0
+    );
+}
+
+/// 500 customers in one family: far over a budget of 10.
+struct PerCustomer;
+
+#[vitals::async_trait]
+impl Collect for PerCustomer {
+    fn name(&self) -> &str {
+        "customers"
+    }
+    async fn collect(&self) -> Result<Vec<CollectedFamily>, String> {
+        let mut f = CollectedFamily::gauge("orders_open", "Open orders.", &["customer"]);
+        for i in 0..500 {
+            f.push(&[&format!("c{i}")], 1.0);
+        }
+        Ok(vec![f])
+    }
+}
+
+#[tokio::test]
+async fn collected_families_respect_the_series_budget() {
+    let metrics = Metrics::with_series_budget(10);
+    metrics.add_collector(PerCustomer).unwrap();
+    let exp = Exposition::new(metrics);
+    let families = exp.collect(Duration::from_secs(1)).await;
+    let series = &families[0];
+    assert_eq!(series.get_metric().len(), 11);
+    let body = text(&families);
+    assert!(
+        body.contains("orders_open{customer=\"<overflow>\"} 490\n"),
+        "{body}"
+    );
+    assert_eq!(
+        counter_value(&exp, "vitals_series_overflow_total", "orders_open"),
+        490.0
+    );
+}
+
+/// Slow to collect, but has a status family it can serve at once.
+struct SlowWithFallback;
+
+#[vitals::async_trait]
+impl Collect for SlowWithFallback {
+    fn name(&self) -> &str {
+        "slow_status"
+    }
+    async fn collect(&self) -> Result<Vec<CollectedFamily>, String> {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        Ok(vec![])
+    }
+    fn fallback(&self) -> Option<Vec<CollectedFamily>> {
+        let mut f = CollectedFamily::gauge("thing_up", "Up.", &[]);
+        f.push(&[], 0.0);
+        Some(vec![f])
+    }
+}
+
+#[tokio::test]
+async fn a_late_collector_serves_its_fallback_and_is_counted() {
+    let metrics = Metrics::new();
+    metrics.add_collector(SlowWithFallback).unwrap();
+    let exp = Exposition::new(metrics);
+    let families = exp.collect(Duration::from_millis(100)).await;
+    assert_eq!(
+        text(&families),
+        "# HELP thing_up Up.\n# TYPE thing_up gauge\nthing_up 0\n"
+    );
+    assert_eq!(
+        counter_value(&exp, "vitals_collector_errors_total", "slow_status"),
+        1.0
+    );
 }

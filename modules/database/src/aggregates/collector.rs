@@ -1,4 +1,4 @@
-use super::runner::Runner;
+use super::runner::{Runner, Snapshot};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -7,23 +7,17 @@ use vitals::metrics::{Collect, CollectedFamily};
 /// Serves every aggregate's families plus `vitals_db_aggregate_up`,
 /// `vitals_db_aggregate_last_success_timestamp_seconds` and
 /// `vitals_db_aggregate_refresh_duration_seconds`, each labelled by `aggregate`.
+///
+/// When a scrape's deadline passes before the refreshes it waits for have finished, the
+/// [`fallback`](Collect::fallback) serves the same families from the snapshots as they stand, so
+/// `up` and last success are in every scrape.
 pub(crate) struct AggregateCollector {
     pub(crate) runners: Vec<Arc<Runner>>,
     pub(crate) timeout: Duration,
 }
 
-#[async_trait::async_trait]
-impl Collect for AggregateCollector {
-    fn name(&self) -> &str {
-        "db_aggregates"
-    }
-
-    fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
-    async fn collect(&self) -> Result<Vec<CollectedFamily>, String> {
-        let snaps = futures_util::future::join_all(self.runners.iter().map(|r| r.snapshot())).await;
+impl AggregateCollector {
+    fn families(&self, snaps: &[Arc<Snapshot>]) -> Vec<CollectedFamily> {
         let mut up = CollectedFamily::gauge(
             "vitals_db_aggregate_up",
             "Whether the last refresh of each DB aggregate succeeded.",
@@ -41,11 +35,10 @@ impl Collect for AggregateCollector {
         );
         let mut families = Vec::new();
         let now = Instant::now();
-        for (runner, snap) in self.runners.iter().zip(&snaps) {
+        for (runner, snap) in self.runners.iter().zip(snaps) {
             let name = runner.agg.name.as_str();
-            if let Some(ok) = snap.up {
-                up.push(&[name], if ok { 1.0 } else { 0.0 });
-            }
+            // Before the first attempt has finished, the aggregate is not known to be up.
+            up.push(&[name], if snap.up == Some(true) { 1.0 } else { 0.0 });
             if let Some(t) = snap.succeeded_at {
                 last.push(&[name], t);
             }
@@ -76,6 +69,27 @@ impl Collect for AggregateCollector {
         }
         families.extend([up, last, took]);
         families.retain(|f| !f.samples.is_empty());
-        Ok(families)
+        families
+    }
+}
+
+#[async_trait::async_trait]
+impl Collect for AggregateCollector {
+    fn name(&self) -> &str {
+        "db_aggregates"
+    }
+
+    fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    async fn collect(&self) -> Result<Vec<CollectedFamily>, String> {
+        let snaps = futures_util::future::join_all(self.runners.iter().map(|r| r.snapshot())).await;
+        Ok(self.families(&snaps))
+    }
+
+    fn fallback(&self) -> Option<Vec<CollectedFamily>> {
+        let snaps: Vec<_> = self.runners.iter().map(|r| r.previous()).collect();
+        Some(self.families(&snaps))
     }
 }

@@ -32,6 +32,10 @@ pub struct AggregatesConfig {
     /// Longest a scrape waits for a running refresh before serving the previous value.
     /// Defaults to 1 s.
     pub wait: Duration,
+    /// Deadline of each results-table statement and of each wait for a connection of the
+    /// aggregate pool (`lock_timeout` and `statement_timeout` of its sessions on PostgreSQL).
+    /// Defaults to 2 s.
+    pub store_timeout: Duration,
 }
 
 impl Default for AggregatesConfig {
@@ -43,6 +47,7 @@ impl Default for AggregatesConfig {
             mode: AggregateMode::Cluster,
             table: "vitals_aggregate_results".to_owned(),
             wait: Duration::from_secs(1),
+            store_timeout: Duration::from_secs(2),
         }
     }
 }
@@ -66,6 +71,7 @@ struct Entry {
     ttl: Option<String>,
     timeout: Option<String>,
     max_staleness: Option<String>,
+    max_rows: Option<usize>,
 }
 
 fn duration(path: &Path, name: &str, field: &str, v: &str) -> Result<Duration, Error> {
@@ -119,6 +125,9 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<SqlAggregate>, Error>
         }
         if let Some(t) = &e.max_staleness {
             a = a.max_staleness(duration(path, &e.name, "max_staleness", t)?);
+        }
+        if let Some(n) = e.max_rows {
+            a = a.max_rows(n);
         }
         a.validate()
             .map_err(|err| file_err(format!("entry #{}: {err}", i + 1)))?;
@@ -176,6 +185,18 @@ sql = "SELECT count(*) AS value FROM users"
             (
                 "[[aggregate]]\nname = \"Bad-Name\"\nhelp = \"h\"\nsql = \"SELECT 1\"\n",
                 "invalid aggregates file \"a.toml\": entry #1: invalid SQL aggregate \"Bad-Name\"",
+            ),
+            (
+                "[[aggregate]]\nname = \"x\"\nhelp = \"h\"\nsql = \"SELECT 1\"\nttl = \"500000000000y\"\n",
+                "invalid aggregates file \"a.toml\": entry #1: invalid SQL aggregate \"x\": ttl must be at most 365 days",
+            ),
+            (
+                "[[aggregate]]\nname = \"x\"\nhelp = \"h\"\nsql = \"SELECT 1\"\nttl = \"600000000000y\"\n",
+                "invalid aggregates file \"a.toml\": aggregate \"x\": ttl \"600000000000y\": number is too large",
+            ),
+            (
+                "[[aggregate]]\nname = \"x\"\nhelp = \"h\"\nsql = \"SELECT 1; DELETE FROM t\"\n",
+                "entry #1: invalid SQL aggregate \"x\": sql must be one statement",
             ),
             (
                 "[[aggregate]]\nname = \"x\"\nhelp = \"h\"\nsql = \"SELECT 1\"\ncolour = \"red\"\n",

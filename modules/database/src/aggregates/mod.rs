@@ -2,6 +2,7 @@
 //! pool (once across replicas on PostgreSQL), served as gauges with up/last-success/duration.
 mod collector;
 mod config;
+mod payload;
 mod runner;
 mod sql;
 mod store;
@@ -9,5 +10,4 @@ mod store;
 pub(crate) use collector::AggregateCollector;
 pub use config::{AggregateMode, AggregatesConfig, load_file};
 pub(crate) use runner::Runner;
-pub(crate) use sql::probe as probe_sql;
 pub(crate) use store::Store;

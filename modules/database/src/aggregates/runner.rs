@@ -1,12 +1,13 @@
-use super::sql::{Row, read_rows, wrapped};
-use super::store::{Store, Stored};
-use futures_util::FutureExt;
+use super::AggregatesConfig;
+use super::sql::{Row, probe, read_rows, wrapped};
+use super::store::{Store, StoreError, Stored, new_token};
 use sea_orm::{
-    AccessMode, ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait,
+    AccessMode, ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement,
+    TransactionTrait,
 };
 use std::future::IntoFuture;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 use vitals::Coalesced;
@@ -18,7 +19,7 @@ pub(crate) struct Snapshot {
     /// Last good rows, served until `good_until`.
     pub(crate) rows: Option<Arc<Vec<Row>>>,
     pub(crate) good_until: Option<Instant>,
-    /// Unix time of the last success.
+    /// Unix time of the last success (the database's clock in cluster mode).
     pub(crate) succeeded_at: Option<f64>,
     /// Whether the last attempt succeeded; `None` before the first attempt.
     pub(crate) up: Option<bool>,
@@ -29,10 +30,17 @@ pub(crate) struct Snapshot {
 pub(crate) struct Runner {
     pub(crate) agg: SqlAggregate,
     sql: String,
+    probe: String,
     backend: DbBackend,
     pool: DatabaseConnection,
     store: Option<Arc<Store>>,
     wait: Duration,
+    store_deadline: Duration,
+    /// Whether the query was checked against the database (at start, or on the first
+    /// successful connection when the database was down at start).
+    validated: AtomicBool,
+    /// Set when a refresh panicked or was cancelled: the snapshot then reads `up` 0.
+    run_failed: Arc<AtomicBool>,
     executions: AtomicU64,
     /// Valid until the next check is due.
     snap: Coalesced<Arc<Snapshot>>,
@@ -50,99 +58,146 @@ impl Runner {
         agg: SqlAggregate,
         pool: DatabaseConnection,
         store: Option<Arc<Store>>,
-        wait: Duration,
+        settings: &AggregatesConfig,
+        validated: bool,
     ) -> Self {
         let backend = pool.get_database_backend();
+        let run_failed = Arc::new(AtomicBool::new(false));
+        let (failed, name) = (run_failed.clone(), agg.name.clone());
         Self {
             sql: wrapped(&agg, backend),
+            probe: probe(&agg, backend),
             agg,
             backend,
             pool,
             store,
-            wait,
+            wait: settings.wait,
+            store_deadline: settings.store_timeout,
+            validated: AtomicBool::new(validated),
+            run_failed,
             executions: AtomicU64::new(0),
-            snap: Coalesced::new(),
+            snap: Coalesced::new().on_failure(move |f| {
+                failed.store(true, Ordering::SeqCst);
+                tracing::warn!(aggregate = %name, "aggregate refresh {f}");
+            }),
         }
     }
 
-    fn previous(&self) -> Arc<Snapshot> {
-        self.snap.current().unwrap_or_default()
+    /// The snapshot as it stands, without waiting: `up` reads 0 after a refresh that panicked
+    /// or was cancelled.
+    pub(crate) fn previous(&self) -> Arc<Snapshot> {
+        let snap = self.snap.current().unwrap_or_default();
+        if self.run_failed.load(Ordering::SeqCst) {
+            Arc::new(Snapshot {
+                up: Some(false),
+                ..(*snap).clone()
+            })
+        } else {
+            snap
+        }
     }
 
     /// The snapshot to serve. When the window is due, one refresh runs (shared by concurrent
-    /// scrapes); a scrape waits for it at most `wait`, then serves the previous snapshot.
+    /// scrapes, and finishing even if they stop waiting); a scrape waits for it at most `wait`,
+    /// then serves the previous snapshot.
     pub(crate) async fn snapshot(self: &Arc<Self>) -> Arc<Snapshot> {
         let me = self.clone();
-        let previous = self.previous();
-        let run = self.snap.get(move || {
-            let task = tokio::spawn(async move { me.refresh().await });
-            async move { task.await.unwrap_or(previous) }.boxed()
-        });
+        let run = self.snap.get(move || async move { me.refresh().await });
         match tokio::time::timeout(self.wait, run.into_future()).await {
-            Ok(snap) => snap,
-            Err(_) => self.previous(),
+            Ok(Ok(snap)) => snap,
+            _ => self.previous(),
         }
     }
 
-    async fn refresh(&self) -> Arc<Snapshot> {
+    /// Aborts the refresh under way (shutdown, tests).
+    #[cfg(test)]
+    pub(crate) fn cancel_refresh(&self) {
+        self.snap.cancel();
+    }
+
+    async fn refresh(&self) -> (Arc<Snapshot>, Option<Instant>) {
         let (snap, next) = match &self.store {
             None => self.refresh_here().await,
             Some(store) => self.refresh_shared(store).await,
         };
-        let snap = Arc::new(snap);
-        self.snap.finish(snap.clone(), Some(next));
-        snap
+        self.run_failed.store(false, Ordering::SeqCst);
+        (Arc::new(snap), Some(next))
     }
 
-    /// Runs the aggregate on the dedicated pool: on PostgreSQL inside a READ ONLY transaction with
-    /// `SET LOCAL statement_timeout`, elsewhere bounded by dropping the future.
-    async fn run_query(&self) -> Result<Vec<Row>, String> {
-        self.executions.fetch_add(1, Ordering::Relaxed);
-        let stmt = Statement::from_string(self.backend, self.sql.clone());
+    /// Runs `sql` read-only under the aggregate's timeout: on PostgreSQL inside a READ ONLY
+    /// transaction with `SET LOCAL statement_timeout` and `lock_timeout`, on MySQL in a READ ONLY
+    /// transaction, on SQLite on the pool's `query_only` connections. A deadline in Rust bounds
+    /// all of it (pool wait included).
+    async fn read_only(&self, sql: &str) -> Result<Vec<QueryResult>, String> {
+        let stmt = Statement::from_string(self.backend, sql.to_owned());
         let timeout = self.agg.timeout;
         let query = async {
-            if self.backend == DbBackend::Postgres {
-                let txn = self
+            if self.backend == DbBackend::Sqlite {
+                return self
                     .pool
-                    .begin_with_config(None, Some(AccessMode::ReadOnly))
+                    .query_all_raw(stmt)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| e.to_string());
+            }
+            let txn = self
+                .pool
+                .begin_with_config(None, Some(AccessMode::ReadOnly))
+                .await
+                .map_err(|e| e.to_string())?;
+            if self.backend == DbBackend::Postgres {
+                let ms = timeout.as_millis().max(1);
                 txn.execute_unprepared(&format!(
-                    "SET LOCAL statement_timeout = {}",
-                    timeout.as_millis().max(1)
+                    "SET LOCAL statement_timeout = {ms}; SET LOCAL lock_timeout = {ms}"
                 ))
                 .await
                 .map_err(|e| e.to_string())?;
-                let rows = txn.query_all_raw(stmt).await.map_err(|e| e.to_string())?;
-                txn.commit().await.map_err(|e| e.to_string())?;
-                Ok(rows)
-            } else {
-                self.pool
-                    .query_all_raw(stmt)
-                    .await
-                    .map_err(|e| e.to_string())
             }
+            let rows = txn.query_all_raw(stmt).await.map_err(|e| e.to_string())?;
+            txn.commit().await.map_err(|e| e.to_string())?;
+            Ok(rows)
         };
-        // The database enforces the timeout on PostgreSQL; this bound is the fallback.
-        let rows = match tokio::time::timeout(timeout + Duration::from_secs(1), query).await {
-            Ok(r) => r?,
-            Err(_) => {
-                return Err(format!(
-                    "timed out after {}",
-                    humantime::format_duration(timeout)
-                ));
-            }
-        };
+        let bound = timeout + self.store_deadline + Duration::from_secs(1);
+        match tokio::time::timeout(bound, query).await {
+            Ok(r) => r,
+            Err(_) => Err(format!(
+                "timed out after {}",
+                humantime::format_duration(timeout)
+            )),
+        }
+    }
+
+    /// Runs the query returning no rows (read-only, under the aggregate's timeout): checks that
+    /// the SQL and its columns exist.
+    ///
+    /// # Errors
+    /// The database's message.
+    pub(crate) async fn validate(&self) -> Result<(), String> {
+        self.read_only(&self.probe).await?;
+        self.validated.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Checks the query once against the database (when that was not possible at start), then
+    /// runs it.
+    async fn run_query(&self) -> Result<Vec<Row>, String> {
+        if !self.validated.load(Ordering::SeqCst) {
+            self.validate().await.map_err(|e| {
+                tracing::error!(aggregate = %self.agg.name, "aggregate not validated (invalid query, or the database is unavailable): {e}");
+                format!("not validated: {e}")
+            })?;
+        }
+        self.executions.fetch_add(1, Ordering::Relaxed);
+        let rows = self.read_only(&self.sql).await?;
         read_rows(&self.agg, &rows)
     }
 
-    fn after(&self, result: Result<Vec<Row>, String>, took: Duration) -> Snapshot {
+    fn after(&self, result: Result<Vec<Row>, String>, took: Duration, at: f64) -> Snapshot {
         let previous = self.previous();
         match result {
             Ok(rows) => Snapshot {
                 rows: Some(Arc::new(rows)),
                 good_until: Some(Instant::now() + self.agg.staleness_limit()),
-                succeeded_at: Some(unix_now()),
+                succeeded_at: Some(at),
                 up: Some(true),
                 refresh_seconds: Some(took.as_secs_f64()),
             },
@@ -161,44 +216,56 @@ impl Runner {
     async fn refresh_here(&self) -> (Snapshot, Instant) {
         let start = Instant::now();
         let result = self.run_query().await;
-        let snap = self.after(result, start.elapsed());
+        let snap = self.after(result, start.elapsed(), unix_now());
         (snap, Instant::now() + self.agg.ttl)
     }
 
     /// Cluster mode: claim the window or read what the claimant wrote.
     async fn refresh_shared(&self, store: &Store) -> (Snapshot, Instant) {
+        if let Err(e) = store.prepare(&self.pool).await {
+            return self.store_failed(e);
+        }
         let name = &self.agg.name;
-        let lease = self.agg.timeout + Duration::from_secs(5);
-        match store.claim(&self.pool, name, lease).await {
+        let token = new_token();
+        let lease = self.agg.timeout + self.store_deadline * 2 + Duration::from_secs(1);
+        match store.claim(&self.pool, name, &token, lease).await {
             Ok(true) => {
                 let start = Instant::now();
                 let result = self.run_query().await;
                 let took = start.elapsed();
-                if let Err(e) = store
-                    .complete(&self.pool, name, &result, took, self.agg.ttl)
+                match store
+                    .complete(&self.pool, name, &token, &result, took, self.agg.ttl)
                     .await
                 {
-                    tracing::warn!(aggregate = %name, "cannot record aggregate result: {e}");
+                    Ok(Some(at)) => (self.after(result, took, at), Instant::now() + self.agg.ttl),
+                    Ok(None) => {
+                        tracing::warn!(aggregate = %name, "late aggregate result refused: the lease expired and another replica took over");
+                        self.read_shared(store).await
+                    }
+                    Err(e) => self.store_failed(e),
                 }
-                (self.after(result, took), Instant::now() + self.agg.ttl)
             }
-            Ok(false) => match store.read(&self.pool, name).await {
-                Ok(stored) => {
-                    let next = if stored.due_in_seconds > 0.0 {
-                        Duration::from_secs_f64(stored.due_in_seconds)
-                    } else {
-                        // Due but claimed by another replica: look again shortly.
-                        self.agg.ttl.min(Duration::from_millis(250))
-                    };
-                    (self.snapshot_of(stored), Instant::now() + next)
-                }
-                Err(e) => self.store_failed(e),
-            },
+            Ok(false) => self.read_shared(store).await,
             Err(e) => self.store_failed(e),
         }
     }
 
-    fn store_failed(&self, e: sea_orm::DbErr) -> (Snapshot, Instant) {
+    async fn read_shared(&self, store: &Store) -> (Snapshot, Instant) {
+        match store.read(&self.pool, &self.agg.name).await {
+            Ok(stored) => {
+                let next = if stored.due_in_seconds > 0.0 {
+                    Duration::from_secs_f64(stored.due_in_seconds.min(self.agg.ttl.as_secs_f64()))
+                } else {
+                    // Due but claimed by another replica: look again shortly.
+                    self.agg.ttl.min(Duration::from_millis(250))
+                };
+                (self.snapshot_of(stored), Instant::now() + next)
+            }
+            Err(e) => self.store_failed(e),
+        }
+    }
+
+    fn store_failed(&self, e: StoreError) -> (Snapshot, Instant) {
         tracing::warn!(aggregate = %self.agg.name, "aggregate results table unavailable: {e}");
         let previous = self.previous();
         let snap = Snapshot {
@@ -232,5 +299,37 @@ impl Runner {
     /// How many times this process has run the aggregate query.
     pub(crate) fn executions(&self) -> u64 {
         self.executions.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::Database;
+
+    #[tokio::test]
+    async fn an_aborted_refresh_reads_down_and_the_next_scrape_runs_again() {
+        let pool = Database::connect("sqlite::memory:").await.unwrap();
+        let agg = SqlAggregate::new("quick", "Q.", "SELECT 2 AS value");
+        let runner = Arc::new(Runner::new(
+            agg,
+            pool,
+            None,
+            &AggregatesConfig::default(),
+            true,
+        ));
+        // A refresh held up (as by a hung connection), then aborted.
+        let me = runner.clone();
+        let _waiting = runner.snap.get(move || async move {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            me.refresh().await
+        });
+        runner.cancel_refresh();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(runner.previous().up, Some(false));
+        let snap = runner.snapshot().await;
+        assert_eq!(snap.up, Some(true));
+        assert_eq!(snap.rows.as_ref().unwrap()[0].1, [Some(2.0)]);
+        assert_eq!(runner.executions(), 1);
     }
 }

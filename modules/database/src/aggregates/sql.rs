@@ -1,6 +1,9 @@
 use sea_orm::{DbBackend, QueryResult};
 use vitals::metrics::SqlAggregate;
 
+/// The label value of a SQL NULL in a label column (an empty string stays empty).
+pub(crate) const NULL_LABEL: &str = "<null>";
+
 fn quote(backend: DbBackend, ident: &str) -> String {
     match backend {
         DbBackend::MySql => format!("`{}`", ident.replace('`', "``")),
@@ -9,8 +12,25 @@ fn quote(backend: DbBackend, ident: &str) -> String {
 }
 
 /// The aggregate's query wrapped so every label column is read as text and every value column as
-/// a double, whatever their SQL types (`count` is bigint, `sum` may be numeric, …).
+/// a double, whatever their SQL types (`count` is bigint, `sum` may be numeric, …), and at most
+/// one row more than `max_rows` is fetched (so an oversized result is refused, not read whole).
 pub(crate) fn wrapped(agg: &SqlAggregate, backend: DbBackend) -> String {
+    select(
+        agg,
+        backend,
+        "vitals_aggregate",
+        Some(agg.max_rows.saturating_add(1)),
+    )
+}
+
+/// The same query returning no rows (the planner does not run it): checks that the SQL and its
+/// columns exist. Its shape differs from the real query's, so `pg_stat_statements` counts the two
+/// apart (it ignores aliases and constants).
+pub(crate) fn probe(agg: &SqlAggregate, backend: DbBackend) -> String {
+    select(agg, backend, "vitals_probe WHERE 1 = 0", None)
+}
+
+fn select(agg: &SqlAggregate, backend: DbBackend, alias: &str, limit: Option<usize>) -> String {
     let (text, num) = match backend {
         DbBackend::Postgres => ("TEXT", "DOUBLE PRECISION"),
         DbBackend::MySql => ("CHAR", "DOUBLE"),
@@ -27,21 +47,24 @@ pub(crate) fn wrapped(agg: &SqlAggregate, backend: DbBackend) -> String {
         )
         .collect();
     let inner = agg.sql.trim().trim_end_matches(';').trim_end();
+    let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
     format!(
-        "SELECT {} FROM ({inner}) AS vitals_aggregate",
+        "SELECT {} FROM ({inner}) AS {alias}{limit}",
         cols.join(", ")
     )
-}
-
-/// The same query returning no rows: checks at start-up that the SQL and its columns exist.
-pub(crate) fn probe(agg: &SqlAggregate, backend: DbBackend) -> String {
-    format!("{} LIMIT 0", wrapped(agg, backend))
 }
 
 /// One result row: label values, then one value per value column (`None` for SQL NULL).
 pub(crate) type Row = (Vec<String>, Vec<Option<f64>>);
 
+/// Reads the rows; more than the aggregate's `max_rows` is an error naming both counts.
 pub(crate) fn read_rows(agg: &SqlAggregate, rows: &[QueryResult]) -> Result<Vec<Row>, String> {
+    if rows.len() > agg.max_rows {
+        return Err(format!(
+            "returned more than max_rows ({}) rows; narrow the query or raise max_rows",
+            agg.max_rows
+        ));
+    }
     rows.iter()
         .map(|r| {
             let labels = agg
@@ -49,7 +72,7 @@ pub(crate) fn read_rows(agg: &SqlAggregate, rows: &[QueryResult]) -> Result<Vec<
                 .iter()
                 .map(|l| {
                     r.try_get::<Option<String>>("", l)
-                        .map(Option::unwrap_or_default)
+                        .map(|v| v.unwrap_or_else(|| NULL_LABEL.to_owned()))
                         .map_err(|e| format!("column {l:?}: {e}"))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
@@ -71,21 +94,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wrapper_casts_columns_and_strips_the_semicolon() {
+    fn wrapper_casts_columns_strips_the_semicolon_and_limits_rows() {
         let a = SqlAggregate::new(
             "jobs",
             "J.",
             "SELECT status, count(*) AS n FROM jobs GROUP BY status; ",
         )
         .labels(["status"])
-        .values(["n"]);
+        .values(["n"])
+        .max_rows(100);
         assert_eq!(
             wrapped(&a, DbBackend::Postgres),
             "SELECT CAST(\"status\" AS TEXT) AS \"status\", CAST(\"n\" AS DOUBLE PRECISION) AS \"n\" \
-             FROM (SELECT status, count(*) AS n FROM jobs GROUP BY status) AS vitals_aggregate"
+             FROM (SELECT status, count(*) AS n FROM jobs GROUP BY status) AS vitals_aggregate LIMIT 101"
         );
         assert!(wrapped(&a, DbBackend::Sqlite).contains("CAST(\"n\" AS REAL)"));
-        assert!(probe(&a, DbBackend::Sqlite).ends_with(" LIMIT 0"));
+        assert!(probe(&a, DbBackend::Sqlite).ends_with("AS vitals_probe WHERE 1 = 0"));
     }
 
     #[test]

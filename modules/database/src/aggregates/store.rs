@@ -1,19 +1,28 @@
+use super::payload;
 use super::sql::Row;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, Value};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The PostgreSQL results table that lets replicas share one computation per window.
 ///
 /// Each aggregate has a row. A replica whose window is due *claims* the row with one atomic
-/// `UPDATE … WHERE due_at <= now() AND lease expired … RETURNING`; only the claimant runs the
-/// query, then writes the result, the next due time and clears the lease. Others read the row.
-/// A lease (not a session advisory lock) is used so that a claimant that dies or is cancelled
-/// blocks nobody past `timeout`.
+/// `UPDATE … WHERE due_at <= now() AND lease expired … RETURNING`, writing a fresh token; only
+/// the claimant runs the query, then writes the result, the next due time and clears the lease,
+/// *only while its token still holds*: a claimant whose lease expired and was taken over cannot
+/// overwrite the newer result. Others read the row. A lease (not a session advisory lock) is used
+/// so that a claimant that dies or is cancelled blocks nobody past its lease.
+///
+/// Every call is bounded: the aggregate pool's sessions carry `lock_timeout` and
+/// `statement_timeout`, and each call here runs under a deadline of its own.
 pub(crate) struct Store {
     table: String,
+    names: Vec<String>,
+    deadline: Duration,
+    prepared: AtomicBool,
 }
 
-/// What the results row says.
+/// What the results row says. Times are the database's clock.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Stored {
     pub(crate) rows: Option<Vec<Row>>,
@@ -25,26 +34,63 @@ pub(crate) struct Stored {
     pub(crate) due_in_seconds: f64,
 }
 
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StoreError {
+    /// The database refused or failed the statement.
+    #[error("{0}")]
+    Db(#[from] DbErr),
+    /// No answer within the deadline (a lock, a hung connection, an exhausted pool).
+    #[error("no answer within {}", humantime::format_duration(*.0))]
+    Deadline(Duration),
+}
+
 fn stmt(sql: String, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
+/// A claim token unique across processes and calls.
+pub(crate) fn new_token() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    format!(
+        "{}-{nanos:x}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 impl Store {
-    pub(crate) fn new(table: &str) -> Self {
+    pub(crate) fn new(table: &str, names: Vec<String>, deadline: Duration) -> Self {
         Self {
             table: format!("\"{}\"", table.replace('"', "\"\"")),
+            names,
+            deadline,
+            prepared: AtomicBool::new(false),
+        }
+    }
+
+    async fn bounded<T>(
+        &self,
+        call: impl Future<Output = Result<T, DbErr>>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(self.deadline, call).await {
+            Ok(r) => Ok(r?),
+            Err(_) => Err(StoreError::Deadline(self.deadline)),
         }
     }
 
     /// Creates the table (once per cluster; a concurrent creator's race is tolerated) and a row
-    /// per aggregate.
-    pub(crate) async fn prepare(
-        &self,
-        db: &DatabaseConnection,
-        names: &[String],
-    ) -> Result<(), DbErr> {
+    /// per aggregate, unless done already by this process.
+    pub(crate) async fn prepare(&self, db: &DatabaseConnection) -> Result<(), StoreError> {
+        if self.prepared.load(Ordering::Acquire) {
+            return Ok(());
+        }
         let create = format!(
-            "CREATE TABLE IF NOT EXISTS {} (
+            "CREATE TABLE IF NOT EXISTS {t} (
                 name text PRIMARY KEY,
                 payload text,
                 succeeded_at timestamptz,
@@ -52,93 +98,125 @@ impl Store {
                 refresh_seconds double precision,
                 last_error text,
                 due_at timestamptz NOT NULL DEFAULT to_timestamp(0),
-                claimed_until timestamptz
+                claimed_until timestamptz,
+                claim_token text,
+                accepted_runs bigint NOT NULL DEFAULT 0
             )",
-            self.table
+            t = self.table
         );
-        if let Err(e) = db.execute_unprepared(&create).await {
+        if let Err(e) = self.bounded(db.execute_unprepared(&create)).await {
             // Two replicas creating the table at once: the loser sees a unique violation on the
-            // catalog; the table exists either way, which the inserts below confirm.
+            // catalog; the table exists either way, which the statements below confirm.
             tracing::debug!("creating aggregate results table: {e}");
         }
-        for name in names {
-            db.execute_raw(stmt(
+        for column in [
+            "claim_token text",
+            "accepted_runs bigint NOT NULL DEFAULT 0",
+        ] {
+            let alter = format!(
+                "ALTER TABLE {} ADD COLUMN IF NOT EXISTS {column}",
+                self.table
+            );
+            self.bounded(db.execute_unprepared(&alter)).await?;
+        }
+        for name in &self.names {
+            self.bounded(db.execute_raw(stmt(
                 format!(
                     "INSERT INTO {} (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
                     self.table
                 ),
                 vec![name.clone().into()],
-            ))
+            )))
             .await?;
         }
+        self.prepared.store(true, Ordering::Release);
         Ok(())
     }
 
-    /// Claims the refresh of `name` if its window is due and nobody holds the lease.
+    /// Claims the refresh of `name` with `token` if its window is due and nobody holds the lease.
+    /// The lease starts on the database's clock when the statement runs (after the connection
+    /// was acquired).
     pub(crate) async fn claim(
         &self,
         db: &DatabaseConnection,
         name: &str,
+        token: &str,
         lease: Duration,
-    ) -> Result<bool, DbErr> {
-        let row = db
-            .query_one_raw(stmt(
+    ) -> Result<bool, StoreError> {
+        let row = self
+            .bounded(db.query_one_raw(stmt(
                 format!(
-                    "UPDATE {} SET claimed_until = now() + make_interval(secs => $2)
+                    "UPDATE {} SET claimed_until = clock_timestamp() + make_interval(secs => $2),
+                            claim_token = $3
                      WHERE name = $1 AND due_at <= now()
                        AND (claimed_until IS NULL OR claimed_until < now())
                      RETURNING name",
                     self.table
                 ),
-                vec![name.into(), lease.as_secs_f64().into()],
-            ))
+                vec![name.into(), lease.as_secs_f64().into(), token.into()],
+            )))
             .await?;
         Ok(row.is_some())
     }
 
-    /// Records a refresh: the rows on success (keeping the previous ones on failure), the error,
-    /// the duration, and the next due time; releases the lease.
+    /// Records a refresh made under `token`: the rows on success (keeping the previous ones on
+    /// failure), the error, the duration, the next due time; releases the lease. Returns the
+    /// database's time of the write, or `None` when the token no longer holds (the lease expired
+    /// and another replica took over): the late result is refused.
     pub(crate) async fn complete(
         &self,
         db: &DatabaseConnection,
         name: &str,
+        token: &str,
         result: &Result<Vec<Row>, String>,
         refresh: Duration,
         ttl: Duration,
-    ) -> Result<(), DbErr> {
+    ) -> Result<Option<f64>, StoreError> {
         let (payload, error): (Option<String>, Option<String>) = match result {
-            Ok(rows) => (Some(serde_json::to_string(rows).unwrap_or_default()), None),
+            Ok(rows) => (Some(payload::encode(rows)), None),
             Err(e) => (None, Some(e.clone())),
         };
-        db.execute_raw(stmt(
-            format!(
-                "UPDATE {} SET
-                    payload = COALESCE($2, payload),
-                    succeeded_at = CASE WHEN $3::text IS NULL THEN now() ELSE succeeded_at END,
-                    last_error = $3,
-                    attempted_at = now(),
-                    refresh_seconds = $4,
-                    due_at = now() + make_interval(secs => $5),
-                    claimed_until = NULL
-                 WHERE name = $1",
-                self.table
-            ),
-            vec![
-                name.into(),
-                payload.into(),
-                error.into(),
-                refresh.as_secs_f64().into(),
-                ttl.as_secs_f64().into(),
-            ],
-        ))
-        .await?;
-        Ok(())
+        let row = self
+            .bounded(db.query_one_raw(stmt(
+                format!(
+                    "UPDATE {} SET
+                        payload = COALESCE($2, payload),
+                        succeeded_at = CASE WHEN $3::text IS NULL THEN now() ELSE succeeded_at END,
+                        last_error = $3,
+                        attempted_at = now(),
+                        refresh_seconds = $4,
+                        due_at = now() + make_interval(secs => $5),
+                        claimed_until = NULL,
+                        claim_token = NULL,
+                        accepted_runs = accepted_runs + 1
+                     WHERE name = $1 AND claim_token = $6
+                     RETURNING EXTRACT(EPOCH FROM now())::float8 AS at",
+                    self.table
+                ),
+                vec![
+                    name.into(),
+                    payload.into(),
+                    error.into(),
+                    refresh.as_secs_f64().into(),
+                    ttl.as_secs_f64().into(),
+                    token.into(),
+                ],
+            )))
+            .await?;
+        match row {
+            Some(r) => Ok(Some(r.try_get("", "at")?)),
+            None => Ok(None),
+        }
     }
 
     /// Reads the shared result of `name`.
-    pub(crate) async fn read(&self, db: &DatabaseConnection, name: &str) -> Result<Stored, DbErr> {
-        let row = db
-            .query_one_raw(stmt(
+    pub(crate) async fn read(
+        &self,
+        db: &DatabaseConnection,
+        name: &str,
+    ) -> Result<Stored, StoreError> {
+        let row = self
+            .bounded(db.query_one_raw(stmt(
                 format!(
                     "SELECT payload,
                         EXTRACT(EPOCH FROM succeeded_at)::float8 AS succeeded_at,
@@ -150,14 +228,21 @@ impl Store {
                     self.table
                 ),
                 vec![name.into()],
-            ))
+            )))
             .await?;
         let Some(r) = row else {
             return Ok(Stored::default());
         };
         let payload: Option<String> = r.try_get("", "payload")?;
+        let rows = match payload.as_deref().map(payload::decode).transpose() {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!(aggregate = %name, "stored result ignored: {e}");
+                None
+            }
+        };
         Ok(Stored {
-            rows: payload.and_then(|p| serde_json::from_str(&p).ok()),
+            rows,
             succeeded_at: r.try_get("", "succeeded_at")?,
             age_seconds: r.try_get("", "age")?,
             refresh_seconds: r.try_get("", "refresh_seconds")?,
@@ -165,5 +250,78 @@ impl Store {
             attempted: r.try_get("", "attempted")?,
             due_in_seconds: r.try_get::<Option<f64>>("", "due_in")?.unwrap_or(0.0),
         })
+    }
+
+    /// How many completed runs of `name` were accepted.
+    #[cfg(test)]
+    pub(crate) async fn accepted_runs(
+        &self,
+        db: &DatabaseConnection,
+        name: &str,
+    ) -> Result<i64, StoreError> {
+        let row = self
+            .bounded(db.query_one_raw(stmt(
+                format!("SELECT accepted_runs FROM {} WHERE name = $1", self.table),
+                vec![name.into()],
+            )))
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get("", "accepted_runs")?,
+            None => 0,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::Database;
+
+    #[tokio::test]
+    async fn a_late_claimant_cannot_overwrite_the_result_of_the_replica_that_took_over() {
+        let db = Database::connect(vitals_testkit::postgres_url())
+            .await
+            .unwrap();
+        let table = format!("vitals_lease_test_{}", std::process::id());
+        let name = "lease_demo";
+        let store = Store::new(&table, vec![name.into()], Duration::from_secs(2));
+        store.prepare(&db).await.unwrap();
+        let short = Duration::from_millis(200);
+        assert!(store.claim(&db, name, "first", short).await.unwrap());
+        assert!(
+            !store.claim(&db, name, "second", short).await.unwrap(),
+            "the lease holds"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            store
+                .claim(&db, name, "second", Duration::from_secs(5))
+                .await
+                .unwrap(),
+            "an expired lease is taken over"
+        );
+        let ttl = Duration::from_secs(60);
+        let newer: Vec<Row> = vec![(vec![], vec![Some(2.0)])];
+        let late: Vec<Row> = vec![(vec![], vec![Some(1.0)])];
+        let at = store
+            .complete(&db, name, "second", &Ok(newer), short, ttl)
+            .await
+            .unwrap();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64();
+        assert!((at.unwrap() - now).abs() < 5.0, "the database's clock");
+        let refused = store
+            .complete(&db, name, "first", &Ok(late), short, ttl)
+            .await
+            .unwrap();
+        assert_eq!(refused, None, "the late write is refused");
+        assert_eq!(store.accepted_runs(&db, name).await.unwrap(), 1);
+        let stored = store.read(&db, name).await.unwrap();
+        assert_eq!(stored.rows.unwrap(), [(vec![], vec![Some(2.0)])]);
+        db.execute_unprepared(&format!("DROP TABLE {}", store.table))
+            .await
+            .unwrap();
     }
 }
