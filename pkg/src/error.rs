@@ -23,6 +23,23 @@ pub enum Error {
         /// The refused check.
         name: String,
     },
+    /// A custom group name is malformed or names a built-in group.
+    #[error("invalid health group name {name:?}: {reason}")]
+    InvalidGroupName {
+        /// The rejected name.
+        name: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A check's settings cannot work with the registry's (e.g. a timeout longer than background
+    /// mode's staleness allows).
+    #[error("health check {name:?} refused: {reason}")]
+    InvalidCheck {
+        /// The check.
+        name: String,
+        /// Why.
+        reason: String,
+    },
     /// A check belongs to no group.
     #[error("health check {name:?} belongs to no group")]
     NoGroup {

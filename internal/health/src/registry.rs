@@ -34,6 +34,9 @@ pub struct CheckState {
     pub groups: Vec<HealthGroup>,
     /// Its latest reading, if it has run.
     pub reading: Option<Arc<Reading>>,
+    /// The status the probes report for it now: the reading's, or unhealthy when the reading is
+    /// older than background mode's staleness limit; `None` before the first reading.
+    pub status: Option<HealthStatus>,
 }
 
 impl Default for HealthRegistry {
@@ -48,6 +51,37 @@ fn valid_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'.'))
+}
+
+/// Names that address a built-in group (or the `/health` path itself) and so cannot be custom.
+const RESERVED_GROUPS: [&str; 10] = [
+    "liveness",
+    "live",
+    "livez",
+    "healthz",
+    "readiness",
+    "ready",
+    "readyz",
+    "startup",
+    "startupz",
+    "health",
+];
+
+fn check_group(group: &HealthGroup) -> Result<(), Error> {
+    let HealthGroup::Custom(name) = group else {
+        return Ok(());
+    };
+    let reason = if RESERVED_GROUPS.contains(&name.as_ref()) {
+        "the name belongs to a built-in group; use HealthGroup::Liveness, Readiness or Startup"
+    } else if !valid_name(name) {
+        "use 1 to 128 lower-case letters, digits, '_', '-' or '.'"
+    } else {
+        return Ok(());
+    };
+    Err(Error::InvalidGroupName {
+        name: name.to_string(),
+        reason,
+    })
 }
 
 impl HealthRegistry {
@@ -94,6 +128,14 @@ impl HealthRegistry {
         if entry.groups.is_empty() {
             return Err(Error::NoGroup { name });
         }
+        for group in &entry.groups {
+            check_group(group)?;
+        }
+        if let Some(bg) = &self.inner.config.background
+            && let Some(reason) = staleness_conflict(bg, entry.timeout)
+        {
+            return Err(Error::InvalidCheck { name, reason });
+        }
         if entry.in_group(&HealthGroup::Liveness)
             && entry.checker.dependency() == Dependency::External
         {
@@ -127,16 +169,36 @@ impl HealthRegistry {
         self.entries().iter().any(|e| e.in_group(group))
     }
 
-    /// Every check's latest reading (runs nothing).
+    /// Every check's latest reading and the status probes report for it (runs nothing).
     pub fn states(&self) -> Vec<CheckState> {
         self.entries()
             .iter()
-            .map(|e| CheckState {
-                name: e.name.clone(),
-                groups: e.groups.clone(),
-                reading: e.last(),
+            .map(|e| {
+                let reading = e.last();
+                let status = reading.as_ref().map(|r| match self.stale(r) {
+                    Some(_) => HealthStatus::Unhealthy,
+                    None => r.status,
+                });
+                CheckState {
+                    name: e.name.clone(),
+                    groups: e.groups.clone(),
+                    reading,
+                    status,
+                }
             })
             .collect()
+    }
+
+    /// Why `reading` is too old to trust, in background mode.
+    fn stale(&self, reading: &Reading) -> Option<String> {
+        let bg = self.inner.config.background.as_ref()?;
+        (reading.age() > bg.max_staleness).then(|| {
+            format!(
+                "stale: last reading {} old (max {})",
+                humantime::format_duration(round_ms(reading.age())),
+                humantime::format_duration(bg.max_staleness)
+            )
+        })
     }
 
     /// From now on readiness fails: the process is draining before exit.
@@ -190,13 +252,18 @@ impl HealthRegistry {
             .into_iter()
             .find(|e| e.name == name && e.in_group(group))?;
         let check = self.check_report(&entry).await;
+        let shutting_down = *group == HealthGroup::Readiness && self.is_shutting_down();
         Some(HealthReport {
             group: group.clone(),
-            status: check.status,
+            status: if shutting_down {
+                HealthStatus::Unhealthy
+            } else {
+                check.status
+            },
             checks: vec![check],
             excluded: Vec::new(),
             unknown_excludes: Vec::new(),
-            shutting_down: false,
+            shutting_down,
         })
     }
 
@@ -223,15 +290,9 @@ impl HealthRegistry {
                 at: None,
             },
         };
-        if let (Some(bg), Some(r)) = (&self.inner.config.background, &reading)
-            && r.age() > bg.max_staleness
-        {
+        if let Some(reason) = reading.as_ref().and_then(|r| self.stale(r)) {
             report.status = HealthStatus::Unhealthy;
-            report.outcome = CheckOutcome::unhealthy(format!(
-                "stale: last reading {} old (max {})",
-                humantime::format_duration(round_ms(r.age())),
-                humantime::format_duration(bg.max_staleness)
-            ));
+            report.outcome = CheckOutcome::unhealthy(reason);
         }
         report
     }
@@ -293,6 +354,23 @@ impl HealthRegistry {
             }
         })
     }
+}
+
+/// Why a check with `timeout` would read stale between two background runs: a reading must stay
+/// trusted for an interval plus a whole run.
+fn staleness_conflict(
+    bg: &crate::BackgroundConfig,
+    timeout: std::time::Duration,
+) -> Option<String> {
+    let needed = bg.interval.saturating_add(timeout);
+    (bg.max_staleness <= needed).then(|| {
+        format!(
+            "its timeout {} plus the background interval {} reaches the max staleness {}: readings would go stale between runs",
+            humantime::format_duration(timeout),
+            humantime::format_duration(bg.interval),
+            humantime::format_duration(bg.max_staleness)
+        )
+    })
 }
 
 fn round_ms(d: std::time::Duration) -> std::time::Duration {

@@ -98,12 +98,12 @@ impl Collector for StatusCollector {
         let vec = GaugeVec::new(Opts::new(STATUS, STATUS_HELP), &["check", "group"])
             .expect("valid family");
         for state in self.registry.states() {
-            let Some(reading) = state.reading else {
+            let Some(status) = state.status else {
                 continue;
             };
             for group in &state.groups {
                 vec.with_label_values(&[state.name.as_str(), group.as_str()])
-                    .set(reading.status.gauge_value());
+                    .set(status.gauge_value());
             }
         }
         vec.collect()

@@ -23,3 +23,36 @@ pub fn start_samplers(metrics: &Metrics) -> Vec<JoinHandle<()>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::time::Duration;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_loop_goes_on_after_a_sample_panics() {
+        let m = Metrics::new();
+        let calls = Arc::new(AtomicU32::new(0));
+        let c = calls.clone();
+        let gauge = m
+            .sampled_gauge("depth", "Depth.", Duration::from_secs(1), move || {
+                let n = c.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    assert!(n > 0, "first sample panics");
+                    Ok::<_, String>(f64::from(n))
+                }
+            })
+            .unwrap();
+        let tasks = start_samplers(&m);
+        tokio::time::sleep(Duration::from_millis(2_500)).await;
+        // samples at 0 s (panicked), 1 s and 2 s
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+        assert_eq!(gauge.get(), 2.0);
+        assert_eq!(m.collector_error_counter("depth").get(), 1);
+        for t in tasks {
+            t.abort();
+        }
+    }
+}

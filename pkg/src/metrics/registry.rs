@@ -341,7 +341,8 @@ impl Metrics {
     }
 
     /// Registers a gauge whose value is sampled from `f` every `interval` by the kernel.
-    /// A failing sample keeps the previous value and counts in `vitals_collector_errors_total`.
+    /// A failing, panicking or late (longer than `interval`) sample keeps the previous value and
+    /// counts in `vitals_collector_errors_total`.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -383,7 +384,10 @@ impl Metrics {
             name,
             interval,
             gauge.clone(),
-            self.collector_error_counter(name),
+            [
+                self.collector_error_counter(name),
+                self.error_counter(ErrorKind::Collector),
+            ],
             f,
         );
         self.inner

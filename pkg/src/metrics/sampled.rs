@@ -1,5 +1,8 @@
+use crate::panic_message;
+use futures_util::FutureExt;
 use prometheus::{Gauge, IntCounter};
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,13 +11,15 @@ type SampleFn = dyn Fn() -> Pin<Box<dyn Future<Output = Result<f64, String>> + S
 
 /// A gauge whose value comes from a closure run on an interval (e.g. a queue lag read every
 /// 10 s). Declared with [`Metrics::sampled_gauge`](crate::Metrics::sampled_gauge); the kernel runs
-/// the loop. A failed sample keeps the previous value and counts in
-/// `vitals_collector_errors_total{collector="<gauge name>"}`.
+/// the loop. Each sample is isolated like a health check: one that fails, panics or takes longer
+/// than the interval keeps the previous value and counts in
+/// `vitals_collector_errors_total{collector="<gauge name>"}` and
+/// `vitals_errors_total{type="collector"}`; the loop goes on.
 pub struct Sampler {
     name: String,
     interval: Duration,
     gauge: Gauge,
-    errors: IntCounter,
+    errors: [IntCounter; 2],
     f: Arc<SampleFn>,
 }
 
@@ -32,7 +37,7 @@ impl Sampler {
         name: &str,
         interval: Duration,
         gauge: Gauge,
-        errors: IntCounter,
+        errors: [IntCounter; 2],
         f: F,
     ) -> Self
     where
@@ -63,20 +68,86 @@ impl Sampler {
         self.interval
     }
 
-    /// Takes one sample: sets the gauge, or counts the failure and returns its message.
+    /// Takes one sample, bounded by the interval: sets the gauge, or counts the failure and
+    /// returns its message.
     ///
     /// # Errors
-    /// The closure's error text.
+    /// The closure's error text, `panicked: …`, or `timed out after …`.
     pub async fn sample_once(&self) -> Result<f64, String> {
-        match (self.f)().await {
+        let result = match catch_unwind(AssertUnwindSafe(|| (self.f)())) {
+            Err(payload) => Err(format!("panicked: {}", panic_message(&*payload))),
+            Ok(fut) => {
+                match tokio::time::timeout(self.interval, AssertUnwindSafe(fut).catch_unwind())
+                    .await
+                {
+                    Ok(Ok(r)) => r,
+                    Ok(Err(payload)) => Err(format!("panicked: {}", panic_message(&*payload))),
+                    Err(_) => Err(format!("timed out after {:?}", self.interval)),
+                }
+            }
+        };
+        match result {
             Ok(v) => {
                 self.gauge.set(v);
                 Ok(v)
             }
             Err(e) => {
-                self.errors.inc();
+                for c in &self.errors {
+                    c.inc();
+                }
                 Err(e)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Metrics;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_panicking_or_hanging_sample_is_counted_and_the_next_one_works() {
+        let m = Metrics::new();
+        let calls = Arc::new(AtomicU32::new(0));
+        let c = calls.clone();
+        let gauge = m
+            .sampled_gauge(
+                "lag_seconds",
+                "Lag.",
+                Duration::from_millis(50),
+                move || {
+                    let n = c.fetch_add(1, Ordering::SeqCst);
+                    async move {
+                        match n {
+                            0 => panic!("sampler exploded"),
+                            1 => {
+                                tokio::time::sleep(Duration::from_secs(3600)).await;
+                                Ok(0.0)
+                            }
+                            _ => Ok::<_, String>(2.5),
+                        }
+                    }
+                },
+            )
+            .unwrap();
+        let sampler = m.samplers()[0].clone();
+        assert_eq!(
+            sampler.sample_once().await,
+            Err("panicked: sampler exploded".into())
+        );
+        assert_eq!(
+            sampler.sample_once().await,
+            Err("timed out after 50ms".into())
+        );
+        assert_eq!(sampler.sample_once().await, Ok(2.5));
+        assert_eq!(gauge.get(), 2.5);
+        assert_eq!(m.collector_error_counter("lag_seconds").get(), 2);
+        assert_eq!(
+            m.error_counter(crate::metrics::ErrorKind::Collector).get(),
+            2
+        );
     }
 }

@@ -206,10 +206,10 @@ async fn background_mode_serves_the_snapshot_without_running_checks() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn stale_reading_is_reported_unhealthy_with_its_age() {
+async fn a_reading_that_stopped_refreshing_is_unhealthy_with_its_age_on_probes_and_states() {
     let reg = HealthRegistry::new(RegistryConfig {
         background: Some(BackgroundConfig {
-            interval: Duration::from_secs(3600),
+            interval: Duration::from_secs(1),
             max_staleness: Duration::from_secs(10),
         }),
         ..RegistryConfig::default()
@@ -221,12 +221,116 @@ async fn stale_reading_is_reported_unhealthy_with_its_age() {
         reg.run_group(&ready(), &[]).await.status,
         HealthStatus::Healthy
     );
+    assert_eq!(reg.states()[0].status, Some(HealthStatus::Healthy));
+    // The refresher stops (as if wedged): the last reading ages.
+    reg.stop_background();
     tokio::time::sleep(Duration::from_secs(12)).await;
     let report = reg.run_group(&ready(), &[]).await;
     assert_eq!(report.status, HealthStatus::Unhealthy);
     let reason = report.checks[0].outcome.error().unwrap();
     assert!(reason.starts_with("stale: last reading 12s"), "{reason}");
+    assert_eq!(
+        reg.states()[0].status,
+        Some(HealthStatus::Unhealthy),
+        "the status gauge agrees with the probe"
+    );
+    assert_eq!(
+        reg.run_check(&ready(), "x").await.unwrap().status,
+        HealthStatus::Unhealthy
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn background_refresh_runs_every_interval_whatever_the_cache_ttl() {
+    let reg = HealthRegistry::new(RegistryConfig {
+        background: Some(BackgroundConfig {
+            interval: Duration::from_secs(1),
+            max_staleness: Duration::from_secs(10),
+        }),
+        ..RegistryConfig::default()
+    });
+    let c = Counting::new("cached", Duration::ZERO);
+    reg.add(Arc::new(c.clone().with_cache_ttl(Duration::from_secs(60))))
+        .unwrap();
+    reg.start_background();
+    tokio::time::sleep(Duration::from_millis(5_500)).await;
+    // runs at 0 s, 1 s, … 5 s
+    assert_eq!(c.runs(), 6);
+    assert_eq!(
+        reg.run_group(&ready(), &[]).await.status,
+        HealthStatus::Healthy
+    );
     reg.stop_background();
+}
+
+#[test]
+fn a_timeout_that_would_read_stale_between_background_runs_is_refused() {
+    let reg = HealthRegistry::new(RegistryConfig {
+        background: Some(BackgroundConfig {
+            interval: Duration::from_secs(5),
+            max_staleness: Duration::from_secs(15),
+        }),
+        ..RegistryConfig::default()
+    });
+    reg.add(Arc::new(
+        sleeping("ok", Duration::ZERO).with_timeout(Duration::from_secs(9)),
+    ))
+    .unwrap();
+    let err = reg
+        .add(Arc::new(
+            sleeping("slow", Duration::ZERO).with_timeout(Duration::from_secs(10)),
+        ))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "health check \"slow\" refused: its timeout 10s plus the background interval 5s reaches \
+         the max staleness 15s: readings would go stale between runs"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_finishes_with_its_true_duration_when_every_waiter_has_left() {
+    let reg = HealthRegistry::default();
+    reg.add(Arc::new(sleeping("slow", Duration::from_millis(200))))
+        .unwrap();
+    let probe = {
+        let reg = reg.clone();
+        tokio::spawn(async move { reg.run_group(&ready(), &[]).await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    probe.abort();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let reading = reg.states()[0].reading.clone().expect("the run finished");
+    assert_eq!(reading.duration, Duration::from_millis(200));
+    assert_eq!(reading.status, HealthStatus::Healthy);
+}
+
+#[test]
+fn custom_group_names_are_validated_and_may_not_name_a_built_in_group() {
+    let reg = HealthRegistry::default();
+    let table = [
+        ("c1", "Billing Team", "use 1 to 128 lower-case letters"),
+        ("c2", "liveness", "the name belongs to a built-in group"),
+        ("c3", "readyz", "the name belongs to a built-in group"),
+        ("c4", "", "use 1 to 128 lower-case letters"),
+    ];
+    for (name, group, want) in table {
+        let err = reg
+            .add(Arc::new(
+                failing(name, "x").with_groups([HealthGroup::custom(group)]),
+            ))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&format!("invalid health group name {group:?}: {want}")),
+            "{err}"
+        );
+    }
+    reg.add(Arc::new(
+        failing("ledger", "x").with_groups([HealthGroup::custom("billing")]),
+    ))
+    .unwrap();
+    assert!(reg.has_group(&HealthGroup::custom("billing")));
 }
 
 #[tokio::test]
@@ -285,6 +389,9 @@ async fn shutting_down_fails_readiness_only() {
     ))
     .unwrap();
     reg.begin_shutdown();
+    let one = reg.run_check(&ready(), "ping").await.unwrap();
+    assert!(one.shutting_down);
+    assert_eq!(one.status, HealthStatus::Unhealthy, "/ready/{{check}} too");
     let ready = reg.run_group(&ready(), &[]).await;
     assert!(ready.shutting_down);
     assert_eq!(ready.status, HealthStatus::Unhealthy);
