@@ -241,12 +241,12 @@ impl KernelBuilder {
                 ));
             }
             Some((interval, staleness)) => {
-                let max_staleness = staleness.unwrap_or(interval * 3);
-                if max_staleness <= interval {
+                let max_staleness = staleness.unwrap_or(interval.saturating_mul(3));
+                if max_staleness <= interval.saturating_add(self.check_timeout) {
                     return Err(invalid(
                         "max_staleness",
                         humantime::format_duration(max_staleness).to_string(),
-                        "must be longer than the background interval",
+                        "must be longer than the background interval plus the check timeout",
                     ));
                 }
                 Some(BackgroundConfig {
@@ -270,6 +270,15 @@ impl KernelBuilder {
         };
         if self.details == DetailPolicy::Authorised && self.token.is_none() {
             return Err(invalid("details", "authorized".into(), "needs a token"));
+        }
+        if let Some(t) = &self.token
+            && (t.is_empty() || t.trim() != t)
+        {
+            return Err(invalid(
+                "token",
+                "<withheld>".into(),
+                "must be non-empty, without leading or trailing whitespace",
+            ));
         }
         Ok(RegistryConfig {
             default_timeout: self.check_timeout,

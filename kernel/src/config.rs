@@ -114,9 +114,16 @@ fn bad(var: &'static str, value: &str, reason: impl Into<String>) -> Error {
     }
 }
 
+/// Longest duration any setting accepts (one year): longer values are refused rather than
+/// overflowing the clock arithmetic they feed.
+const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
 fn duration(var: &'static str, value: &str) -> Result<Duration, Error> {
-    humantime::parse_duration(value)
-        .map_err(|e| bad(var, value, format!("{e} (use e.g. 500ms, 2s, 1m)")))
+    match humantime::parse_duration(value) {
+        Ok(d) if d > MAX_DURATION => Err(bad(var, value, "must be at most 365 days")),
+        Ok(d) => Ok(d),
+        Err(e) => Err(bad(var, value, format!("{e} (use e.g. 500ms, 2s, 1m)"))),
+    }
 }
 
 fn positive(var: &'static str, value: &str) -> Result<Duration, Error> {
@@ -184,6 +191,15 @@ impl Config {
             };
         }
         c.token = get("VITALS_TOKEN");
+        if let Some(t) = &c.token
+            && t.trim() != t
+        {
+            return Err(bad(
+                "VITALS_TOKEN",
+                "<withheld>",
+                "has leading or trailing whitespace (a secret written with `echo` ends in a newline); remove it",
+            ));
+        }
         if c.details == DetailPolicy::Authorised && c.token.is_none() {
             return Err(bad(
                 "VITALS_DETAILS",
@@ -212,6 +228,23 @@ impl Config {
                     ));
                 }
                 Some(_) => c.max_staleness = Some(staleness),
+            }
+        }
+        if let Some(interval) = c.background_interval {
+            let staleness = c.max_staleness.unwrap_or(interval.saturating_mul(3));
+            if staleness <= interval.saturating_add(c.check_timeout) {
+                let (var, value) = match get("VITALS_MAX_STALENESS") {
+                    Some(v) => ("VITALS_MAX_STALENESS", v),
+                    None => (
+                        "VITALS_BACKGROUND_INTERVAL",
+                        get("VITALS_BACKGROUND_INTERVAL").unwrap_or_default(),
+                    ),
+                };
+                return Err(bad(
+                    var,
+                    &value,
+                    "max staleness must be longer than the background interval plus VITALS_CHECK_TIMEOUT, or readings go stale between runs",
+                ));
             }
         }
         match (get("VITALS_READY_FAILURES"), get("VITALS_READY_SUCCESSES")) {
@@ -328,6 +361,37 @@ mod tests {
     }
 
     #[test]
+    fn background_staleness_must_outlast_an_interval_plus_a_check_timeout() {
+        let err = load(&[
+            ("VITALS_BACKGROUND_INTERVAL", "5s"),
+            ("VITALS_MAX_STALENESS", "6s"),
+            ("VITALS_CHECK_TIMEOUT", "1s"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "invalid VITALS_MAX_STALENESS \"6s\": max staleness must be longer than the background interval plus VITALS_CHECK_TIMEOUT, or readings go stale between runs"
+        );
+        let err = load(&[
+            ("VITALS_BACKGROUND_INTERVAL", "1s"),
+            ("VITALS_CHECK_TIMEOUT", "2s"),
+        ])
+        .unwrap_err();
+        assert!(
+            err.starts_with("invalid VITALS_BACKGROUND_INTERVAL \"1s\": max staleness"),
+            "{err}"
+        );
+        assert!(
+            load(&[
+                ("VITALS_BACKGROUND_INTERVAL", "5s"),
+                ("VITALS_MAX_STALENESS", "7s"),
+                ("VITALS_CHECK_TIMEOUT", "1s"),
+            ])
+            .is_ok()
+        );
+    }
+
+    #[test]
     fn empty_environment_gives_defaults() {
         assert_eq!(load(&[]).unwrap(), Config::default());
     }
@@ -387,6 +451,18 @@ mod tests {
             (
                 ("VITALS_MAX_STALENESS", "5s"),
                 "invalid VITALS_MAX_STALENESS \"5s\": only applies with VITALS_BACKGROUND_INTERVAL set",
+            ),
+            (
+                ("VITALS_CHECK_TIMEOUT", "500000000000y"),
+                "invalid VITALS_CHECK_TIMEOUT \"500000000000y\": must be at most 365 days",
+            ),
+            (
+                ("VITALS_SHUTDOWN_GRACE", "600000000000y"),
+                "invalid VITALS_SHUTDOWN_GRACE \"600000000000y\": number is too large or cannot be represented without a lack of precision (values below 1ns are not supported) (use e.g. 500ms, 2s, 1m)",
+            ),
+            (
+                ("VITALS_TOKEN", "s3cret\n"),
+                "invalid VITALS_TOKEN \"<withheld>\": has leading or trailing whitespace (a secret written with `echo` ends in a newline); remove it",
             ),
             (
                 ("VITALS_LOG_FORMAT", "xml"),

@@ -25,6 +25,9 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
+    /// Background work (module start hooks, samplers, background checks) was started twice.
+    #[error("background work already started: it runs once per kernel")]
+    AlreadyStarted,
     /// The server stopped with an I/O error.
     #[error("server error: {0}")]
     Serve(std::io::Error),

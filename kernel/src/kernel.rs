@@ -22,6 +22,7 @@ pub struct Kernel {
     shutdown_grace: Duration,
     handle_signals: bool,
     workers: Option<usize>,
+    started: std::sync::atomic::AtomicBool,
 }
 
 impl Kernel {
@@ -54,6 +55,7 @@ impl Kernel {
             shutdown_grace: b.shutdown_grace,
             handle_signals: b.handle_signals,
             workers: b.workers,
+            started: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -101,8 +103,12 @@ impl Kernel {
     /// handles to stop the samplers.
     ///
     /// # Errors
-    /// [`Error::Registration`] when a module's `start` fails.
+    /// [`Error::Registration`] when a module's `start` fails; [`Error::AlreadyStarted`] on a
+    /// second call (module hooks and samplers run once per kernel).
     pub async fn start_background(&self) -> Result<Vec<tokio::task::JoinHandle<()>>, Error> {
+        if self.started.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Err(Error::AlreadyStarted);
+        }
         let set = HasComponent::<dyn ModuleSet>::resolve_ref(&*self.container);
         let ctx = set.context();
         for module in set.modules() {

@@ -29,10 +29,29 @@ pub async fn run_service(name: &str, config: Result<Config, crate::Error>) -> Ex
             tracing::info!("stopped");
             ExitCode::SUCCESS
         }
+        Err(e) if is_config_error(&*e) => {
+            eprintln!("Invalid configuration: {e}");
+            ExitCode::from(64)
+        }
         Err(e) => {
             tracing::error!("{e}");
             eprintln!("{name}: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether a start-up error is the configuration's fault (a setting or the aggregates file):
+/// those exit 64 like a bad variable.
+fn is_config_error(e: &(dyn std::error::Error + 'static)) -> bool {
+    matches!(
+        e.downcast_ref::<crate::Error>(),
+        Some(crate::Error::Config { .. })
+    ) || matches!(
+        e.downcast_ref::<vitals_module_database::Error>(),
+        Some(
+            vitals_module_database::Error::InvalidUrl { .. }
+                | vitals_module_database::Error::AggregatesFile { .. }
+        )
+    )
 }

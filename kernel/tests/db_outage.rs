@@ -1,7 +1,7 @@
 //! PostgreSQL going away and coming back under a running `vitals`: readiness follows it within
 //! one check timeout, liveness never moves, and no restart is needed.
 use std::time::{Duration, Instant};
-use vitals_testkit::{ChildGuard, TempPostgres, free_addr, get, wait_until_up};
+use vitals_testkit::{ChildGuard, TempPostgres, free_addr, get, get_with, wait_until_up};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vitals");
 
@@ -98,4 +98,73 @@ async fn starts_without_the_database_and_recovers_when_it_comes_up() {
         assert!(Instant::now() < deadline, "never recovered:\n{metrics}");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+/// PostgreSQL stopped under a running `vitals` with a DB aggregate, scraped as Prometheus does
+/// (scrape timeout 1 s in the header): the aggregate's `up` and last-success families are in
+/// every scrape, and `up` reads 0 within a few seconds of the outage.
+#[tokio::test]
+async fn aggregate_status_is_in_every_scrape_during_an_outage() {
+    let pg = TempPostgres::start();
+    let dir = std::env::temp_dir().join(format!("vitals-outage-agg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("aggregates.toml");
+    std::fs::write(
+        &file,
+        "[[aggregate]]\nname = \"answer\"\nhelp = \"The answer.\"\nsql = \"SELECT 42 AS value\"\nttl = \"1s\"\n",
+    )
+    .unwrap();
+    let addr = free_addr().to_string();
+    let url = pg.url();
+    let file = file.display().to_string();
+    let _service = ChildGuard::spawn(
+        BIN,
+        &[
+            ("VITALS_BIND", &addr),
+            ("DATABASE_URL", &url),
+            ("VITALS_AGGREGATES_FILE", &file),
+        ],
+    );
+    let base = format!("http://{addr}");
+    wait_until_up(&format!("{base}/healthz"), Duration::from_secs(30)).await;
+    let scrape = || async {
+        let resp = get_with(
+            &format!("{base}/metrics"),
+            &[("X-Prometheus-Scrape-Timeout-Seconds", "1")],
+        )
+        .await;
+        assert_eq!(resp.status, 200);
+        resp.text()
+    };
+    let up = "vitals_db_aggregate_up{aggregate=\"answer\"} ";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !scrape().await.contains(&format!("{up}1")) {
+        assert!(Instant::now() < deadline, "never up");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    pg.stop();
+    let stopped = Instant::now();
+    let mut down_after = None;
+    for _ in 0..16 {
+        let body = scrape().await;
+        assert!(
+            body.contains(up),
+            "scrape without the aggregate's up:\n{body}"
+        );
+        assert!(
+            body.contains(
+                "vitals_db_aggregate_last_success_timestamp_seconds{aggregate=\"answer\"}"
+            ),
+            "{body}"
+        );
+        if down_after.is_none() && body.contains(&format!("{up}0")) {
+            down_after = Some(stopped.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let down_after = down_after.expect("up never read 0 during the outage");
+    assert!(
+        down_after < Duration::from_secs(3),
+        "up 0 after {down_after:?}"
+    );
 }

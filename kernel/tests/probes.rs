@@ -1,4 +1,5 @@
 //! The kernel served on an ephemeral port and called over HTTP.
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vitals::{CheckOutcome, CheckerExt, Dependency, HealthGroup, Module, ModuleContext, check_fn};
 use vitals_kernel::{DetailPolicy, Error, Kernel};
@@ -254,4 +255,44 @@ async fn shutdown_fails_readiness_at_once_and_drains_in_flight_requests() {
     let slow = in_flight.await.unwrap();
     assert_eq!((slow.status, slow.text().as_str()), (200, "done"));
     stopping.await.unwrap().unwrap();
+}
+
+/// Counts its start hook runs and declares one sampled gauge.
+struct Starts(Arc<std::sync::atomic::AtomicU32>);
+
+#[vitals::async_trait]
+impl Module for Starts {
+    fn name(&self) -> &str {
+        "starts"
+    }
+    fn register(&self, ctx: &ModuleContext) -> Result<(), vitals::Error> {
+        ctx.metrics().sampled_gauge(
+            "starts_sampled",
+            "A sampled gauge.",
+            Duration::from_secs(60),
+            || async { Ok::<_, String>(1.0) },
+        )?;
+        Ok(())
+    }
+    async fn start(&self, _: &ModuleContext) -> Result<(), vitals::Error> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn background_work_starts_once_and_a_second_start_is_an_error() {
+    let runs = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let kernel = builder().module(Starts(runs.clone())).build().unwrap();
+    let samplers = kernel.start_background().await.unwrap();
+    assert_eq!(samplers.len(), 1);
+    let again = kernel.start_background().await.unwrap_err();
+    assert_eq!(
+        again.to_string(),
+        "background work already started: it runs once per kernel"
+    );
+    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
+    for s in samplers {
+        s.abort();
+    }
 }

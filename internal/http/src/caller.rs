@@ -1,5 +1,6 @@
 use actix_web::HttpRequest;
 use actix_web::http::header::AUTHORIZATION;
+use subtle::ConstantTimeEq;
 
 /// Who is asking, as far as detail exposure and (later) scrape access are concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,8 +36,8 @@ impl AccessPolicy {
         Self { token, details }
     }
 
-    /// Classifies a request: `Authorised` only for `Authorization: Bearer <token>` with the
-    /// configured token, compared in constant time.
+    /// Classifies a request: `Authorised` only for `Authorization: Bearer <token>` (the scheme
+    /// in any case, RFC 9110) with the configured token, compared in constant time.
     pub fn classify(&self, req: &HttpRequest) -> Caller {
         let Some(expected) = &self.token else {
             return Caller::Anonymous;
@@ -45,9 +46,14 @@ impl AccessPolicy {
             .headers()
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
+            .and_then(|v| v.trim().split_once(' '))
+            .and_then(|(scheme, token)| {
+                scheme
+                    .eq_ignore_ascii_case("bearer")
+                    .then(|| token.trim_start())
+            });
         match presented {
-            Some(p) if constant_time_eq(p.as_bytes(), expected.as_bytes()) => Caller::Authorised,
+            Some(p) if bool::from(p.as_bytes().ct_eq(expected.as_bytes())) => Caller::Authorised,
             _ => Caller::Anonymous,
         }
     }
@@ -62,11 +68,6 @@ impl AccessPolicy {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    // Length is not secret; the bytes are compared without an early exit.
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +79,9 @@ mod tests {
         let table = [
             (None, Caller::Anonymous),
             (Some("Bearer s3cret"), Caller::Authorised),
+            (Some("bearer s3cret"), Caller::Authorised),
+            (Some("BEARER  s3cret"), Caller::Authorised),
+            (Some("Bearers3cret"), Caller::Anonymous),
             (Some("Bearer s3cre"), Caller::Anonymous),
             (Some("Bearer s3cretX"), Caller::Anonymous),
             (Some("Basic s3cret"), Caller::Anonymous),

@@ -1,7 +1,10 @@
 //! `GET /metrics`: Prometheus text format 0.0.4, gzip on request, a deadline taken from
 //! Prometheus' scrape-timeout header, a limit on concurrent scrapes, and a count of its own answers.
 use actix_web::http::StatusCode;
-use actix_web::http::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
+use actix_web::http::header::{
+    AcceptEncoding, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ContentEncoding, Encoding,
+    Header,
+};
 use actix_web::{HttpRequest, HttpResponse, web};
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,7 +56,7 @@ impl MetricsState {
 /// Mounts `GET /metrics`.
 pub fn configure_metrics(cfg: &mut web::ServiceConfig, state: MetricsState) {
     cfg.app_data(web::Data::new(state))
-        .route("/metrics", web::get().to(metrics));
+        .service(crate::health::read_only("/metrics").route(crate::health::readable().to(metrics)));
 }
 
 /// The scrape deadline: the header's timeout less a margin (250 ms, at most half the timeout).
@@ -75,22 +78,14 @@ fn deadline(req: &HttpRequest, default: Duration) -> Result<Duration, String> {
     }
 }
 
+/// Whether the scraper's `Accept-Encoding` (negotiated by actix's own header type, q-values
+/// included) picks gzip over the identity encoding. A malformed header gets identity.
 fn wants_gzip(req: &HttpRequest) -> bool {
-    req.headers()
-        .get_all(ACCEPT_ENCODING)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|enc| {
-            let mut parts = enc.split(';');
-            let name = parts.next().unwrap_or("").trim();
-            let q_zero = parts.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-                    == Some(0.0)
-            });
-            name.eq_ignore_ascii_case("gzip") && !q_zero
-        })
+    let gzip = Encoding::Known(ContentEncoding::Gzip);
+    AcceptEncoding::parse(req)
+        .ok()
+        .and_then(|accept| accept.negotiate([Encoding::identity(), gzip.clone()].iter()))
+        == Some(gzip)
 }
 
 async fn metrics(req: HttpRequest, state: web::Data<MetricsState>) -> HttpResponse {
@@ -158,10 +153,13 @@ mod tests {
             ("gzip;q=0", false),
             ("br", false),
             ("identity", false),
+            ("gzip;q=0.1, identity;q=0.9", false),
+            ("*", false),
+            ("gzip;q=nonsense", false),
         ];
         for (header, want) in table {
             let req = TestRequest::default()
-                .insert_header((ACCEPT_ENCODING, header))
+                .insert_header((actix_web::http::header::ACCEPT_ENCODING, header))
                 .to_http_request();
             assert_eq!(wants_gzip(&req), want, "{header}");
         }

@@ -9,8 +9,12 @@
 pub enum ErrorKind {
     /// A response with a 5xx status.
     Http5xx,
-    /// A handler returned an error.
+    /// A handler (or a middleware) failed with a server error: a 5xx that came with an error
+    /// value, or a panic.
     HandlerError,
+    /// A request refused as the client's fault (an extractor rejecting a bad path, query or body:
+    /// a 4xx that came with an error value).
+    ClientError,
     /// A handler or check panicked.
     Panic,
     /// A health check or collector timed out.
@@ -23,9 +27,10 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, in label order.
-    pub const ALL: [ErrorKind; 6] = [
+    pub const ALL: [ErrorKind; 7] = [
         Self::Http5xx,
         Self::HandlerError,
+        Self::ClientError,
         Self::Panic,
         Self::Timeout,
         Self::Db,
@@ -37,6 +42,7 @@ impl ErrorKind {
         match self {
             Self::Http5xx => "http_5xx",
             Self::HandlerError => "handler_error",
+            Self::ClientError => "client_error",
             Self::Panic => "panic",
             Self::Timeout => "timeout",
             Self::Db => "db",

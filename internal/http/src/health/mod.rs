@@ -1,8 +1,10 @@
-//! Probe endpoints: `/healthz` (liveness), `/ready` (readiness), `/startupz`, `/health/{group}`,
-//! each also per check; IETF `application/health+json` bodies or, with `?verbose`, plain text.
+//! Probe endpoints: `/healthz` and `/livez` (liveness), `/ready` and `/readyz` (readiness),
+//! `/startupz`, `/health/{group}`, each also per check, for `GET` and `HEAD`; IETF
+//! `application/health+json` bodies or, with `?verbose`, plain text.
 mod handlers;
 mod json;
 mod query;
 mod verbose;
 
 pub use handlers::{HealthState, configure_health};
+pub(crate) use handlers::{read_only, readable};

@@ -14,13 +14,17 @@ pub const DEFAULT_BUCKETS: [f64; 13] = [
 ];
 
 /// Route templates excluded by default: the probes and `/metrics`.
-pub const DEFAULT_EXCLUDED: [&str; 10] = [
+pub const DEFAULT_EXCLUDED: [&str; 14] = [
     "/metrics",
     "/health",
     "/healthz",
     "/healthz/{check}",
+    "/livez",
+    "/livez/{check}",
     "/ready",
     "/ready/{check}",
+    "/readyz",
+    "/readyz/{check}",
     "/startupz",
     "/startupz/{check}",
     "/health/{group}",
@@ -132,6 +136,7 @@ impl RequestMetricsBuilder {
                 excluded: self.excluded,
                 http_5xx: self.metrics.error_counter(ErrorKind::Http5xx),
                 handler_errors: self.metrics.error_counter(ErrorKind::HandlerError),
+                client_errors: self.metrics.error_counter(ErrorKind::ClientError),
                 panics: self.metrics.error_counter(ErrorKind::Panic),
             }),
         })

@@ -58,10 +58,25 @@ pub(crate) struct Shared {
     pub(crate) excluded: HashSet<String>,
     pub(crate) http_5xx: IntCounter,
     pub(crate) handler_errors: IntCounter,
+    pub(crate) client_errors: IntCounter,
     pub(crate) panics: IntCounter,
 }
 
 impl Shared {
+    /// Counts a 5xx answer, and a handler or middleware error as `handler_error` when the
+    /// server failed (5xx) or `client_error` when the request was refused (an extractor
+    /// rejecting a bad path or body: 4xx).
+    pub(crate) fn count_failure(&self, status: actix_web::http::StatusCode, errored: bool) {
+        if status.is_server_error() {
+            self.http_5xx.inc();
+            if errored {
+                self.handler_errors.inc();
+            }
+        } else if errored {
+            self.client_errors.inc();
+        }
+    }
+
     fn series(&self, method: u8, route: &str, status: u16) -> Series {
         let status = status.to_string();
         let labels = [METHODS[method as usize], route, status.as_str()];

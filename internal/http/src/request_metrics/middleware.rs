@@ -82,10 +82,7 @@ where
                     Ok(Ok(_)) => unreachable!("matched above"),
                 };
                 let status = error.as_response_error().status_code();
-                if status.is_server_error() {
-                    this.shared.http_5xx.inc();
-                }
-                this.shared.handler_errors.inc();
+                this.shared.count_failure(status, true);
                 if let Some(series) = resolve(
                     this.cache,
                     this.shared,
@@ -99,12 +96,6 @@ where
             }
         };
         let status = res.status();
-        if status.is_server_error() {
-            this.shared.http_5xx.inc();
-        }
-        if res.response().error().is_some() {
-            this.shared.handler_errors.inc();
-        }
         let pattern = res.request().match_pattern();
         let series = resolve(
             this.cache,
@@ -113,6 +104,11 @@ where
             *this.method,
             status.as_u16(),
         );
+        // Excluded routes (the probes, /metrics) feed no request family at all.
+        if series.is_some() {
+            this.shared
+                .count_failure(status, res.response().error().is_some());
+        }
         let start = *this.start;
         Poll::Ready(Ok(res.map_body(move |_, body| {
             TimedBody::new(body, series.map(|s| (s, start)))

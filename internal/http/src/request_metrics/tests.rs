@@ -32,6 +32,14 @@ fn app(
         .wrap(timing)
         .route("/users/{id}", web::get().to(|| async { "user" }))
         .route("/healthz", web::get().to(|| async { "ok" }))
+        .route(
+            "/ready",
+            web::get().to(|| async { HttpResponse::ServiceUnavailable().body("draining") }),
+        )
+        .route(
+            "/items/{id}",
+            web::get().to(|id: web::Path<u32>| async move { id.to_string() }),
+        )
         .route("/boom", web::get().to(boom))
         .route("/fails", web::get().to(fails))
         .route(
@@ -223,4 +231,36 @@ async fn prefix_and_const_labels_apply() {
             .is_err(),
         "duplicate families"
     );
+}
+
+#[actix_web::test]
+async fn client_rejections_are_not_handler_errors() {
+    let metrics = Metrics::new();
+    let svc = test::init_service(app(RequestMetrics::builder(&metrics).build().unwrap())).await;
+    assert_eq!(get(&svc, Method::GET, "/items/abc").await, 404);
+    assert_eq!(get(&svc, Method::GET, "/items/7").await, 200);
+    let r = metrics.registry();
+    let errors = |t| sample(r, "vitals_errors_total", &[("type", t)]);
+    assert_eq!(errors("client_error"), Some(1.0));
+    assert_eq!(errors("handler_error"), Some(0.0));
+    assert_eq!(errors("http_5xx"), Some(0.0));
+    let rejected = [
+        ("method", "GET"),
+        ("route", "/items/{id}"),
+        ("status", "404"),
+    ];
+    assert_eq!(sample(r, REQS, &rejected), Some(1.0));
+}
+
+#[actix_web::test]
+async fn an_unready_probe_answer_feeds_no_request_family() {
+    let metrics = Metrics::new();
+    let svc = test::init_service(app(RequestMetrics::builder(&metrics).build().unwrap())).await;
+    assert_eq!(get(&svc, Method::GET, "/ready").await, 503);
+    let r = metrics.registry();
+    assert_eq!(
+        sample(r, "vitals_errors_total", &[("type", "http_5xx")]),
+        Some(0.0)
+    );
+    assert_eq!(series_count(r, REQS), 0);
 }

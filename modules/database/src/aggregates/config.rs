@@ -34,7 +34,7 @@ pub struct AggregatesConfig {
     pub wait: Duration,
     /// Deadline of each results-table statement and of each wait for a connection of the
     /// aggregate pool (`lock_timeout` and `statement_timeout` of its sessions on PostgreSQL).
-    /// Defaults to 2 s.
+    /// Defaults to 1 s.
     pub store_timeout: Duration,
 }
 
@@ -47,7 +47,7 @@ impl Default for AggregatesConfig {
             mode: AggregateMode::Cluster,
             table: "vitals_aggregate_results".to_owned(),
             wait: Duration::from_secs(1),
-            store_timeout: Duration::from_secs(2),
+            store_timeout: Duration::from_secs(1),
         }
     }
 }

@@ -146,3 +146,42 @@ async fn unknown_targets_and_bad_queries_get_4xx_with_a_reason() {
         );
     }
 }
+
+#[actix_web::test]
+async fn probes_answer_head_and_refuse_other_methods_with_405_and_allow() {
+    let state = HealthState {
+        registry: registry(),
+        access: AccessPolicy::new(None, DetailPolicy::Never),
+    };
+    let app = test::init_service(App::new().configure(|cfg| configure_health(cfg, state))).await;
+    let table = [
+        ("GET", "/livez", 200),
+        ("HEAD", "/livez", 200),
+        ("HEAD", "/healthz", 200),
+        ("GET", "/readyz", 503),
+        ("HEAD", "/ready", 503),
+        ("HEAD", "/readyz/redis", 503),
+        ("GET", "/livez/ping", 200),
+        ("HEAD", "/health/backing", 200),
+        ("POST", "/healthz", 405),
+        ("PUT", "/readyz", 405),
+        ("DELETE", "/ready/redis", 405),
+        ("POST", "/health/backing/cache", 405),
+        ("OPTIONS", "/startupz", 405),
+    ];
+    for (method, uri, code) in table {
+        let req = test::TestRequest::default()
+            .method(method.parse().unwrap())
+            .uri(uri)
+            .to_request();
+        let resp = test::call_service(&app, req).await;
+        assert_eq!(resp.status().as_u16(), code, "{method} {uri}");
+        if code == 405 {
+            assert_eq!(
+                resp.headers().get("allow").unwrap(),
+                "GET, HEAD",
+                "{method} {uri}"
+            );
+        }
+    }
+}
