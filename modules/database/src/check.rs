@@ -1,5 +1,7 @@
 use crate::PoolStatus;
+use crate::timing::QueryMetrics;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use vitals::{CheckOutcome, Dependency, HealthChecker, HealthGroup, async_trait};
 
@@ -9,16 +11,23 @@ use vitals::{CheckOutcome, Dependency, HealthChecker, HealthGroup, async_trait};
 pub struct DbCheck {
     own: DatabaseConnection,
     requests: DatabaseConnection,
+    timing: Arc<OnceLock<QueryMetrics>>,
     timeout: Duration,
 }
 
 impl DbCheck {
     /// A check that queries over `own` (a one-connection pool of its own) and reports the state
-    /// of the `requests` pool, with its own timeout.
-    pub fn new(own: DatabaseConnection, requests: DatabaseConnection, timeout: Duration) -> Self {
+    /// of the `requests` pool and its latest wait, with its own timeout.
+    pub(crate) fn new(
+        own: DatabaseConnection,
+        requests: DatabaseConnection,
+        timing: Arc<OnceLock<QueryMetrics>>,
+        timeout: Duration,
+    ) -> Self {
         Self {
             own,
             requests,
+            timing,
             timeout,
         }
     }
@@ -68,6 +77,10 @@ impl DbCheck {
                     "request pool exhausted: {} of {} connections in use; queries wait for one",
                     pool.in_use, pool.max
                 ));
+            }
+            if let Some(t) = self.timing.get() {
+                outcome =
+                    outcome.with_detail("pool_last_wait_seconds", t.last_wait().as_secs_f64());
             }
             outcome = outcome
                 .with_detail("pool_idle", pool.idle)

@@ -228,6 +228,7 @@ impl Module for DatabaseModule {
         ctx.add_checker(DbCheck::new(
             self.check_conn.clone(),
             self.conn.clone(),
+            self.query_metrics.clone(),
             self.config.check_timeout,
         ))
     }

@@ -87,6 +87,8 @@ pub(crate) struct QueryMetrics {
     acquire: Histogram,
     acquire_timeouts: IntCounter,
     db_errors: IntCounter,
+    /// The latest pool wait, in nanoseconds (for the `db` check's details).
+    last_wait_nanos: std::sync::atomic::AtomicU64,
 }
 
 impl QueryMetrics {
@@ -123,7 +125,23 @@ impl QueryMetrics {
             acquire,
             acquire_timeouts,
             db_errors: metrics.error_counter(ErrorKind::Db),
+            last_wait_nanos: std::sync::atomic::AtomicU64::new(0),
         })
+    }
+
+    fn observe_wait(&self, wait: std::time::Duration) {
+        self.acquire.observe(wait.as_secs_f64());
+        let nanos = u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX);
+        self.last_wait_nanos
+            .store(nanos, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The latest time a query waited for a pooled connection.
+    pub(crate) fn last_wait(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(
+            self.last_wait_nanos
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
     }
 
     fn observe(&self, op: Operation, ok: bool, seconds: f64) {
@@ -201,15 +219,14 @@ impl TimedConnection {
         let ok = result.is_ok();
         match (acquired, &result) {
             (_, Err(DbErr::ConnectionAcquire(reason))) => {
-                m.acquire.observe((end - start).as_secs_f64());
+                m.observe_wait(end - start);
                 if matches!(reason, ConnAcquireErr::Timeout) {
                     m.acquire_timeouts.inc();
                 }
                 m.db_errors.inc();
             }
             (Some(at), _) => {
-                m.acquire
-                    .observe(at.saturating_duration_since(start).as_secs_f64());
+                m.observe_wait(at.saturating_duration_since(start));
                 m.observe(op, ok, end.saturating_duration_since(at).as_secs_f64());
             }
             (None, _) => m.observe(op, ok, (end - start).as_secs_f64()),

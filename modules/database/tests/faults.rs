@@ -130,6 +130,12 @@ async fn exhausted_request_pool_degrades_the_db_check_instead_of_failing_it() {
         outcome.error(),
         Some("request pool exhausted: 2 of 2 connections in use; queries wait for one")
     );
+    assert_eq!(outcome.details()["pool_in_use"], 2);
+    assert!(
+        outcome.details()["pool_last_wait_seconds"]
+            .as_f64()
+            .is_some()
+    );
     a.rollback().await.unwrap();
     b.rollback().await.unwrap();
     assert_eq!(check.check().await.status(), HealthStatus::Healthy);
