@@ -38,6 +38,7 @@ pub enum LogFormat {
 /// | `VITALS_AGGREGATES_FILE` | unset | TOML file of `[[aggregate]]` entries |
 /// | `VITALS_AGGREGATE_POOL_SIZE` | `2` | connections of the dedicated aggregate pool |
 /// | `VITALS_AGGREGATE_MODE` | `cluster` | `cluster` (once per window across replicas, PostgreSQL) or `local` |
+/// | `VITALS_AGGREGATE_STORE_TIMEOUT` | `1s` | deadline of each results-table call and aggregate-pool wait |
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// `VITALS_BIND`.
@@ -78,6 +79,8 @@ pub struct Config {
     pub aggregate_pool_size: u32,
     /// `VITALS_AGGREGATE_MODE`.
     pub aggregate_mode: AggregateMode,
+    /// `VITALS_AGGREGATE_STORE_TIMEOUT`.
+    pub aggregate_store_timeout: Duration,
 }
 
 impl Default for Config {
@@ -102,6 +105,7 @@ impl Default for Config {
             aggregates_file: None,
             aggregate_pool_size: 2,
             aggregate_mode: AggregateMode::Cluster,
+            aggregate_store_timeout: AggregatesConfig::default().store_timeout,
         }
     }
 }
@@ -311,6 +315,9 @@ impl Config {
                 _ => return Err(bad("VITALS_AGGREGATE_MODE", &v, "use cluster or local")),
             };
         }
+        if let Some(v) = get("VITALS_AGGREGATE_STORE_TIMEOUT") {
+            c.aggregate_store_timeout = positive("VITALS_AGGREGATE_STORE_TIMEOUT", &v)?;
+        }
         Ok(c)
     }
 
@@ -323,6 +330,7 @@ impl Config {
             file: self.aggregates_file.clone(),
             pool_size: self.aggregate_pool_size,
             mode: self.aggregate_mode,
+            store_timeout: self.aggregate_store_timeout,
             ..AggregatesConfig::default()
         };
         db
