@@ -1,15 +1,14 @@
 //! DB aggregate gauges against a real PostgreSQL (and SQLite for local mode).
+mod common;
+
+use common::{scrape, tag, value};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use vitals::metrics::{CollectedFamily, SqlAggregate};
+use vitals::metrics::SqlAggregate;
 use vitals::{Metrics, Module, ModuleContext};
 use vitals_module_database::{AggregateMode, DatabaseConfig, DatabaseModule};
 use vitals_testkit::{Registrar, postgres_url};
-
-fn tag(name: &str) -> String {
-    format!("{name}_{}", std::process::id())
-}
 
 async fn admin(url: &str) -> DatabaseConnection {
     Database::connect(url).await.unwrap()
@@ -57,25 +56,6 @@ async fn start(
     db.register(&ctx)?;
     db.start(&ctx).await?;
     Ok((db, metrics))
-}
-
-async fn scrape(metrics: &Metrics) -> Vec<CollectedFamily> {
-    let c = metrics
-        .collectors()
-        .into_iter()
-        .find(|c| c.name() == "db_aggregates")
-        .expect("aggregate collector registered");
-    c.collect().await.unwrap()
-}
-
-fn value(families: &[CollectedFamily], family: &str, labels: &[&str]) -> Option<f64> {
-    families
-        .iter()
-        .find(|f| f.name == family)?
-        .samples
-        .iter()
-        .find(|(l, _)| l.iter().map(String::as_str).eq(labels.iter().copied()))
-        .map(|(_, v)| *v)
 }
 
 /// Calls of the aggregate query (not the start-up probe) as pg_stat_statements counts them.

@@ -1,16 +1,15 @@
 //! The database module's fault paths on a real PostgreSQL: a locked results table, an exhausted
 //! request pool, oversized and odd results, and aggregates that try to write.
+mod common;
+
+use common::{scrape, tag, value};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use vitals::metrics::{CollectedFamily, SqlAggregate};
+use vitals::metrics::SqlAggregate;
 use vitals::{HealthStatus, Metrics, Module, ModuleContext};
 use vitals_module_database::{AggregateMode, DatabaseConfig, DatabaseModule};
 use vitals_testkit::{Registrar, postgres_url};
-
-fn tag(name: &str) -> String {
-    format!("{name}_{}", std::process::id())
-}
 
 async fn start(
     config: DatabaseConfig,
@@ -26,25 +25,6 @@ async fn start(
     db.register(&ctx)?;
     db.start(&ctx).await?;
     Ok((db, metrics, registrar))
-}
-
-async fn scrape(metrics: &Metrics) -> Vec<CollectedFamily> {
-    let c = metrics
-        .collectors()
-        .into_iter()
-        .find(|c| c.name() == "db_aggregates")
-        .expect("aggregate collector registered");
-    c.collect().await.unwrap()
-}
-
-fn value(families: &[CollectedFamily], family: &str, labels: &[&str]) -> Option<f64> {
-    families
-        .iter()
-        .find(|f| f.name == family)?
-        .samples
-        .iter()
-        .find(|(l, _)| l.iter().map(String::as_str).eq(labels.iter().copied()))
-        .map(|(_, v)| *v)
 }
 
 async fn admin() -> DatabaseConnection {
