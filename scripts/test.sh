@@ -11,7 +11,7 @@ start_postgres
 log=$(mktemp)
 set +e
 # A hung test fails the run after 25 minutes instead of holding CI.
-timeout --kill-after=30 1500 cargo test --workspace "$@" 2>&1 | tee "$log"
+timeout --kill-after=30 1500 cargo test --workspace --no-fail-fast "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # One closing line for the whole run, summed over every test binary and doc-test run.

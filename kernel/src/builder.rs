@@ -2,8 +2,7 @@ use crate::{Config, Error, Kernel, KernelContainer, ModuleSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use vitals::check_fn;
-use vitals::{CheckOutcome, CheckerExt, Dependency, HealthChecker, HealthGroup, Metrics, Module};
+use vitals::{HealthChecker, Metrics, Module};
 use vitals_health::{BackgroundConfig, Damping, HealthRegistry, RegistryConfig};
 use vitals_http::{AccessPolicy, DetailPolicy, RequestMetrics};
 use vitals_metrics::{HealthMetrics, register_builtins};
@@ -320,15 +319,7 @@ impl KernelBuilder {
             timing = timing.const_label(k.clone(), v.clone());
         }
         let timing = timing.build()?;
-        registry.add(Arc::new(
-            check_fn("ping", || async { CheckOutcome::healthy() })
-                .with_groups([
-                    HealthGroup::Liveness,
-                    HealthGroup::Readiness,
-                    HealthGroup::Startup,
-                ])
-                .with_dependency(Dependency::Local),
-        ))?;
+        registry.add(Arc::new(crate::ping::ping()))?;
         let container = Arc::new(KernelContainer::assemble(
             registry.clone(),
             metrics,

@@ -6,6 +6,7 @@ mod container;
 mod error;
 mod kernel;
 mod logging;
+mod ping;
 mod service;
 mod shutdown;
 

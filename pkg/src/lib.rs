@@ -13,11 +13,10 @@
 //! ```
 #![deny(missing_docs)]
 
-mod aggregate;
 mod check_fn;
 mod checker;
+mod checker_ext;
 mod coalesced;
-mod configure;
 mod error;
 mod group;
 pub mod metrics;
@@ -25,12 +24,12 @@ mod module;
 mod outcome;
 mod registrar;
 mod status;
+mod status_aggregator;
 
-pub use aggregate::{SimpleStatusAggregator, StatusAggregator};
 pub use check_fn::{FnChecker, check_fn};
 pub use checker::{Dependency, HealthChecker};
+pub use checker_ext::{CheckerExt, Configured};
 pub use coalesced::{Coalesced, Lookup, RunFailure, panic_message};
-pub use configure::{CheckerExt, Configured};
 pub use error::Error;
 pub use group::HealthGroup;
 pub use metrics::Metrics;
@@ -38,6 +37,7 @@ pub use module::{Module, ModuleContext};
 pub use outcome::CheckOutcome;
 pub use registrar::HealthRegistrar;
 pub use status::HealthStatus;
+pub use status_aggregator::{SimpleStatusAggregator, StatusAggregator};
 
 /// Re-exported so module authors implement [`HealthChecker`] without naming the crate themselves.
 pub use async_trait::async_trait;

@@ -1,11 +1,11 @@
 //! HTTP layer: actix-web handlers for the probe endpoints, caller classification and detail policy.
 //! [`configure_health`] mounts the probes, [`configure_metrics`] `/metrics`, [`RequestMetrics`] times requests.
-mod caller;
+mod access;
 mod health;
 mod metrics_endpoint;
 pub mod request_metrics;
 
-pub use caller::{AccessPolicy, Caller, DetailPolicy};
+pub use access::{AccessPolicy, Caller, DetailPolicy};
 pub use health::{HealthState, configure_health};
 pub use metrics_endpoint::{MetricsState, SCRAPE_TIMEOUT_HEADER, configure_metrics};
 pub use request_metrics::{RequestMetrics, RequestMetricsBuilder};

@@ -116,7 +116,7 @@ impl PrometheusServer {
             ],
         );
         let url = format!("http://{addr}");
-        crate::wait_until_up(&format!("{url}/-/ready"), Duration::from_secs(30)).await;
+        crate::wait_until_ok(&format!("{url}/-/ready"), Duration::from_secs(30)).await;
         Self {
             _child: child,
             url,

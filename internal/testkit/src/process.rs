@@ -97,6 +97,16 @@ impl Drop for ChildGuard {
 
 /// Polls `url` until it answers (any status) or `limit` passes.
 pub async fn wait_until_up(url: &str, limit: Duration) {
+    wait_for(url, limit, |_| true).await;
+}
+
+/// Polls `url` until it answers 200 (e.g. Prometheus' `/-/ready`, which answers 503 while it
+/// starts) or `limit` passes.
+pub async fn wait_until_ok(url: &str, limit: Duration) {
+    wait_for(url, limit, |status| status == 200).await;
+}
+
+async fn wait_for(url: &str, limit: Duration, good: fn(u16) -> bool) {
     let deadline = Instant::now() + limit;
     loop {
         let u = url.to_owned();
@@ -106,7 +116,10 @@ pub async fn wait_until_up(url: &str, limit: Duration) {
                 .timeout_global(Some(Duration::from_secs(2)))
                 .build()
                 .new_agent();
-            agent.get(&u).call().is_ok()
+            agent
+                .get(&u)
+                .call()
+                .is_ok_and(|r| good(r.status().as_u16()))
         })
         .await
         .unwrap_or(false);
