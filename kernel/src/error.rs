@@ -4,16 +4,9 @@ use std::net::SocketAddr;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A configuration variable has a value that cannot be used.
-    #[error("invalid {var} {value:?}: {reason}")]
-    Config {
-        /// The variable's name, e.g. `VITALS_BIND`.
-        var: &'static str,
-        /// The value found.
-        value: String,
-        /// Why it is refused.
-        reason: String,
-    },
+    /// A setting has a value that cannot be used (names the variable and the value).
+    #[error(transparent)]
+    Config(#[from] vitals::settings::SettingError),
     /// A module, checker or metric was refused at registration.
     #[error(transparent)]
     Registration(#[from] vitals::Error),

@@ -1,5 +1,8 @@
-use crate::{Error, HealthService, KernelBuilder, KernelContainer, MetricsService, ModuleSet};
+use crate::{
+    Config, Error, HealthService, KernelBuilder, KernelContainer, MetricsService, ModuleSet,
+};
 use actix_web::dev::ServerHandle;
+use actix_web::middleware::Condition;
 use actix_web::{App, HttpServer, web};
 use shaku::HasComponent;
 use std::net::SocketAddr;
@@ -17,11 +20,7 @@ pub struct Kernel {
     access: AccessPolicy,
     timing: RequestMetrics,
     metrics_state: MetricsState,
-    bind: SocketAddr,
-    shutdown_delay: Duration,
-    shutdown_grace: Duration,
-    handle_signals: bool,
-    workers: Option<usize>,
+    config: Config,
     started: std::sync::atomic::AtomicBool,
 }
 
@@ -35,26 +34,18 @@ impl Kernel {
         container: Arc<KernelContainer>,
         access: AccessPolicy,
         timing: RequestMetrics,
-        b: KernelBuilder,
+        config: Config,
     ) -> Result<Self, Error> {
         let metrics = HasComponent::<dyn MetricsService>::resolve_ref(&*container)
             .metrics()
             .clone();
-        let metrics_state = MetricsState::new(
-            Arc::new(Exposition::new(metrics)),
-            b.http.max_scrapes,
-            b.http.scrape_deadline,
-        )?;
+        let metrics_state = MetricsState::new(Arc::new(Exposition::new(metrics)), &config.scrapes)?;
         Ok(Self {
             container,
             access,
             timing,
             metrics_state,
-            bind: b.bind,
-            shutdown_delay: b.shutdown_delay,
-            shutdown_grace: b.shutdown_grace,
-            handle_signals: b.handle_signals,
-            workers: b.workers,
+            config,
             started: std::sync::atomic::AtomicBool::new(false),
         })
     }
@@ -152,21 +143,22 @@ impl Kernel {
         let samplers = self.start_background().await?;
         let routes = self.routes();
         let timing = self.request_metrics();
+        let measured = self.config.request_metrics;
         let mut server = HttpServer::new(move || {
             App::new()
-                .wrap(timing.clone())
+                .wrap(Condition::new(measured, timing.clone()))
                 .configure(routes.clone())
                 .configure(app_routes.clone())
         })
         .disable_signals()
-        .shutdown_timeout(self.shutdown_grace.as_secs_f64().ceil() as u64);
-        if let Some(n) = self.workers {
+        .shutdown_timeout(self.config.shutdown.grace.as_secs_f64().ceil() as u64);
+        if let Some(n) = self.config.workers {
             server = server.workers(n);
         }
-        let server = server.bind(self.bind).map_err(|source| Error::Bind {
-            addr: self.bind,
-            source,
-        })?;
+        let bind = self.config.bind;
+        let server = server
+            .bind(bind)
+            .map_err(|source| Error::Bind { addr: bind, source })?;
         let addrs = server.addrs();
         let server = server.run();
         let handle = server.handle();
@@ -178,9 +170,9 @@ impl Kernel {
             task,
             registry,
             samplers: Arc::new(samplers),
-            shutdown_delay: self.shutdown_delay,
+            shutdown_delay: self.config.shutdown.delay,
         };
-        if self.handle_signals {
+        if self.config.handle_signals {
             let on_signal = running.shutdown_trigger();
             tokio::spawn(async move {
                 crate::shutdown::signal().await;

@@ -7,14 +7,12 @@ mod error;
 mod kernel;
 mod logging;
 mod ping;
-mod service;
 mod shutdown;
 
 pub use builder::KernelBuilder;
-pub use config::{Config, LogFormat};
+pub use config::{Config, HealthSettings, LogFormat, ShutdownSettings};
 pub use container::{HealthService, KernelContainer, MetricsService, ModuleSet};
 pub use error::Error;
 pub use kernel::{Kernel, Running};
 pub use logging::init_logging;
-pub use service::run_service;
 pub use vitals_http::DetailPolicy;

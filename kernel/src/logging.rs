@@ -7,10 +7,12 @@ use tracing_subscriber::EnvFilter;
 /// [`Error::Config`] when `RUST_LOG` cannot be parsed.
 pub fn init_logging(format: LogFormat) -> Result<(), Error> {
     let filter = match std::env::var("RUST_LOG") {
-        Ok(v) if !v.trim().is_empty() => EnvFilter::try_new(&v).map_err(|e| Error::Config {
-            var: "RUST_LOG",
-            value: v.clone(),
-            reason: e.to_string(),
+        Ok(v) if !v.trim().is_empty() => EnvFilter::try_new(&v).map_err(|e| {
+            Error::Config(vitals::settings::SettingError::new(
+                "RUST_LOG",
+                &v,
+                e.to_string(),
+            ))
         })?,
         _ => EnvFilter::new("info"),
     };

@@ -196,7 +196,7 @@ fn bad_registrations_fail_the_build_with_a_clear_error() {
         .unwrap();
     assert_eq!(
         err.to_string(),
-        "invalid check_timeout \"0s\": must be greater than zero"
+        "invalid VITALS_CHECK_TIMEOUT \"0s\": must be greater than zero"
     );
 }
 

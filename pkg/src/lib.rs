@@ -23,6 +23,7 @@ pub mod metrics;
 mod module;
 mod outcome;
 mod registrar;
+pub mod settings;
 mod status;
 mod status_aggregator;
 

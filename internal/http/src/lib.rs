@@ -7,5 +7,7 @@ pub mod request_metrics;
 
 pub use access::{AccessPolicy, Caller, DetailPolicy};
 pub use health::{HealthState, configure_health};
-pub use metrics_endpoint::{MetricsState, SCRAPE_TIMEOUT_HEADER, configure_metrics};
-pub use request_metrics::{RequestMetrics, RequestMetricsBuilder};
+pub use metrics_endpoint::{
+    MetricsState, SCRAPE_TIMEOUT_HEADER, ScrapeSettings, configure_metrics,
+};
+pub use request_metrics::{RequestMetrics, RequestMetricsBuilder, RequestMetricsSettings};

@@ -15,6 +15,25 @@ use vitals_metrics::{Exposition, TEXT_CONTENT_TYPE};
 /// Header in which Prometheus sends its scrape timeout, in seconds.
 pub const SCRAPE_TIMEOUT_HEADER: &str = "x-prometheus-scrape-timeout-seconds";
 
+/// Settings of `/metrics`: one value, defaults defined here once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScrapeSettings {
+    /// Most concurrent scrapes; more get 503. Defaults to 10.
+    pub max_concurrent: usize,
+    /// Deadline for scrapers that send no `X-Prometheus-Scrape-Timeout-Seconds`. Defaults to
+    /// 10 s.
+    pub default_deadline: Duration,
+}
+
+impl Default for ScrapeSettings {
+    fn default() -> Self {
+        Self {
+            max_concurrent: 10,
+            default_deadline: Duration::from_secs(10),
+        }
+    }
+}
+
 /// What `/metrics` needs.
 #[derive(Clone)]
 pub struct MetricsState {
@@ -25,16 +44,14 @@ pub struct MetricsState {
 }
 
 impl MetricsState {
-    /// `/metrics` over `exposition`, with at most `max_concurrent` scrapes at once and
-    /// `default_deadline` for scrapers that send no timeout header. Registers
+    /// `/metrics` over `exposition` with `settings`. Registers
     /// `vitals_metrics_handler_requests_total{code}`.
     ///
     /// # Errors
     /// [`vitals::Error::DuplicateMetric`] when built twice on one registry.
     pub fn new(
         exposition: Arc<Exposition>,
-        max_concurrent: usize,
-        default_deadline: Duration,
+        settings: &ScrapeSettings,
     ) -> Result<Self, vitals::Error> {
         let requests = exposition.metrics().counter_vec(
             "vitals_metrics_handler_requests_total",
@@ -46,9 +63,9 @@ impl MetricsState {
         }
         Ok(Self {
             exposition,
-            limiter: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            limiter: Arc::new(Semaphore::new(settings.max_concurrent.max(1))),
             requests,
-            default_deadline,
+            default_deadline: settings.default_deadline,
         })
     }
 }

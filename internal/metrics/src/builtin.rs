@@ -30,3 +30,18 @@ pub fn register_builtins(metrics: &Metrics) -> Result<(), Error> {
     .set(1);
     metrics.register_collector(Box::new(info))
 }
+
+/// Registers `service_info{service,version}` = 1: the name and version of the service that
+/// embeds Vitals (as `vitals_build_info` describes Vitals itself).
+///
+/// # Errors
+/// [`Error::DuplicateMetric`] when called twice on one registry.
+pub fn register_service_info(metrics: &Metrics, service: &str, version: &str) -> Result<(), Error> {
+    let info = metrics.int_gauge_vec(
+        "service_info",
+        "The service that embeds Vitals; the value is always 1.",
+        &["service", "version"],
+    )?;
+    info.with_label_values(&[service, version]).set(1);
+    Ok(())
+}

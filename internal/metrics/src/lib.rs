@@ -7,7 +7,7 @@ mod exposition;
 mod health;
 mod samplers;
 
-pub use builtin::register_builtins;
+pub use builtin::{register_builtins, register_service_info};
 pub use encode::{TEXT_CONTENT_TYPE, encode_text};
 pub use exposition::Exposition;
 pub use health::HealthMetrics;

@@ -12,7 +12,7 @@ pub struct DbCheck {
     own: DatabaseConnection,
     requests: DatabaseConnection,
     timing: Arc<OnceLock<QueryMetrics>>,
-    timeout: Duration,
+    timeout: Option<Duration>,
 }
 
 impl DbCheck {
@@ -22,7 +22,7 @@ impl DbCheck {
         own: DatabaseConnection,
         requests: DatabaseConnection,
         timing: Arc<OnceLock<QueryMetrics>>,
-        timeout: Duration,
+        timeout: Option<Duration>,
     ) -> Self {
         Self {
             own,
@@ -48,7 +48,7 @@ impl HealthChecker for DbCheck {
     }
 
     fn timeout(&self) -> Option<Duration> {
-        Some(self.timeout)
+        self.timeout
     }
 
     fn dependency(&self) -> Dependency {

@@ -1,5 +1,7 @@
-use crate::{AggregatesConfig, Error};
+use crate::{AggregateMode, AggregatesConfig, Error};
+use std::path::PathBuf;
 use std::time::Duration;
+use vitals::settings::{SettingError, Settings};
 
 /// How to connect: URL, pool limits, aggregates.
 #[derive(Debug, Clone)]
@@ -10,8 +12,12 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
     /// How long a query waits for a pooled connection. Defaults to 5 s.
     pub acquire_timeout: Duration,
-    /// Timeout of the `db` health check. Defaults to 1 s.
-    pub check_timeout: Duration,
+    /// Timeout of the `db` health check. Defaults to none: the kernel's check timeout.
+    pub check_timeout: Option<Duration>,
+    /// Registers only the aggregate gauges and the `db` check, not the request pool's gauges
+    /// and query timing: for a process that serves no queries of its own (`vitals-collector`).
+    /// Defaults to `false`.
+    pub aggregates_only: bool,
     /// The aggregate gauges.
     pub aggregates: AggregatesConfig,
 }
@@ -35,9 +41,74 @@ impl DatabaseConfig {
             url: url.into(),
             max_connections: 10,
             acquire_timeout: Duration::from_secs(5),
-            check_timeout: Duration::from_secs(1),
+            check_timeout: None,
+            aggregates_only: false,
             aggregates: AggregatesConfig::default(),
         }
+    }
+
+    /// Reads the database module's variables from the process environment.
+    ///
+    /// | variable | default | meaning |
+    /// |---|---|---|
+    /// | `DATABASE_URL` | `sqlite://vitals.db?mode=rwc` | SQLite file or `postgres://…` |
+    /// | `VITALS_AGGREGATES` | `on` | serve the aggregate gauges here (`off` when a collector does) |
+    /// | `VITALS_AGGREGATES_FILE` | unset | TOML file of `[[aggregate]]` entries |
+    /// | `VITALS_AGGREGATE_POOL_SIZE` | `2` | connections of the dedicated aggregate pool |
+    /// | `VITALS_AGGREGATE_MODE` | `cluster` | `cluster` (once per window across replicas) or `local` |
+    /// | `VITALS_AGGREGATE_STORE_TIMEOUT` | `1s` | deadline of each results-table call and aggregate-pool wait |
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the first variable whose value cannot be used (a URL's password
+    /// masked).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_settings(&Settings::from_env())
+    }
+
+    /// Reads the variables above through `env`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the first variable whose value cannot be used.
+    pub fn from_settings(env: &Settings) -> Result<Self, Error> {
+        let mut c = Self::default();
+        if let Some(url) = env.string("DATABASE_URL") {
+            if let Err(Error::InvalidUrl {
+                url: masked,
+                reason,
+            }) = check_url(&url)
+            {
+                return Err(SettingError::new("DATABASE_URL", &masked, reason).into());
+            }
+            c.url = url;
+        }
+        let a = &mut c.aggregates;
+        if let Some(on) = env.switch("VITALS_AGGREGATES")? {
+            a.enabled = on;
+        }
+        a.file = env.parsed("VITALS_AGGREGATES_FILE", |v| {
+            let path = PathBuf::from(v);
+            if path.is_file() {
+                Ok(path)
+            } else {
+                Err("no such file")
+            }
+        })?;
+        if let Some(n) = env.count("VITALS_AGGREGATE_POOL_SIZE")? {
+            a.pool_size = n;
+        }
+        if let Some(mode) = env.choice(
+            "VITALS_AGGREGATE_MODE",
+            &[
+                ("cluster", AggregateMode::Cluster),
+                ("local", AggregateMode::Local),
+            ],
+        )? {
+            a.mode = mode;
+        }
+        if let Some(t) = env.positive_duration("VITALS_AGGREGATE_STORE_TIMEOUT")? {
+            a.store_timeout = t;
+        }
+        Ok(c)
     }
 }
 
@@ -111,6 +182,60 @@ mod tests {
         ];
         for (url, want) in table {
             assert_eq!(masked_url(url), want);
+        }
+    }
+
+    fn load(vars: &[(&'static str, &'static str)]) -> Result<DatabaseConfig, String> {
+        let vars = vars.to_vec();
+        DatabaseConfig::from_settings(&Settings::from_lookup(move |k| {
+            vars.iter()
+                .find(|(v, _)| *v == k)
+                .map(|(_, x)| (*x).to_owned())
+        }))
+        .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn environment_is_read_and_bad_values_name_the_variable() {
+        let c = load(&[
+            ("DATABASE_URL", "postgres://u:p@h/db"),
+            ("VITALS_AGGREGATES", "off"),
+            ("VITALS_AGGREGATE_MODE", "local"),
+            ("VITALS_AGGREGATE_POOL_SIZE", "3"),
+        ])
+        .unwrap();
+        assert_eq!(c.url, "postgres://u:p@h/db");
+        assert!(!c.aggregates.enabled);
+        assert_eq!(c.aggregates.mode, AggregateMode::Local);
+        assert_eq!(c.aggregates.pool_size, 3);
+        let table = [
+            (
+                ("DATABASE_URL", "oracle://u:s3cret@x/db"),
+                "invalid DATABASE_URL \"oracle://u:***@x/db\": unsupported scheme \"oracle\": use sqlite:, postgres:, postgresql:",
+            ),
+            (
+                ("VITALS_AGGREGATES", "maybe"),
+                "invalid VITALS_AGGREGATES \"maybe\": use on or off",
+            ),
+            (
+                ("VITALS_AGGREGATES_FILE", "/no/such/file.toml"),
+                "invalid VITALS_AGGREGATES_FILE \"/no/such/file.toml\": no such file",
+            ),
+            (
+                ("VITALS_AGGREGATE_POOL_SIZE", "0"),
+                "invalid VITALS_AGGREGATE_POOL_SIZE \"0\": must be a whole number of at least 1",
+            ),
+            (
+                ("VITALS_AGGREGATE_MODE", "global"),
+                "invalid VITALS_AGGREGATE_MODE \"global\": use cluster, local",
+            ),
+            (
+                ("VITALS_AGGREGATE_STORE_TIMEOUT", "0s"),
+                "invalid VITALS_AGGREGATE_STORE_TIMEOUT \"0s\": must be greater than zero",
+            ),
+        ];
+        for (var, want) in table {
+            assert_eq!(load(&[var]).unwrap_err(), want);
         }
     }
 

@@ -10,6 +10,9 @@ pub enum Error {
         /// What is wrong, naming the accepted schemes.
         reason: String,
     },
+    /// A setting has a value that cannot be used.
+    #[error(transparent)]
+    Config(#[from] vitals::settings::SettingError),
     /// The aggregates file cannot be read or has a bad entry.
     #[error("invalid aggregates file {path:?}: {reason}")]
     AggregatesFile {

@@ -102,7 +102,8 @@ impl DatabaseModule {
         };
         let mut conn = Database::connect(opts).await.map_err(connect_err)?;
         // The check's own connection, so that it measures the database and not the request pool.
-        let check_conn = Database::connect(options(&config.url, 1, config.check_timeout * 3 / 4))
+        let check_wait = config.check_timeout.unwrap_or(Duration::from_secs(1)) * 3 / 4;
+        let check_conn = Database::connect(options(&config.url, 1, check_wait))
             .await
             .map_err(connect_err)?;
         let query_metrics = Arc::new(OnceLock::new());
@@ -220,11 +221,13 @@ impl Module for DatabaseModule {
     }
 
     fn register(&self, ctx: &ModuleContext) -> Result<(), vitals::Error> {
-        let metrics = QueryMetrics::register(ctx.metrics())?;
-        let _ = self.query_metrics.set(metrics);
-        ctx.metrics().add_collector(PoolCollector {
-            conn: self.conn.clone(),
-        })?;
+        if !self.config.aggregates_only {
+            let metrics = QueryMetrics::register(ctx.metrics())?;
+            let _ = self.query_metrics.set(metrics);
+            ctx.metrics().add_collector(PoolCollector {
+                conn: self.conn.clone(),
+            })?;
+        }
         ctx.add_checker(DbCheck::new(
             self.check_conn.clone(),
             self.conn.clone(),

@@ -187,6 +187,19 @@ async fn collector_binary_serves_aggregates_and_app_replicas_can_turn_them_off()
         parsed_value(&samples, "vitals_db_aggregate_up", &[("aggregate", &name)]),
         Some(1.0)
     );
+    // The collector serves what its modules export, and none of a service's own families.
+    for absent in [
+        "http_server_requests_total",
+        "vitals_db_query_duration_seconds",
+        "vitals_db_pool_connections",
+    ] {
+        assert!(
+            !scrape.text().contains(absent),
+            "the collector serves {absent}"
+        );
+    }
+    let ready = get(&format!("{cbase}/ready?verbose")).await.text();
+    assert_eq!(ready, "[+]db ok\nreadiness check passed\n");
     let app = get(&format!("{abase}/metrics")).await.text();
     assert!(
         !app.contains(&name),

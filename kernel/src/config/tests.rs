@@ -1,0 +1,141 @@
+use super::*;
+use std::collections::HashMap;
+
+/// Reads and validates, as a binary does (`from_env`, then `build`).
+fn load(vars: &[(&str, &str)]) -> Result<Config, String> {
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let c = Config::from_settings(&Settings::from_lookup(move |k| map.get(k).cloned()))
+        .map_err(|e| e.to_string())?;
+    c.validate().map_err(|e| e.to_string())?;
+    Ok(c)
+}
+
+#[test]
+fn background_staleness_must_outlast_an_interval_plus_a_check_timeout() {
+    let err = load(&[
+        ("VITALS_BACKGROUND_INTERVAL", "5s"),
+        ("VITALS_MAX_STALENESS", "6s"),
+        ("VITALS_CHECK_TIMEOUT", "1s"),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        err,
+        "invalid VITALS_MAX_STALENESS \"6s\": max staleness must be longer than the background interval plus VITALS_CHECK_TIMEOUT, or readings go stale between runs"
+    );
+    let err = load(&[
+        ("VITALS_BACKGROUND_INTERVAL", "1s"),
+        ("VITALS_CHECK_TIMEOUT", "2s"),
+    ])
+    .unwrap_err();
+    assert!(
+        err.starts_with("invalid VITALS_BACKGROUND_INTERVAL \"1s\": max staleness"),
+        "{err}"
+    );
+    assert!(
+        load(&[
+            ("VITALS_BACKGROUND_INTERVAL", "5s"),
+            ("VITALS_MAX_STALENESS", "7s"),
+            ("VITALS_CHECK_TIMEOUT", "1s"),
+        ])
+        .is_ok()
+    );
+}
+
+#[test]
+fn empty_environment_gives_defaults() {
+    assert_eq!(load(&[]).unwrap(), Config::default());
+}
+
+#[test]
+fn good_values_are_read() {
+    let c = load(&[
+        ("VITALS_BIND", "0.0.0.0:9000"),
+        ("VITALS_CHECK_TIMEOUT", "250ms"),
+        ("VITALS_BACKGROUND_INTERVAL", "5s"),
+        ("VITALS_MAX_STALENESS", "20s"),
+        ("VITALS_READY_FAILURES", "3"),
+        ("VITALS_DETAILS", "authorized"),
+        ("VITALS_TOKEN", "t"),
+        ("VITALS_LOG_FORMAT", "json"),
+        ("VITALS_HTTP_BUCKETS", "0.1, 1"),
+        ("VITALS_SERVICE_NAME", "billing"),
+        ("VITALS_SERVICE_VERSION", "2.3.1"),
+    ])
+    .unwrap();
+    assert_eq!(c.bind.port(), 9000);
+    assert_eq!(c.health.check_timeout, Duration::from_millis(250));
+    assert_eq!(c.health.max_staleness, Some(Duration::from_secs(20)));
+    assert_eq!(c.health.damping, Some((3, 1)));
+    assert_eq!(c.health.details, DetailPolicy::Authorised);
+    assert_eq!(c.log_format, LogFormat::Json);
+    assert_eq!(c.requests.buckets, [0.1, 1.0]);
+    assert_eq!(c.service, Some(("billing".into(), "2.3.1".into())));
+}
+
+#[test]
+fn bad_values_name_the_variable_and_the_value() {
+    let table = [
+        (
+            ("VITALS_BIND", "localhost"),
+            "invalid VITALS_BIND \"localhost\": invalid socket address syntax (use host:port, e.g. 127.0.0.1:8080)",
+        ),
+        (
+            ("VITALS_CHECK_TIMEOUT", "0s"),
+            "invalid VITALS_CHECK_TIMEOUT \"0s\": must be greater than zero",
+        ),
+        (
+            ("VITALS_CHECK_TIMEOUT", "soon"),
+            "invalid VITALS_CHECK_TIMEOUT \"soon\": expected number at 0 (use e.g. 500ms, 2s, 1m)",
+        ),
+        (
+            ("VITALS_DETAILS", "sometimes"),
+            "invalid VITALS_DETAILS \"sometimes\": use never, always, authorized, authorised",
+        ),
+        (
+            ("VITALS_DETAILS", "authorized"),
+            "invalid VITALS_DETAILS \"authorized\": needs VITALS_TOKEN to be set",
+        ),
+        (
+            ("VITALS_READY_FAILURES", "-1"),
+            "invalid VITALS_READY_FAILURES \"-1\": must be a whole number of at least 1",
+        ),
+        (
+            ("VITALS_MAX_STALENESS", "5s"),
+            "invalid VITALS_MAX_STALENESS \"5s\": only applies with VITALS_BACKGROUND_INTERVAL set",
+        ),
+        (
+            ("VITALS_CHECK_TIMEOUT", "500000000000y"),
+            "invalid VITALS_CHECK_TIMEOUT \"500000000000y\": must be at most 365 days",
+        ),
+        (
+            ("VITALS_SHUTDOWN_GRACE", "600000000000y"),
+            "invalid VITALS_SHUTDOWN_GRACE \"600000000000y\": number is too large or cannot be represented without a lack of precision (values below 1ns are not supported) (use e.g. 500ms, 2s, 1m)",
+        ),
+        (
+            ("VITALS_TOKEN", "s3cret\n"),
+            "invalid VITALS_TOKEN \"<withheld>\": has leading or trailing whitespace (a secret written with `echo` ends in a newline); remove it",
+        ),
+        (
+            ("VITALS_LOG_FORMAT", "xml"),
+            "invalid VITALS_LOG_FORMAT \"xml\": use text, json",
+        ),
+        (
+            ("VITALS_HTTP_BUCKETS", "1,0.5"),
+            "invalid VITALS_HTTP_BUCKETS \"1,0.5\": use increasing positive seconds separated by commas, e.g. 0.01,0.1,1",
+        ),
+        (
+            ("VITALS_METRICS_PREFIX", "My-App"),
+            "invalid VITALS_METRICS_PREFIX \"My-App\": use lower snake case: [a-z_][a-z0-9_]*",
+        ),
+        (
+            ("VITALS_SERVICE_VERSION", "1.0"),
+            "invalid VITALS_SERVICE_VERSION \"1.0\": needs VITALS_SERVICE_NAME to be set",
+        ),
+    ];
+    for ((var, value), want) in table {
+        assert_eq!(load(&[(var, value)]).unwrap_err(), want);
+    }
+}
