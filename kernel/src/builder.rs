@@ -2,10 +2,10 @@ use crate::{Config, Error, Kernel, KernelContainer, ModuleSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use vitals::{HealthChecker, Metrics, Module};
+use vitals::{HealthChecker, Module};
 use vitals_health::{BackgroundConfig, Damping, HealthRegistry, RegistryConfig};
 use vitals_http::{AccessPolicy, DetailPolicy, RequestMetrics};
-use vitals_metrics::{HealthMetrics, register_builtins, register_service_info};
+use vitals_metrics::{HealthMetrics, PrometheusRecorder, register_builtins, register_service_info};
 
 /// Builds a [`Kernel`] over one [`Config`]: each setter changes one setting (its default is the
 /// [`Config`]'s), [`build`](Self::build) validates them all once.
@@ -197,7 +197,7 @@ impl KernelBuilder {
     /// module, checker or metric.
     pub fn build(self) -> Result<Kernel, Error> {
         self.config.validate()?;
-        let metrics = Metrics::with_series_budget(self.config.series_budget);
+        let metrics = PrometheusRecorder::with_series_budget(self.config.series_budget);
         register_builtins(&metrics)?;
         if let Some((name, version)) = &self.config.service {
             register_service_info(&metrics, name, version)?;
@@ -208,7 +208,7 @@ impl KernelBuilder {
         // Without request metrics the middleware records into a registry nobody serves.
         let timing_registry = match self.config.request_metrics {
             true => metrics.clone(),
-            false => Metrics::new(),
+            false => PrometheusRecorder::new(),
         };
         let timing = RequestMetrics::new(&timing_registry, &self.config.requests)?;
         if self.config.ping {

@@ -2,6 +2,7 @@ use shaku::{Component, Interface, module};
 use std::sync::Arc;
 use vitals::{Metrics, Module, ModuleContext};
 use vitals_health::HealthRegistry;
+use vitals_metrics::PrometheusRecorder;
 
 /// The kernel's health registry, as a container service.
 pub trait HealthService: Interface {
@@ -9,10 +10,13 @@ pub trait HealthService: Interface {
     fn registry(&self) -> &HealthRegistry;
 }
 
-/// The kernel's metrics registry, as a container service.
+/// The kernel's metrics, as a container service: the facade modules register through, and the
+/// recorder behind it.
 pub trait MetricsService: Interface {
-    /// The metrics.
+    /// The facade.
     fn metrics(&self) -> &Metrics;
+    /// The recorder (registry, samplers, collectors).
+    fn recorder(&self) -> &PrometheusRecorder;
 }
 
 /// The modules plugged into the kernel; registers them against the other services.
@@ -45,12 +49,17 @@ impl HealthService for HealthServiceImpl {
 #[derive(Component)]
 #[shaku(interface = MetricsService)]
 pub(crate) struct MetricsServiceImpl {
+    recorder: PrometheusRecorder,
     metrics: Metrics,
 }
 
 impl MetricsService for MetricsServiceImpl {
     fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    fn recorder(&self) -> &PrometheusRecorder {
+        &self.recorder
     }
 }
 
@@ -102,7 +111,7 @@ impl KernelContainer {
     /// A container over the given registries and modules.
     pub(crate) fn assemble(
         registry: HealthRegistry,
-        metrics: Metrics,
+        recorder: PrometheusRecorder,
         modules: Vec<Arc<dyn Module>>,
     ) -> Self {
         Self::builder()
@@ -110,7 +119,8 @@ impl KernelContainer {
                 registry,
             })
             .with_component_parameters::<MetricsServiceImpl>(MetricsServiceImplParameters {
-                metrics,
+                metrics: recorder.metrics(),
+                recorder,
             })
             .with_component_parameters::<ModuleSetImpl>(ModuleSetImplParameters { modules })
             .build()

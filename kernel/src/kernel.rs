@@ -36,10 +36,11 @@ impl Kernel {
         timing: RequestMetrics,
         config: Config,
     ) -> Result<Self, Error> {
-        let metrics = HasComponent::<dyn MetricsService>::resolve_ref(&*container)
-            .metrics()
+        let recorder = HasComponent::<dyn MetricsService>::resolve_ref(&*container)
+            .recorder()
             .clone();
-        let metrics_state = MetricsState::new(Arc::new(Exposition::new(metrics)), &config.scrapes)?;
+        let metrics_state =
+            MetricsState::new(Arc::new(Exposition::new(recorder)), &config.scrapes)?;
         Ok(Self {
             container,
             access,
@@ -62,10 +63,17 @@ impl Kernel {
             .clone()
     }
 
-    /// The kernel's metrics.
+    /// The kernel's metrics (what modules register through).
     pub fn metrics(&self) -> Metrics {
         HasComponent::<dyn MetricsService>::resolve_ref(&*self.container)
             .metrics()
+            .clone()
+    }
+
+    /// The recorder behind [`metrics`](Self::metrics): its registry, samplers and collectors.
+    pub fn recorder(&self) -> vitals_metrics::PrometheusRecorder {
+        HasComponent::<dyn MetricsService>::resolve_ref(&*self.container)
+            .recorder()
             .clone()
     }
 
@@ -112,7 +120,7 @@ impl Kernel {
                 })?;
         }
         self.health().start_background();
-        Ok(start_samplers(&self.metrics()))
+        Ok(start_samplers(&self.recorder()))
     }
 
     /// Serves the kernel's endpoints until SIGTERM/SIGINT, then drains and returns.

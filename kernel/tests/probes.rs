@@ -150,7 +150,7 @@ async fn modules_register_through_the_container() {
     assert_eq!(kernel.health().states().len(), 2);
     assert!(
         kernel
-            .metrics()
+            .recorder()
             .registry()
             .gather()
             .iter()

@@ -60,20 +60,12 @@ pub enum Error {
         /// The repeated name.
         name: String,
     },
-    /// A metric definition the Prometheus library refused (bad buckets, label mismatch…).
-    #[error("metric {name:?} rejected: {source}")]
+    /// A metric definition the recorder refused (bad buckets, label mismatch…).
+    #[error("metric {name:?} rejected: {reason}")]
     Metric {
         /// The metric's name.
         name: String,
-        /// The library's error.
-        source: prometheus::Error,
-    },
-    /// A SQL aggregate declaration cannot be used.
-    #[error("invalid SQL aggregate {name:?}: {reason}")]
-    InvalidAggregate {
-        /// The aggregate's name.
-        name: String,
-        /// What is wrong.
+        /// Why.
         reason: String,
     },
     /// A module failed to register.

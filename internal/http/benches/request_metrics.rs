@@ -17,7 +17,7 @@ fn main() {
         let bare =
             test::init_service(App::new().route("/users/{id}", web::get().to(|| async { "user" })))
                 .await;
-        let metrics = vitals::Metrics::new();
+        let metrics = vitals_metrics::PrometheusRecorder::new();
         let timed = test::init_service(
             App::new()
                 .wrap(RequestMetrics::builder(&metrics).build().unwrap())

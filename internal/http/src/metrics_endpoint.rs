@@ -53,7 +53,7 @@ impl MetricsState {
         exposition: Arc<Exposition>,
         settings: &ScrapeSettings,
     ) -> Result<Self, vitals::Error> {
-        let requests = exposition.metrics().counter_vec(
+        let requests = exposition.recorder().metrics().counter_vec(
             "vitals_metrics_handler_requests_total",
             "Answers of the /metrics handler, by HTTP status code.",
             &["code"],

@@ -1,12 +1,13 @@
+use crate::PrometheusRecorder;
 use prometheus::{IntGaugeVec, Opts};
-use vitals::{Error, Metrics};
+use vitals::Error;
 
 /// Registers the families every kernel has: process metrics (Linux) and
 /// `vitals_build_info{version,commit,rustc}` = 1.
 ///
 /// # Errors
 /// [`Error::DuplicateMetric`] when called twice on one registry.
-pub fn register_builtins(metrics: &Metrics) -> Result<(), Error> {
+pub fn register_builtins(metrics: &PrometheusRecorder) -> Result<(), Error> {
     #[cfg(target_os = "linux")]
     metrics.register_collector(Box::new(
         prometheus::process_collector::ProcessCollector::for_self(),
@@ -20,7 +21,7 @@ pub fn register_builtins(metrics: &Metrics) -> Result<(), Error> {
     )
     .map_err(|source| Error::Metric {
         name: "vitals_build_info".into(),
-        source,
+        reason: source.to_string(),
     })?;
     info.with_label_values(&[
         env!("CARGO_PKG_VERSION"),
@@ -36,12 +37,22 @@ pub fn register_builtins(metrics: &Metrics) -> Result<(), Error> {
 ///
 /// # Errors
 /// [`Error::DuplicateMetric`] when called twice on one registry.
-pub fn register_service_info(metrics: &Metrics, service: &str, version: &str) -> Result<(), Error> {
-    let info = metrics.int_gauge_vec(
-        "service_info",
-        "The service that embeds Vitals; the value is always 1.",
+pub fn register_service_info(
+    metrics: &PrometheusRecorder,
+    service: &str,
+    version: &str,
+) -> Result<(), Error> {
+    let info = IntGaugeVec::new(
+        Opts::new(
+            "service_info",
+            "The service that embeds Vitals; the value is always 1.",
+        ),
         &["service", "version"],
-    )?;
+    )
+    .map_err(|source| Error::Metric {
+        name: "service_info".into(),
+        reason: source.to_string(),
+    })?;
     info.with_label_values(&[service, version]).set(1);
-    Ok(())
+    metrics.register_collector(Box::new(info))
 }

@@ -1,3 +1,4 @@
+use crate::{PrometheusRecorder, SeriesBudget};
 use prometheus::core::Collector;
 use prometheus::proto::MetricFamily;
 use prometheus::{CounterVec, GaugeVec, IntCounter, Opts};
@@ -6,8 +7,8 @@ use std::collections::hash_map::Entry;
 use std::future::IntoFuture;
 use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
+use vitals::Coalesced;
 use vitals::metrics::{Collect, CollectedFamily, CollectedKind, OVERFLOW, validate_family};
-use vitals::{Coalesced, Metrics};
 
 type Families = Arc<Vec<MetricFamily>>;
 
@@ -32,24 +33,24 @@ impl Failures {
 /// its families.
 pub(crate) struct Slot {
     pub(crate) collector: Arc<dyn Collect>,
-    metrics: Metrics,
+    recorder: PrometheusRecorder,
     failures: Failures,
     /// `None` after a failed run: nothing to serve, and the next scrape tries again.
     families: Coalesced<Option<Families>>,
-    budgets: Mutex<HashMap<String, Arc<vitals::metrics::SeriesBudget>>>,
+    budgets: Mutex<HashMap<String, Arc<SeriesBudget>>>,
 }
 
 impl Slot {
-    pub(crate) fn new(collector: Arc<dyn Collect>, metrics: &Metrics) -> Self {
+    pub(crate) fn new(collector: Arc<dyn Collect>, recorder: &PrometheusRecorder) -> Self {
         let failures = Failures {
             name: collector.name().to_owned(),
-            errors: metrics.collector_error_counter(collector.name()),
-            error_kind: metrics.error_counter(vitals::metrics::ErrorKind::Collector),
+            errors: recorder.collector_errors(collector.name()),
+            error_kind: recorder.errors(vitals::metrics::ErrorKind::Collector),
         };
         let on_failure = failures.clone();
         Self {
             collector,
-            metrics: metrics.clone(),
+            recorder: recorder.clone(),
             failures,
             families: Coalesced::new().on_failure(move |f| on_failure.record(&f.to_string())),
             budgets: Mutex::default(),
@@ -107,8 +108,8 @@ impl Slot {
                 Entry::Occupied(e) => e.get().clone(),
                 Entry::Vacant(e) => e
                     .insert(
-                        self.metrics
-                            .series_budget(&f.name, self.metrics.default_series_budget()),
+                        self.recorder
+                            .series_budget(&f.name, self.recorder.default_series_budget()),
                     )
                     .clone(),
             };
@@ -123,14 +124,14 @@ impl Slot {
 /// and count in `vitals_series_overflow_total{family}`.
 pub(crate) fn convert(
     f: &CollectedFamily,
-    budget: &vitals::metrics::SeriesBudget,
+    budget: &SeriesBudget,
 ) -> Result<Vec<MetricFamily>, String> {
     validate_family(f).map_err(|e| e.to_string())?;
     let labels: Vec<&str> = f.label_names.iter().map(String::as_str).collect();
     let overflow = vec![OVERFLOW; labels.len()];
     fn admitted<'a>(
         values: &'a [String],
-        budget: &vitals::metrics::SeriesBudget,
+        budget: &SeriesBudget,
         overflow: &[&'a str],
     ) -> Vec<&'a str> {
         if values.is_empty() || budget.admit(values) {

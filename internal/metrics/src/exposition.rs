@@ -1,38 +1,38 @@
+use crate::PrometheusRecorder;
 use crate::collectors::Slot;
 use crate::encode::encode_text;
 use prometheus::proto::MetricFamily;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use vitals::Metrics;
 
 /// Renders one kernel's metrics: the registry's families plus every collect-time collector's,
 /// sorted by name. Collectors run concurrently under the scrape's deadline; one that fails or
 /// is late is left out and counted, and the rest of the scrape is served.
 pub struct Exposition {
-    metrics: Metrics,
+    recorder: PrometheusRecorder,
     slots: Mutex<Vec<Arc<Slot>>>,
 }
 
 impl Exposition {
-    /// An exposition of `metrics`.
-    pub fn new(metrics: Metrics) -> Self {
+    /// An exposition of `recorder`.
+    pub fn new(recorder: PrometheusRecorder) -> Self {
         Self {
-            metrics,
+            recorder,
             slots: Mutex::default(),
         }
     }
 
-    /// The metrics it exposes.
-    pub fn metrics(&self) -> &Metrics {
-        &self.metrics
+    /// The recorder it exposes.
+    pub fn recorder(&self) -> &PrometheusRecorder {
+        &self.recorder
     }
 
     fn slots(&self) -> Vec<Arc<Slot>> {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        for c in self.metrics.collectors() {
+        for c in self.recorder.collectors() {
             if !slots.iter().any(|s| Arc::ptr_eq(&s.collector, &c)) {
-                slots.push(Arc::new(Slot::new(c, &self.metrics)));
+                slots.push(Arc::new(Slot::new(c, &self.recorder)));
             }
         }
         slots.clone()
@@ -53,7 +53,7 @@ impl Exposition {
     /// The registry's families merged with `collected`, sorted by name. A collected family whose
     /// name the registry already has is dropped (and logged): one name, one family.
     pub fn gather(&self, collected: Vec<MetricFamily>) -> Vec<MetricFamily> {
-        let mut families = self.metrics.registry().gather();
+        let mut families = self.recorder.registry().gather();
         let mut names: HashSet<String> = families.iter().map(|f| f.name().to_owned()).collect();
         for f in collected {
             if names.insert(f.name().to_owned()) {

@@ -1,9 +1,10 @@
+use crate::{BudgetedVec, PrometheusRecorder};
 use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
-use prometheus::{GaugeVec, Opts};
+use prometheus::{GaugeVec, HistogramOpts, HistogramVec, Opts};
 use std::sync::Arc;
-use vitals::metrics::{ErrorKind, HistogramFamily};
-use vitals::{Error, Metrics};
+use vitals::Error;
+use vitals::metrics::ErrorKind;
 use vitals_health::{HealthRegistry, Reading, RunKind, RunObserver};
 
 /// Health metrics: `vitals_health_check_duration_seconds{check}` observed on every run,
@@ -11,7 +12,7 @@ use vitals_health::{HealthRegistry, Reading, RunKind, RunObserver};
 /// timeouts and panics of checks counted in `vitals_errors_total`.
 #[derive(Clone)]
 pub struct HealthMetrics {
-    duration: HistogramFamily,
+    duration: BudgetedVec<HistogramVec>,
     timeouts: prometheus::IntCounter,
     panics: prometheus::IntCounter,
 }
@@ -21,19 +22,21 @@ impl HealthMetrics {
     ///
     /// # Errors
     /// [`Error::DuplicateMetric`] when registered twice.
-    pub fn new(metrics: &Metrics) -> Result<Self, Error> {
-        let duration = metrics.histogram_vec(
-            "vitals_health_check_duration_seconds",
-            "Duration of health check runs.",
-            &["check"],
-            Some(vec![
+    pub fn new(metrics: &PrometheusRecorder) -> Result<Self, Error> {
+        let duration = metrics.histogram_vec_with(
+            HistogramOpts::new(
+                "vitals_health_check_duration_seconds",
+                "Duration of health check runs.",
+            )
+            .buckets(vec![
                 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
             ]),
+            &["check"],
         )?;
         Ok(Self {
             duration,
-            timeouts: metrics.error_counter(ErrorKind::Timeout),
-            panics: metrics.error_counter(ErrorKind::Panic),
+            timeouts: metrics.errors(ErrorKind::Timeout),
+            panics: metrics.errors(ErrorKind::Panic),
         })
     }
 
@@ -46,7 +49,10 @@ impl HealthMetrics {
     ///
     /// # Errors
     /// [`Error::DuplicateMetric`] when registered twice.
-    pub fn register_status(metrics: &Metrics, registry: HealthRegistry) -> Result<(), Error> {
+    pub fn register_status(
+        metrics: &PrometheusRecorder,
+        registry: HealthRegistry,
+    ) -> Result<(), Error> {
         metrics.register_collector(Box::new(StatusCollector::new(registry)))
     }
 }

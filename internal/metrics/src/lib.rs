@@ -1,14 +1,16 @@
-//! Metrics exposition for one kernel: built-in families, collect-time collectors (TTL, coalesced,
-//! deadline-bound), sampled-gauge loops and Prometheus text encoding. Entry point [`Exposition`].
+//! The kernel's metrics: the recorder behind the `vitals::Metrics` facade (one registry per
+//! kernel), built-in families, collect-time collectors, sampler loops and text exposition.
 mod builtin;
 mod collectors;
 mod encode;
 mod exposition;
 mod health;
+mod recorder;
 mod samplers;
 
 pub use builtin::{register_builtins, register_service_info};
 pub use encode::{TEXT_CONTENT_TYPE, encode_text};
 pub use exposition::Exposition;
 pub use health::HealthMetrics;
+pub use recorder::{BudgetedVec, PrometheusRecorder, Sampler, SeriesBudget};
 pub use samplers::start_samplers;

@@ -1,5 +1,5 @@
+use crate::PrometheusRecorder;
 use tokio::task::JoinHandle;
-use vitals::Metrics;
 
 /// Starts one loop per sampled gauge on the current tokio runtime: sample, then sleep the
 /// gauge's interval. A failed sample is logged at `warn` (and counted by the sampler itself).
@@ -7,8 +7,8 @@ use vitals::Metrics;
 ///
 /// # Panics
 /// Outside a tokio runtime.
-pub fn start_samplers(metrics: &Metrics) -> Vec<JoinHandle<()>> {
-    metrics
+pub fn start_samplers(recorder: &PrometheusRecorder) -> Vec<JoinHandle<()>> {
+    recorder
         .samplers()
         .into_iter()
         .map(|sampler| {
@@ -33,7 +33,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_loop_goes_on_after_a_sample_panics() {
-        let m = Metrics::new();
+        let recorder = PrometheusRecorder::new();
+        let m = recorder.metrics();
         let calls = Arc::new(AtomicU32::new(0));
         let c = calls.clone();
         let gauge = m
@@ -45,12 +46,12 @@ mod tests {
                 }
             })
             .unwrap();
-        let tasks = start_samplers(&m);
+        let tasks = start_samplers(&recorder);
         tokio::time::sleep(Duration::from_millis(2_500)).await;
         // samples at 0 s (panicked), 1 s and 2 s
         assert_eq!(calls.load(Ordering::SeqCst), 3);
         assert_eq!(gauge.get(), 2.0);
-        assert_eq!(m.collector_error_counter("depth").get(), 1);
+        assert_eq!(recorder.collector_errors("depth").get(), 1);
         for t in tasks {
             t.abort();
         }

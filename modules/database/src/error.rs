@@ -21,6 +21,14 @@ pub enum Error {
         /// What is wrong, naming the entry.
         reason: String,
     },
+    /// A SQL aggregate declaration cannot be used.
+    #[error("invalid SQL aggregate {name:?}: {reason}")]
+    InvalidAggregate {
+        /// The aggregate's name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// Connecting failed.
     #[error("cannot connect to database {url:?}: {source}")]
     Connect {

@@ -8,7 +8,10 @@ mod module;
 mod pool;
 mod timing;
 
-pub use aggregates::{AggregateMode, AggregatesConfig, load_file};
+pub use aggregates::{
+    AggregateMode, AggregatesConfig, DEFAULT_MAX_ROWS, MAX_AGGREGATE_DURATION, SqlAggregate,
+    load_file,
+};
 pub use check::DbCheck;
 pub use config::{DatabaseConfig, SCHEMES, check_url, masked_url};
 pub use error::Error;

@@ -1,3 +1,4 @@
+use crate::SqlAggregate;
 use crate::aggregates::{
     AggregateCollector, AggregateMode, AggregatesConfig, Runner, Store, load_file,
 };
@@ -7,7 +8,6 @@ use crate::{DatabaseConfig, DbCheck, Error, check_url, masked_url};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use vitals::metrics::SqlAggregate;
 use vitals::{Module, ModuleContext};
 
 /// The database module: owns the service's sea-orm connection, registers the `db` check, pool
@@ -27,6 +27,7 @@ pub struct DatabaseModule {
     check_conn: DatabaseConnection,
     query_metrics: Arc<OnceLock<QueryMetrics>>,
     file_aggregates: Vec<SqlAggregate>,
+    declared: Arc<Mutex<Vec<SqlAggregate>>>,
     runners: Arc<Mutex<Vec<Arc<Runner>>>>,
 }
 
@@ -114,6 +115,7 @@ impl DatabaseModule {
             check_conn,
             query_metrics,
             file_aggregates,
+            declared: Arc::default(),
             runners: Arc::default(),
         })
     }
@@ -139,21 +141,50 @@ impl DatabaseModule {
             .collect()
     }
 
+    /// Declares a SQL aggregate in code (beside those of `VITALS_AGGREGATES_FILE`), before the
+    /// kernel starts: any module that holds the database module (through the container, see
+    /// [`DatabaseModule::connection`]) can declare its own.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), vitals_module_database::Error> {
+    /// use vitals_module_database::{DatabaseConfig, DatabaseModule, SqlAggregate};
+    /// let db = DatabaseModule::connect(DatabaseConfig::new("sqlite::memory:")).await?;
+    /// db.declare_aggregate(SqlAggregate::new("users", "Users.", "SELECT count(*) AS value FROM users"))?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidAggregate`] for a bad declaration or a name declared twice.
+    pub fn declare_aggregate(&self, aggregate: SqlAggregate) -> Result<(), Error> {
+        aggregate.validate()?;
+        let mut list = self.declared.lock().unwrap_or_else(|e| e.into_inner());
+        if list
+            .iter()
+            .chain(&self.file_aggregates)
+            .any(|a| a.name == aggregate.name)
+        {
+            return Err(Error::InvalidAggregate {
+                name: aggregate.name,
+                reason: "declared twice (in code, or in code and in the aggregates file)".into(),
+            });
+        }
+        list.push(aggregate);
+        Ok(())
+    }
+
     async fn start_aggregates(&self, ctx: &ModuleContext) -> Result<(), vitals::Error> {
         let settings = &self.config.aggregates;
         if !settings.enabled {
             return Ok(());
         }
         let mut all = self.file_aggregates.clone();
-        for a in ctx.metrics().sql_aggregates() {
-            if all.iter().any(|f| f.name == a.name) {
-                return Err(vitals::Error::InvalidAggregate {
-                    name: a.name,
-                    reason: "declared both in the aggregates file and in code".into(),
-                });
-            }
-            all.push(a);
-        }
+        all.extend(
+            self.declared
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .cloned(),
+        );
         if all.is_empty() {
             return Ok(());
         }
@@ -184,12 +215,15 @@ impl DatabaseModule {
         if reachable {
             // The database answers: a bad aggregate or an unusable results table stops start-up.
             for r in &runners {
-                r.validate()
-                    .await
-                    .map_err(|reason| vitals::Error::InvalidAggregate {
-                        name: r.agg.name.clone(),
-                        reason: format!("query failed: {reason}"),
-                    })?;
+                r.validate().await.map_err(|reason| {
+                    module_err(
+                        Error::InvalidAggregate {
+                            name: r.agg.name.clone(),
+                            reason: format!("query failed: {reason}"),
+                        }
+                        .to_string(),
+                    )
+                })?;
             }
             if let Some(store) = &store {
                 store.prepare(&pool).await.map_err(|e| {

@@ -11,7 +11,7 @@ use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 use vitals::Metrics;
-use vitals::metrics::{ErrorKind, Histogram, IntCounter};
+use vitals::metrics::{Counter, ErrorKind, Histogram};
 
 tokio::task_local! {
     /// Set while a [`TimedConnection`] call runs; the pool's acquire hooks note when the
@@ -85,8 +85,8 @@ pub(crate) struct QueryMetrics {
     /// `[operation][ok, error]`.
     duration: Vec<[Histogram; 2]>,
     acquire: Histogram,
-    acquire_timeouts: IntCounter,
-    db_errors: IntCounter,
+    acquire_timeouts: Counter,
+    db_errors: Counter,
     /// The latest pool wait, in nanoseconds (for the `db` check's details).
     last_wait_nanos: std::sync::atomic::AtomicU64,
 }

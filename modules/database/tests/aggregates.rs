@@ -5,9 +5,9 @@ use common::{scrape, tag, value};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use vitals::metrics::SqlAggregate;
-use vitals::{Metrics, Module, ModuleContext};
-use vitals_module_database::{AggregateMode, DatabaseConfig, DatabaseModule};
+use vitals::{Module, ModuleContext};
+use vitals_metrics::PrometheusRecorder as Metrics;
+use vitals_module_database::{AggregateMode, DatabaseConfig, DatabaseModule, SqlAggregate};
 use vitals_testkit::{Registrar, postgres_url};
 
 async fn admin(url: &str) -> DatabaseConnection {
@@ -50,9 +50,12 @@ async fn start(
     let db = DatabaseModule::connect(config).await.unwrap();
     let metrics = Metrics::new();
     for a in aggregates {
-        metrics.declare_sql_aggregate(a)?;
+        db.declare_aggregate(a).map_err(|e| vitals::Error::Module {
+            module: "database".into(),
+            reason: e.to_string(),
+        })?;
     }
-    let ctx = ModuleContext::new(Arc::new(Registrar::default()), metrics.clone());
+    let ctx = ModuleContext::new(Arc::new(Registrar::default()), metrics.metrics());
     db.register(&ctx)?;
     db.start(&ctx).await?;
     Ok((db, metrics))
@@ -330,7 +333,7 @@ async fn bad_declarations_fail_at_start_naming_the_entry() {
         .to_string();
     assert!(
         err.starts_with(&format!(
-            "invalid SQL aggregate \"{}\": query failed:",
+            "module \"database\" failed to register: invalid SQL aggregate \"{}\": query failed:",
             tag("bad_col")
         )),
         "{err}"

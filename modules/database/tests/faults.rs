@@ -6,9 +6,9 @@ use common::{scrape, tag, value};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use vitals::metrics::SqlAggregate;
-use vitals::{HealthStatus, Metrics, Module, ModuleContext};
-use vitals_module_database::{AggregateMode, DatabaseConfig, DatabaseModule};
+use vitals::{HealthStatus, Module, ModuleContext};
+use vitals_metrics::PrometheusRecorder as Metrics;
+use vitals_module_database::{AggregateMode, DatabaseConfig, DatabaseModule, SqlAggregate};
 use vitals_testkit::{Registrar, postgres_url};
 
 async fn start(
@@ -18,10 +18,13 @@ async fn start(
     let db = DatabaseModule::connect(config).await.unwrap();
     let metrics = Metrics::new();
     for a in aggregates {
-        metrics.declare_sql_aggregate(a)?;
+        db.declare_aggregate(a).map_err(|e| vitals::Error::Module {
+            module: "database".into(),
+            reason: e.to_string(),
+        })?;
     }
     let registrar = Arc::new(Registrar::default());
-    let ctx = ModuleContext::new(registrar.clone(), metrics.clone());
+    let ctx = ModuleContext::new(registrar.clone(), metrics.metrics());
     db.register(&ctx)?;
     db.start(&ctx).await?;
     Ok((db, metrics, registrar))

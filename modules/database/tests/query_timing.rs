@@ -3,7 +3,8 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ConnectionTrait, Set, TransactionTrait};
 use std::sync::Arc;
-use vitals::{Metrics, Module, ModuleContext};
+use vitals::{Module, ModuleContext};
+use vitals_metrics::PrometheusRecorder as Metrics;
 use vitals_module_database::{DatabaseConfig, DatabaseModule, TimedConnection};
 use vitals_testkit::{Registrar, postgres_url, sample};
 
@@ -32,7 +33,7 @@ async fn setup(url: &str) -> (DatabaseModule, Metrics, Arc<Registrar>) {
         .unwrap();
     let metrics = Metrics::new();
     let registrar = Arc::new(Registrar::default());
-    let ctx = ModuleContext::new(registrar.clone(), metrics.clone());
+    let ctx = ModuleContext::new(registrar.clone(), metrics.metrics());
     db.register(&ctx).unwrap();
     db.start(&ctx).await.unwrap();
     (db, metrics, registrar)
@@ -155,7 +156,7 @@ async fn pool_gauges_describe_the_request_pool() {
     config.max_connections = 7;
     let db = DatabaseModule::connect(config).await.unwrap();
     let metrics = Metrics::new();
-    let ctx = ModuleContext::new(Arc::new(Registrar::default()), metrics.clone());
+    let ctx = ModuleContext::new(Arc::new(Registrar::default()), metrics.metrics());
     db.register(&ctx).unwrap();
     // Pools connect lazily: one query opens the first connection.
     db.connection()
@@ -190,7 +191,7 @@ async fn pool_wait_timeouts_are_counted() {
     config.acquire_timeout = std::time::Duration::from_millis(200);
     let db = DatabaseModule::connect(config).await.unwrap();
     let metrics = Metrics::new();
-    let ctx = ModuleContext::new(Arc::new(Registrar::default()), metrics.clone());
+    let ctx = ModuleContext::new(Arc::new(Registrar::default()), metrics.metrics());
     db.register(&ctx).unwrap();
     let conn = db.connection();
     // the only pooled connection is held by a transaction, so the next query cannot get one

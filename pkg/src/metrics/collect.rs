@@ -1,3 +1,5 @@
+use super::naming::{Kind, check_name, validate_label_name};
+use crate::Error;
 use std::time::Duration;
 
 /// Whether a collected family is a gauge or a counter.
@@ -82,9 +84,8 @@ impl CollectedFamily {
 ///         Ok(vec![f])
 ///     }
 /// }
-/// let metrics = vitals::Metrics::new();
+/// let metrics = vitals::Metrics::noop();
 /// metrics.add_collector(Pending).unwrap();
-/// assert_eq!(metrics.collectors().len(), 1);
 /// ```
 #[async_trait::async_trait]
 pub trait Collect: Send + Sync + 'static {
@@ -114,4 +115,30 @@ pub trait Collect: Send + Sync + 'static {
     fn fallback(&self) -> Option<Vec<CollectedFamily>> {
         None
     }
+}
+
+/// Checks a collected family's name, label names and sample arity.
+///
+/// # Errors
+/// [`Error::InvalidMetricName`] naming the family or label.
+pub fn validate_family(family: &CollectedFamily) -> Result<(), Error> {
+    let kind = match family.kind {
+        CollectedKind::Gauge => Kind::Gauge,
+        CollectedKind::Counter => Kind::Counter,
+    };
+    check_name(&family.name, kind)?;
+    for label in &family.label_names {
+        validate_label_name(label)?;
+    }
+    if family
+        .samples
+        .iter()
+        .any(|(values, _)| values.len() != family.label_names.len())
+    {
+        return Err(Error::InvalidMetricName {
+            name: family.name.clone(),
+            reason: "a sample's label values do not match the family's label names",
+        });
+    }
+    Ok(())
 }

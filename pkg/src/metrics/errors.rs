@@ -1,7 +1,7 @@
 /// The bounded set of error types counted in `vitals_errors_total{type}`.
 ///
 /// ```
-/// let metrics = vitals::Metrics::new();
+/// let metrics = vitals::Metrics::noop();
 /// metrics.record_error(vitals::metrics::ErrorKind::Db);
 /// assert_eq!(vitals::metrics::ErrorKind::Db.as_str(), "db");
 /// ```

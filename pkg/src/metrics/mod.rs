@@ -1,22 +1,24 @@
-//! Metric helpers for modules: [`Metrics`] registers instruments in the kernel's own Prometheus
-//! registry (names checked, cardinality budgeted), plus sampled gauges and collect-time collectors.
-mod aggregate;
-mod budget;
+//! Metric helpers for modules: [`Metrics`] registers counters, gauges, histograms, budgeted
+//! labelled families, sampled gauges and collect-time collectors through the kernel's recorder.
 mod collect;
 mod errors;
-mod family;
+mod facade;
+mod instruments;
 mod naming;
-mod registry;
-mod sampled;
+mod recorder;
 
-pub use aggregate::{DEFAULT_MAX_ROWS, MAX_AGGREGATE_DURATION, SqlAggregate};
-pub use budget::{DEFAULT_SERIES_BUDGET, OVERFLOW, SeriesBudget};
-pub use collect::{Collect, CollectedFamily, CollectedKind};
+pub use collect::{Collect, CollectedFamily, CollectedKind, validate_family};
 pub use errors::ErrorKind;
-pub use family::{CounterFamily, Family, GaugeFamily, HistogramFamily, IntGaugeFamily};
+pub use facade::Metrics;
+pub use instruments::{
+    Counter, CounterFamily, CounterFn, Family, FamilyFn, Gauge, GaugeFamily, GaugeFn, Histogram,
+    HistogramFamily, HistogramFn,
+};
 pub use naming::{validate_label_name, validate_metric_name};
-pub use registry::{Metrics, validate_family};
-pub use sampled::Sampler;
+pub use recorder::{Description, NoopRecorder, Recorder, SampleFn};
 
-/// The Prometheus types a module may need alongside [`Metrics`].
-pub use prometheus::{Gauge, Histogram, IntCounter, IntGauge};
+/// The label value every label takes in a family's overflow series.
+pub const OVERFLOW: &str = "<overflow>";
+
+/// Default number of label sets a family may hold before new ones fold into its overflow series.
+pub const DEFAULT_SERIES_BUDGET: usize = 2_000;

@@ -3,8 +3,8 @@ use super::transform::RequestMetrics;
 use prometheus::{HistogramOpts, Opts};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use vitals::Metrics;
 use vitals::metrics::{ErrorKind, validate_label_name, validate_metric_name};
+use vitals_metrics::PrometheusRecorder as Metrics;
 
 /// Default request-duration buckets, in seconds (1 ms to 10 s).
 pub const DEFAULT_BUCKETS: [f64; 13] = [
@@ -42,7 +42,7 @@ pub struct RequestMetricsSettings {
     /// Prefix for the family names. Defaults to none.
     pub prefix: Option<String>,
     /// Most (method, route, status) label sets kept. Defaults to the registry's budget
-    /// ([`Metrics::default_series_budget`]).
+    /// (`PrometheusRecorder::default_series_budget`).
     pub series_budget: Option<usize>,
 }
 
@@ -181,10 +181,10 @@ impl RequestMetrics {
                         .unwrap_or_else(|| metrics.default_series_budget()),
                 ),
                 excluded: settings.excluded.clone(),
-                http_5xx: metrics.error_counter(ErrorKind::Http5xx),
-                handler_errors: metrics.error_counter(ErrorKind::HandlerError),
-                client_errors: metrics.error_counter(ErrorKind::ClientError),
-                panics: metrics.error_counter(ErrorKind::Panic),
+                http_5xx: metrics.errors(ErrorKind::Http5xx),
+                handler_errors: metrics.errors(ErrorKind::HandlerError),
+                client_errors: metrics.errors(ErrorKind::ClientError),
+                panics: metrics.errors(ErrorKind::Panic),
             }),
         })
     }

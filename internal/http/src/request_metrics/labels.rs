@@ -4,7 +4,8 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
-use vitals::metrics::{OVERFLOW, SeriesBudget};
+use vitals::metrics::OVERFLOW;
+use vitals_metrics::SeriesBudget;
 
 /// The `route` label of requests that matched no route.
 pub const UNMATCHED: &str = "<unmatched>";

@@ -10,7 +10,7 @@
 //! use actix_web::{App, web};
 //! use vitals_http::RequestMetrics;
 //!
-//! let metrics = vitals::Metrics::new();
+//! let metrics = vitals_metrics::PrometheusRecorder::new();
 //! let timing = RequestMetrics::builder(&metrics).build().unwrap();
 //! let app = App::new()
 //!     .wrap(timing)

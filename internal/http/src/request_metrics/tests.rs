@@ -3,7 +3,7 @@ use actix_web::http::Method;
 use actix_web::{App, HttpResponse, test, web};
 use rand::{Rng, SeedableRng};
 use std::time::Duration;
-use vitals::Metrics;
+use vitals_metrics::PrometheusRecorder as Metrics;
 use vitals_testkit::{histogram_sum, sample, series_count};
 
 const REQS: &str = "http_server_requests_total";

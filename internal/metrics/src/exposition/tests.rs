@@ -68,7 +68,8 @@ fn counter_value(exp: &Exposition, family: &str, label: &str) -> f64 {
 
 #[tokio::test]
 async fn burst_of_scrapes_runs_a_ttl_collector_once() {
-    let metrics = Metrics::new();
+    let recorder = PrometheusRecorder::new();
+    let metrics = recorder.metrics();
     let (c, runs) = fixed(
         "jobs",
         Duration::from_secs(60),
@@ -76,7 +77,7 @@ async fn burst_of_scrapes_runs_a_ttl_collector_once() {
         false,
     );
     metrics.add_collector(c).unwrap();
-    let exp = Arc::new(Exposition::new(metrics));
+    let exp = Arc::new(Exposition::new(recorder));
     let scrapes = (0..100).map(|_| {
         let exp = exp.clone();
         tokio::spawn(async move { exp.collect(Duration::from_secs(5)).await })
@@ -94,14 +95,15 @@ async fn burst_of_scrapes_runs_a_ttl_collector_once() {
 
 #[tokio::test]
 async fn failing_and_late_collectors_are_left_out_and_counted() {
-    let metrics = Metrics::new();
+    let recorder = PrometheusRecorder::new();
+    let metrics = recorder.metrics();
     let (bad, _) = fixed("bad", Duration::ZERO, Duration::ZERO, true);
     let (slow, _) = fixed("slow", Duration::ZERO, Duration::from_millis(500), false);
     let (good, _) = fixed("good", Duration::ZERO, Duration::ZERO, false);
     metrics.add_collector(bad).unwrap();
     metrics.add_collector(slow).unwrap();
     metrics.add_collector(good).unwrap();
-    let exp = Exposition::new(metrics);
+    let exp = Exposition::new(recorder);
     let collected = exp.collect(Duration::from_millis(100)).await;
     let names: Vec<_> = collected.iter().map(|f| f.name().to_owned()).collect();
     assert_eq!(names, ["good_items"]);
@@ -122,13 +124,14 @@ async fn failing_and_late_collectors_are_left_out_and_counted() {
 
 #[tokio::test]
 async fn families_are_sorted_and_name_clashes_dropped() {
-    let metrics = Metrics::new();
+    let recorder = PrometheusRecorder::new();
+    let metrics = recorder.metrics();
     metrics.counter("zzz_total", "Last.").unwrap().inc();
     metrics.counter("aaa_total", "First.").unwrap().inc();
-    let exp = Exposition::new(metrics);
+    let exp = Exposition::new(recorder);
     let mut clash = CollectedFamily::counter("aaa_total", "Clash.", &[]);
     clash.push(&[], 5.0);
-    let budget = exp.metrics().series_budget("aaa_total", 10);
+    let budget = exp.recorder().series_budget("aaa_total", 10);
     let families = exp.gather(crate::collectors::convert(&clash, &budget).unwrap());
     let names: Vec<_> = families.iter().map(|f| f.name()).collect();
     let mut sorted = names.clone();
@@ -145,7 +148,7 @@ fn invalid_collected_families_are_refused() {
     let mut bad_counter = CollectedFamily::counter("x_total", "X.", &[]);
     bad_counter.push(&[], -1.0);
     let bad_name = CollectedFamily::gauge("X-items", "X.", &[]);
-    let budget = Metrics::new().series_budget("x", 10);
+    let budget = PrometheusRecorder::new().series_budget("x", 10);
     for f in [bad_arity, bad_counter, bad_name] {
         assert!(crate::collectors::convert(&f, &budget).is_err());
     }
@@ -153,9 +156,10 @@ fn invalid_collected_families_are_refused() {
 
 #[tokio::test]
 async fn gzip_output_decompresses_to_the_text() {
-    let metrics = Metrics::new();
+    let recorder = PrometheusRecorder::new();
+    let metrics = recorder.metrics();
     metrics.counter("hits_total", "Hits.").unwrap().inc_by(11);
-    let exp = Arc::new(Exposition::new(metrics));
+    let exp = Arc::new(Exposition::new(recorder));
     let plain = exp.render(Duration::from_secs(1), false).await.unwrap();
     let gz = exp.render(Duration::from_secs(1), true).await.unwrap();
     let mut out = String::new();
@@ -190,12 +194,13 @@ impl Collect for PanicsOnce {
 
 #[tokio::test]
 async fn a_collector_that_panics_once_is_counted_and_served_on_the_next_scrape() {
-    let metrics = Metrics::new();
+    let recorder = PrometheusRecorder::new();
+    let metrics = recorder.metrics();
     let runs = Arc::new(AtomicUsize::new(0));
     metrics
         .add_collector(PanicsOnce { runs: runs.clone() })
         .unwrap();
-    let exp = Exposition::new(metrics);
+    let exp = Exposition::new(recorder);
     assert!(exp.collect(Duration::from_secs(1)).await.is_empty());
     assert_eq!(
         counter_value(&exp, "vitals_collector_errors_total", "flaky"),
@@ -234,9 +239,10 @@ impl Collect for PerCustomer {
 
 #[tokio::test]
 async fn collected_families_respect_the_series_budget() {
-    let metrics = Metrics::with_series_budget(10);
+    let recorder = PrometheusRecorder::with_series_budget(10);
+    let metrics = recorder.metrics();
     metrics.add_collector(PerCustomer).unwrap();
-    let exp = Exposition::new(metrics);
+    let exp = Exposition::new(recorder);
     let families = exp.collect(Duration::from_secs(1)).await;
     let series = &families[0];
     assert_eq!(series.get_metric().len(), 11);
@@ -272,9 +278,10 @@ impl Collect for SlowWithFallback {
 
 #[tokio::test]
 async fn a_late_collector_serves_its_fallback_and_is_counted() {
-    let metrics = Metrics::new();
+    let recorder = PrometheusRecorder::new();
+    let metrics = recorder.metrics();
     metrics.add_collector(SlowWithFallback).unwrap();
-    let exp = Exposition::new(metrics);
+    let exp = Exposition::new(recorder);
     let families = exp.collect(Duration::from_millis(100)).await;
     assert_eq!(
         text(&families),

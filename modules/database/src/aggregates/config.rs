@@ -1,8 +1,8 @@
 use crate::Error;
+use crate::SqlAggregate;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use vitals::metrics::SqlAggregate;
 
 /// Where aggregates run and how they are shared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -2,6 +2,7 @@
 //! pool (once across replicas on PostgreSQL), served as gauges with up/last-success/duration.
 mod collector;
 mod config;
+mod declaration;
 mod payload;
 mod runner;
 mod sql;
@@ -9,5 +10,6 @@ mod store;
 
 pub(crate) use collector::AggregateCollector;
 pub use config::{AggregateMode, AggregatesConfig, load_file};
+pub use declaration::{DEFAULT_MAX_ROWS, MAX_AGGREGATE_DURATION, SqlAggregate};
 pub(crate) use runner::Runner;
 pub(crate) use store::Store;

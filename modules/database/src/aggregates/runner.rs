@@ -1,6 +1,7 @@
 use super::AggregatesConfig;
 use super::sql::{Row, probe, read_rows, wrapped};
 use super::store::{Store, StoreError, Stored, new_token};
+use crate::SqlAggregate;
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement,
     TransactionTrait,
@@ -11,7 +12,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 use vitals::Coalesced;
-use vitals::metrics::SqlAggregate;
 
 /// What a scrape can serve for one aggregate.
 #[derive(Debug, Clone, Default)]

@@ -1,5 +1,5 @@
+use crate::SqlAggregate;
 use sea_orm::{DbBackend, QueryResult};
-use vitals::metrics::SqlAggregate;
 
 /// The label value of a SQL NULL in a label column (an empty string stays empty).
 pub(crate) const NULL_LABEL: &str = "<null>";

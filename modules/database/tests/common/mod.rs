@@ -1,8 +1,8 @@
 //! Helpers shared by the database module's integration tests: unique names, the aggregate
 //! collector's output and a sample reader.
 #![allow(dead_code)]
-use vitals::Metrics;
 use vitals::metrics::CollectedFamily;
+use vitals_metrics::PrometheusRecorder as Metrics;
 
 /// `name` made unique to this test process.
 pub(crate) fn tag(name: &str) -> String {

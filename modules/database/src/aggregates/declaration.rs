@@ -1,6 +1,6 @@
-use super::naming::{Kind, check_name, validate_label_name};
 use crate::Error;
 use std::time::Duration;
+use vitals::metrics::{validate_label_name, validate_metric_name};
 
 /// A SQL aggregate exported as gauges, computed at most once per `ttl` window (the database module
 /// runs it on a small dedicated pool; with PostgreSQL, once per window across all replicas).
@@ -10,7 +10,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use vitals::metrics::SqlAggregate;
+/// use vitals_module_database::SqlAggregate;
 ///
 /// let jobs = SqlAggregate::new("jobs_by_status", "Jobs per status.",
 ///         "SELECT status, count(*) AS n FROM jobs GROUP BY status")
@@ -111,7 +111,7 @@ impl SqlAggregate {
     /// The family name for one value column.
     ///
     /// ```
-    /// let a = vitals::metrics::SqlAggregate::new("balance", "B.", "SELECT 1").values(["sum", "max"]);
+    /// let a = vitals_module_database::SqlAggregate::new("balance", "B.", "SELECT 1").values(["sum", "max"]);
     /// assert_eq!(a.family_name("max"), "balance_max");
     /// ```
     pub fn family_name(&self, value_column: &str) -> String {
@@ -131,7 +131,7 @@ impl SqlAggregate {
             name: self.name.clone(),
             reason,
         };
-        check_name(&self.name, Kind::Gauge).map_err(|e| bad(e.to_string()))?;
+        validate_metric_name(&self.name, false).map_err(|e| bad(e.to_string()))?;
         if self.sql.trim().is_empty() {
             return Err(bad("sql is empty".into()));
         }
@@ -144,7 +144,7 @@ impl SqlAggregate {
             return Err(bad("needs at least one value column".into()));
         }
         for v in &self.values {
-            check_name(&self.family_name(v), Kind::Gauge).map_err(|e| bad(e.to_string()))?;
+            validate_metric_name(&self.family_name(v), false).map_err(|e| bad(e.to_string()))?;
         }
         for l in &self.labels {
             validate_label_name(l).map_err(|e| bad(e.to_string()))?;

@@ -1,16 +1,12 @@
-use crate::panic_message;
 use futures_util::FutureExt;
 use prometheus::{Gauge, IntCounter};
-use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
-use std::sync::Arc;
 use std::time::Duration;
-
-type SampleFn = dyn Fn() -> Pin<Box<dyn Future<Output = Result<f64, String>> + Send>> + Send + Sync;
+use vitals::metrics::SampleFn;
+use vitals::panic_message;
 
 /// A gauge whose value comes from a closure run on an interval (e.g. a queue lag read every
-/// 10 s). Declared with [`Metrics::sampled_gauge`](crate::Metrics::sampled_gauge); the kernel runs
+/// 10 s). Declared with `vitals::Metrics::sampled_gauge`; the kernel runs
 /// the loop. Each sample is isolated like a health check: one that fails, panics or takes longer
 /// than the interval keeps the previous value and counts in
 /// `vitals_collector_errors_total{collector="<gauge name>"}` and
@@ -20,7 +16,7 @@ pub struct Sampler {
     interval: Duration,
     gauge: Gauge,
     errors: [IntCounter; 2],
-    f: Arc<SampleFn>,
+    f: SampleFn,
 }
 
 impl std::fmt::Debug for Sampler {
@@ -33,28 +29,19 @@ impl std::fmt::Debug for Sampler {
 }
 
 impl Sampler {
-    pub(crate) fn new<F, Fut, E>(
+    pub(crate) fn new(
         name: &str,
         interval: Duration,
         gauge: Gauge,
         errors: [IntCounter; 2],
-        f: F,
-    ) -> Self
-    where
-        F: Fn() -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<f64, E>> + Send + 'static,
-        E: std::fmt::Display,
-    {
-        let f = Arc::new(f);
+        f: SampleFn,
+    ) -> Self {
         Self {
             name: name.to_owned(),
             interval,
             gauge,
             errors,
-            f: Arc::new(move || {
-                let fut = f();
-                Box::pin(async move { fut.await.map_err(|e| e.to_string()) })
-            }),
+            f,
         }
     }
 
@@ -103,14 +90,15 @@ impl Sampler {
 
 #[cfg(test)]
 mod tests {
-    use crate::Metrics;
+    use crate::PrometheusRecorder;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::time::Duration;
 
     #[tokio::test]
     async fn a_panicking_or_hanging_sample_is_counted_and_the_next_one_works() {
-        let m = Metrics::new();
+        let recorder = PrometheusRecorder::new();
+        let m = recorder.metrics();
         let calls = Arc::new(AtomicU32::new(0));
         let c = calls.clone();
         let gauge = m
@@ -133,7 +121,7 @@ mod tests {
                 },
             )
             .unwrap();
-        let sampler = m.samplers()[0].clone();
+        let sampler = recorder.samplers()[0].clone();
         assert_eq!(
             sampler.sample_once().await,
             Err("panicked: sampler exploded".into())
@@ -144,9 +132,9 @@ mod tests {
         );
         assert_eq!(sampler.sample_once().await, Ok(2.5));
         assert_eq!(gauge.get(), 2.5);
-        assert_eq!(m.collector_error_counter("lag_seconds").get(), 2);
+        assert_eq!(recorder.collector_errors("lag_seconds").get(), 2);
         assert_eq!(
-            m.error_counter(crate::metrics::ErrorKind::Collector).get(),
+            recorder.errors(vitals::metrics::ErrorKind::Collector).get(),
             2
         );
     }

@@ -1,25 +1,28 @@
-use super::budget::{OVERFLOW, SeriesBudget};
+use super::budget::SeriesBudget;
 use prometheus::core::{MetricVec, MetricVecBuilder};
 use std::sync::Arc;
+use vitals::metrics::OVERFLOW;
 
 /// A labelled metric family with a cardinality budget: label sets beyond the budget, and label
 /// lists of the wrong length, land in one overflow series whose every label is `<overflow>`.
 /// It never panics.
 ///
 /// ```
-/// let metrics = vitals::Metrics::new();
-/// let jobs = metrics.counter_vec("jobs_total", "Jobs.", &["kind"]).unwrap();
+/// let recorder = vitals_metrics::PrometheusRecorder::new();
+/// let jobs = recorder
+///     .counter_vec_with(prometheus::Opts::new("jobs_total", "Jobs."), &["kind"])
+///     .unwrap();
 /// jobs.with_label_values(&["email"]).inc();
 /// jobs.with_label_values(&["too", "many"]).inc(); // wrong arity: folds into overflow
 /// assert_eq!(jobs.with_label_values(&["<overflow>"]).get(), 1);
 /// ```
-pub struct Family<V> {
+pub struct BudgetedVec<V> {
     vec: V,
     budget: Arc<SeriesBudget>,
     overflow: Vec<&'static str>,
 }
 
-impl<V: Clone> Clone for Family<V> {
+impl<V: Clone> Clone for BudgetedVec<V> {
     fn clone(&self) -> Self {
         Self {
             vec: self.vec.clone(),
@@ -29,15 +32,15 @@ impl<V: Clone> Clone for Family<V> {
     }
 }
 
-impl<V> std::fmt::Debug for Family<V> {
+impl<V> std::fmt::Debug for BudgetedVec<V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Family")
+        f.debug_struct("BudgetedVec")
             .field("budget", &self.budget.limit())
             .finish_non_exhaustive()
     }
 }
 
-impl<B: MetricVecBuilder> Family<MetricVec<B>> {
+impl<B: MetricVecBuilder> BudgetedVec<MetricVec<B>> {
     pub(crate) fn new(vec: MetricVec<B>, budget: Arc<SeriesBudget>, labels: usize) -> Self {
         Self {
             vec,
@@ -73,12 +76,3 @@ impl<B: MetricVecBuilder> Family<MetricVec<B>> {
         &self.vec
     }
 }
-
-/// A counter family (`IntCounterVec` with a budget).
-pub type CounterFamily = Family<prometheus::IntCounterVec>;
-/// A gauge family (`GaugeVec` with a budget).
-pub type GaugeFamily = Family<prometheus::GaugeVec>;
-/// An integer gauge family (`IntGaugeVec` with a budget).
-pub type IntGaugeFamily = Family<prometheus::IntGaugeVec>;
-/// A histogram family (`HistogramVec` with a budget).
-pub type HistogramFamily = Family<prometheus::HistogramVec>;

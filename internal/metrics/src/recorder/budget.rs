@@ -4,18 +4,12 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 
-/// The label value every label takes in a family's overflow series.
-pub const OVERFLOW: &str = "<overflow>";
-
-/// Default number of label sets a family may hold before new ones fold into its overflow series.
-pub const DEFAULT_SERIES_BUDGET: usize = 2_000;
-
 /// A family's cardinality budget: admits at most `limit` distinct label sets; the rest are told
 /// to use the overflow series, and each such use counts in `vitals_series_overflow_total{family}`.
 ///
 /// ```
-/// let metrics = vitals::Metrics::new();
-/// let budget = metrics.series_budget("demo_total", 2);
+/// let recorder = vitals_metrics::PrometheusRecorder::new();
+/// let budget = recorder.series_budget("demo_total", 2);
 /// assert!(budget.admit(&["a"]));
 /// assert!(budget.admit(&["b"]));
 /// assert!(budget.admit(&["a"])); // already admitted
