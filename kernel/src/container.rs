@@ -1,6 +1,6 @@
 use shaku::{Component, Interface, module};
 use std::sync::Arc;
-use vitals::{Metrics, Module, ModuleContext};
+use vitals::{LocalServices, Metrics, Module, ModuleContext};
 use vitals_health::HealthRegistry;
 use vitals_metrics::PrometheusRecorder;
 
@@ -17,6 +17,27 @@ pub trait MetricsService: Interface {
     fn metrics(&self) -> &Metrics;
     /// The recorder (registry, samplers, collectors).
     fn recorder(&self) -> &PrometheusRecorder;
+}
+
+/// The services modules provide to each other and to the app (a database connection, a
+/// client, a module's instruments), as a container service: modules reach it through
+/// `ModuleContext::provide` / `ModuleContext::service`, the app through `Kernel::service`.
+pub trait ServiceRegistry: Interface {
+    /// The directory.
+    fn directory(&self) -> &Arc<LocalServices>;
+}
+
+#[derive(Component)]
+#[shaku(interface = ServiceRegistry)]
+pub(crate) struct ServiceRegistryImpl {
+    #[shaku(default)]
+    services: Arc<LocalServices>,
+}
+
+impl ServiceRegistry for ServiceRegistryImpl {
+    fn directory(&self) -> &Arc<LocalServices> {
+        &self.services
+    }
 }
 
 /// The modules plugged into the kernel; registers them against the other services.
@@ -70,6 +91,8 @@ pub(crate) struct ModuleSetImpl {
     health: Arc<dyn HealthService>,
     #[shaku(inject)]
     metrics: Arc<dyn MetricsService>,
+    #[shaku(inject)]
+    services: Arc<dyn ServiceRegistry>,
     modules: Vec<Arc<dyn Module>>,
 }
 
@@ -83,6 +106,7 @@ impl ModuleSet for ModuleSetImpl {
             Arc::new(self.health.registry().clone()),
             self.metrics.metrics().clone(),
         )
+        .with_services(self.services.directory().clone())
     }
 
     fn register_all(&self) -> Result<(), vitals::Error> {
@@ -98,11 +122,12 @@ impl ModuleSet for ModuleSetImpl {
     }
 }
 
-// The kernel's dependency container: health registry, metrics and modules.
+// The kernel's dependency container: health registry, metrics, the services modules provide,
+// and the modules.
 module! {
 
     pub KernelContainer {
-        components = [HealthServiceImpl, MetricsServiceImpl, ModuleSetImpl],
+        components = [HealthServiceImpl, MetricsServiceImpl, ServiceRegistryImpl, ModuleSetImpl],
         providers = []
     }
 }

@@ -1,8 +1,8 @@
 use crate::{
-    Config, Error, HealthService, KernelBuilder, KernelContainer, MetricsService, ModuleSet,
+    Config, Embedded, Error, HealthService, KernelBuilder, KernelContainer, MetricsService,
+    ModuleSet, ServiceRegistry,
 };
 use actix_web::dev::ServerHandle;
-use actix_web::middleware::Condition;
 use actix_web::{App, HttpServer, web};
 use shaku::HasComponent;
 use std::net::SocketAddr;
@@ -77,9 +77,50 @@ impl Kernel {
             .clone()
     }
 
+    /// A service a module provided (`ModuleContext::provide`): a connection, a client, or the
+    /// instruments a module declared.
+    pub fn service<S: std::any::Any + Send + Sync>(&self) -> Option<Arc<S>> {
+        HasComponent::<dyn ServiceRegistry>::resolve_ref(&*self.container)
+            .directory()
+            .get::<S>()
+    }
+
+    /// A builder over the settings of the environment ([`Config::from_env`]), with logging
+    /// started ([`init_logging`](crate::init_logging)): the first step of embedding.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the first variable that cannot be used.
+    pub fn from_env() -> Result<KernelBuilder, Error> {
+        let config = Config::from_env()?;
+        crate::init_logging(config.log_format)?;
+        Ok(KernelBuilder::default().config(config))
+    }
+
+    /// Embeds the kernel in an application's own actix-web server: starts the background work
+    /// (module start hooks, background checks, samplers) and returns what the app mounts and
+    /// serves with. See [`Embedded`].
+    ///
+    /// # Errors
+    /// [`Error::Registration`] when a module's `start` fails.
+    pub async fn embed(self) -> Result<Embedded, Error> {
+        let samplers = self.start_background().await?;
+        let routes = self.routes();
+        Ok(Embedded {
+            routes: Arc::new(routes),
+            timing: self.request_metrics(),
+            registry: self.health(),
+            samplers: Arc::new(samplers),
+            shutdown: self.config.shutdown,
+            handle_signals: self.config.handle_signals,
+            services: HasComponent::<dyn ServiceRegistry>::resolve_ref(&*self.container)
+                .directory()
+                .clone(),
+        })
+    }
+
     /// The kernel's endpoints (probes and `/metrics`), to mount in an application's own `App`
     /// with `.configure(..)`.
-    pub fn routes(&self) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
+    pub fn routes(&self) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + Sync + 'static {
         let state = HealthState {
             registry: self.health(),
             access: self.access.clone(),
@@ -151,10 +192,9 @@ impl Kernel {
         let samplers = self.start_background().await?;
         let routes = self.routes();
         let timing = self.request_metrics();
-        let measured = self.config.request_metrics;
         let mut server = HttpServer::new(move || {
             App::new()
-                .wrap(Condition::new(measured, timing.clone()))
+                .wrap(timing.clone())
                 .configure(routes.clone())
                 .configure(app_routes.clone())
         })
@@ -202,15 +242,15 @@ pub struct Running {
 }
 
 #[derive(Clone)]
-struct ShutdownTrigger {
-    handle: ServerHandle,
-    registry: HealthRegistry,
-    samplers: Arc<Vec<tokio::task::JoinHandle<()>>>,
-    delay: Duration,
+pub(crate) struct ShutdownTrigger {
+    pub(crate) handle: ServerHandle,
+    pub(crate) registry: HealthRegistry,
+    pub(crate) samplers: Arc<Vec<tokio::task::JoinHandle<()>>>,
+    pub(crate) delay: Duration,
 }
 
 impl ShutdownTrigger {
-    async fn fire(self) {
+    pub(crate) async fn fire(self) {
         self.registry.begin_shutdown();
         if !self.delay.is_zero() {
             tokio::time::sleep(self.delay).await;

@@ -3,6 +3,7 @@
 mod builder;
 mod config;
 mod container;
+mod embed;
 mod error;
 mod kernel;
 mod logging;
@@ -11,7 +12,8 @@ mod shutdown;
 
 pub use builder::KernelBuilder;
 pub use config::{Config, HealthSettings, LogFormat, ShutdownSettings};
-pub use container::{HealthService, KernelContainer, MetricsService, ModuleSet};
+pub use container::{HealthService, KernelContainer, MetricsService, ModuleSet, ServiceRegistry};
+pub use embed::Embedded;
 pub use error::Error;
 pub use kernel::{Kernel, Running};
 pub use logging::init_logging;

@@ -68,6 +68,12 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// Two modules provided a service of the same type.
+    #[error("a service of type {type_name} is provided already: one provider per type")]
+    DuplicateService {
+        /// The service's type.
+        type_name: &'static str,
+    },
     /// A module failed to register.
     #[error("module {module:?} failed to register: {reason}")]
     Module {

@@ -23,6 +23,7 @@ pub mod metrics;
 mod module;
 mod outcome;
 mod registrar;
+mod services;
 pub mod settings;
 mod status;
 mod status_aggregator;
@@ -37,6 +38,7 @@ pub use metrics::Metrics;
 pub use module::{Module, ModuleContext};
 pub use outcome::CheckOutcome;
 pub use registrar::HealthRegistrar;
+pub use services::{LocalServices, ServiceDirectory};
 pub use status::HealthStatus;
 pub use status_aggregator::{SimpleStatusAggregator, StatusAggregator};
 

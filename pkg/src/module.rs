@@ -1,4 +1,5 @@
-use crate::{Error, HealthChecker, HealthRegistrar, Metrics};
+use crate::{Error, HealthChecker, HealthRegistrar, LocalServices, Metrics, ServiceDirectory};
+use std::any::{Any, TypeId};
 use std::sync::Arc;
 
 /// A plug-in that contributes health checkers and metrics to a kernel.
@@ -56,12 +57,24 @@ pub trait Module: Send + Sync + 'static {
 pub struct ModuleContext {
     health: Arc<dyn HealthRegistrar>,
     metrics: Metrics,
+    services: Arc<dyn ServiceDirectory>,
 }
 
 impl ModuleContext {
-    /// A context over the given registrar and metrics (the kernel builds this; tests may too).
+    /// A context over the given registrar and metrics, with services of its own (tests); the
+    /// kernel builds its contexts with [`with_services`](Self::with_services).
     pub fn new(health: Arc<dyn HealthRegistrar>, metrics: Metrics) -> Self {
-        Self { health, metrics }
+        Self {
+            health,
+            metrics,
+            services: Arc::new(LocalServices::default()),
+        }
+    }
+
+    /// The same context over `services` (the kernel's container).
+    pub fn with_services(mut self, services: Arc<dyn ServiceDirectory>) -> Self {
+        self.services = services;
+        self
     }
 
     /// Registers a checker.
@@ -80,5 +93,39 @@ impl ModuleContext {
     /// The kernel's metrics.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// Provides a service to the other modules and to the app (one value per type): a
+    /// connection, a client, or the instruments a module declared in `register`, which the app
+    /// then gets with `Kernel::service`.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # struct NoChecks;
+    /// # impl vitals::HealthRegistrar for NoChecks {
+    /// #     fn register(&self, _: Arc<dyn vitals::HealthChecker>) -> Result<(), vitals::Error> { Ok(()) }
+    /// #     fn check_names(&self) -> Vec<String> { vec![] }
+    /// # }
+    /// let ctx = vitals::ModuleContext::new(Arc::new(NoChecks), vitals::Metrics::noop());
+    /// struct JobsMetrics { done: vitals::metrics::Counter }
+    /// let done = ctx.metrics().counter("jobs_done_total", "Jobs finished.").unwrap();
+    /// ctx.provide(JobsMetrics { done }).unwrap();
+    /// ctx.service::<JobsMetrics>().unwrap().done.inc();
+    /// assert!(ctx.provide(JobsMetrics { done: ctx.metrics().counter("other_total", "O.").unwrap() }).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::DuplicateService`] when a service of that type is provided already.
+    pub fn provide<S: Any + Send + Sync>(&self, service: S) -> Result<(), Error> {
+        self.services
+            .insert(std::any::type_name::<S>(), Arc::new(service))
+    }
+
+    /// A service another module provided (resolve it in [`Module::start`], when every module has
+    /// registered, or in `register` from a module added after its provider).
+    pub fn service<S: Any + Send + Sync>(&self) -> Option<Arc<S>> {
+        self.services
+            .lookup(TypeId::of::<S>())
+            .and_then(|v| v.downcast::<S>().ok())
     }
 }

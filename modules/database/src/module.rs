@@ -11,7 +11,9 @@ use std::time::Duration;
 use vitals::{Module, ModuleContext};
 
 /// The database module: owns the service's sea-orm connection, registers the `db` check, pool
-/// gauges and query timing, and serves the DB aggregate gauges.
+/// gauges and query timing, and serves the DB aggregate gauges. It provides its
+/// [`TimedConnection`] and itself to the other modules and the app through the kernel's
+/// container (`ctx.service::<TimedConnection>()`, `kernel.service::<TimedConnection>()`).
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), vitals_module_database::Error> {
@@ -255,6 +257,10 @@ impl Module for DatabaseModule {
     }
 
     fn register(&self, ctx: &ModuleContext) -> Result<(), vitals::Error> {
+        // Other modules and the app find the connection (and this module, to declare
+        // aggregates) through the kernel's container.
+        ctx.provide(self.connection())?;
+        ctx.provide(self.clone())?;
         if !self.config.aggregates_only {
             let metrics = QueryMetrics::register(ctx.metrics())?;
             let _ = self.query_metrics.set(metrics);

@@ -1,0 +1,135 @@
+use crate::{Error, ShutdownSettings};
+use actix_web::body::MessageBody;
+use actix_web::dev::{AppConfig, Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpServer, web};
+use std::any::Any;
+use std::sync::Arc;
+use vitals_health::HealthRegistry;
+use vitals_http::RequestMetrics;
+use vitals_http::request_metrics::TimedBody;
+
+type Routes = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
+
+/// A kernel embedded in an application's own actix-web server, its background work running:
+/// what [`Kernel::embed`](crate::Kernel::embed) returns. [`mount`](Self::mount) puts the probes,
+/// `/metrics` and the request-timing middleware on an `App` in one call; [`serve`](Self::serve)
+/// runs the app's `HttpServer` with the kernel's graceful shutdown (readiness 503 on SIGTERM,
+/// the shutdown delay, then drain). Cheap to clone (one clone per worker).
+///
+/// ```no_run
+/// # #[tokio::main] async fn main() -> Result<(), vitals_kernel::Error> {
+/// use actix_web::{App, HttpServer, web};
+/// let vitals = vitals_kernel::Kernel::from_env()?.build()?.embed().await?;
+/// let v = vitals.clone();
+/// let server = HttpServer::new(move || {
+///     v.mount(App::new()).route("/hello", web::get().to(|| async { "hi" }))
+/// })
+/// .bind(("127.0.0.1", 8081))
+/// .map_err(vitals_kernel::Error::Serve)?;
+/// vitals.serve(server).await
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Embedded {
+    pub(crate) routes: Routes,
+    pub(crate) timing: RequestMetrics,
+    pub(crate) registry: HealthRegistry,
+    pub(crate) samplers: Arc<Vec<tokio::task::JoinHandle<()>>>,
+    pub(crate) shutdown: ShutdownSettings,
+    pub(crate) handle_signals: bool,
+    pub(crate) services: Arc<vitals::LocalServices>,
+}
+
+impl std::fmt::Debug for Embedded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Embedded").finish_non_exhaustive()
+    }
+}
+
+impl Embedded {
+    /// `app` with the kernel's endpoints mounted and the request-timing middleware wrapped around
+    /// everything the app serves (the probes and `/metrics` are not measured).
+    pub fn mount<T, B>(
+        &self,
+        app: App<T>,
+    ) -> App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<TimedBody<B>>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + use<T, B>,
+    >
+    where
+        T: ServiceFactory<
+                ServiceRequest,
+                Config = (),
+                Response = ServiceResponse<B>,
+                Error = actix_web::Error,
+                InitError = (),
+            > + 'static,
+        T::Service: 'static,
+        <T::Service as Service<ServiceRequest>>::Future: 'static,
+        B: MessageBody + 'static,
+    {
+        let routes = self.routes.clone();
+        app.configure(move |cfg| routes(cfg))
+            .wrap(self.timing.clone())
+    }
+
+    /// A service a module provided (see [`vitals::ModuleContext::provide`]).
+    pub fn service<S: Any + Send + Sync>(&self) -> Option<Arc<S>> {
+        self.services.get::<S>()
+    }
+
+    /// Runs `server` until SIGTERM/SIGINT (unless signals are off in the settings), then shuts
+    /// down as the kernel's own server does: readiness fails at once, the shutdown delay passes,
+    /// background work stops, in-flight requests drain within the grace period. The server
+    /// starts when this is called; the returned future ends when it has stopped.
+    ///
+    /// # Errors
+    /// [`Error::Serve`] when the server fails.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
+    pub fn serve<F, I, S, B>(
+        &self,
+        server: HttpServer<F, I, S, B>,
+    ) -> impl Future<Output = Result<(), Error>> + Send + use<F, I, S, B>
+    where
+        F: Fn() -> I + Send + Clone + 'static,
+        I: actix_service::IntoServiceFactory<S, actix_http::Request>,
+        S: ServiceFactory<actix_http::Request, Config = AppConfig> + 'static,
+        S::Error: Into<actix_web::Error> + 'static,
+        S::InitError: std::fmt::Debug,
+        S::Response: Into<actix_http::Response<B>> + 'static,
+        <S::Service as Service<actix_http::Request>>::Future: 'static,
+        S::Service: 'static,
+        B: MessageBody + 'static,
+    {
+        let server = server
+            .disable_signals()
+            .shutdown_timeout(self.shutdown.grace.as_secs_f64().ceil() as u64)
+            .run();
+        let trigger = crate::kernel::ShutdownTrigger {
+            handle: server.handle(),
+            registry: self.registry.clone(),
+            samplers: self.samplers.clone(),
+            delay: self.shutdown.delay,
+        };
+        let on_signal = self.handle_signals.then(|| {
+            tokio::spawn(async move {
+                crate::shutdown::signal().await;
+                trigger.fire().await;
+            })
+        });
+        async move {
+            let result = server.await.map_err(Error::Serve);
+            if let Some(task) = on_signal {
+                task.abort();
+            }
+            result
+        }
+    }
+}
