@@ -18,3 +18,8 @@ pub use error::Error;
 pub use kernel::{Kernel, Running};
 pub use logging::init_logging;
 pub use vitals_http::DetailPolicy;
+
+/// The README's snippets, compiled and run as doc tests so the module-author guide stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeSnippets;
