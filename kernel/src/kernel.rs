@@ -120,7 +120,9 @@ impl Kernel {
 
     /// The kernel's endpoints (probes and `/metrics`), to mount in an application's own `App`
     /// with `.configure(..)`.
-    pub fn routes(&self) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + Sync + 'static {
+    pub(crate) fn routes(
+        &self,
+    ) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + Sync + 'static {
         let state = HealthState {
             registry: self.health(),
             access: self.access.clone(),
@@ -133,14 +135,15 @@ impl Kernel {
     }
 
     /// The request-timing middleware feeding this kernel's `/metrics`, for `App::wrap`.
-    pub fn request_metrics(&self) -> RequestMetrics {
+    pub(crate) fn request_metrics(&self) -> RequestMetrics {
         self.timing.clone()
     }
 
     /// Starts what runs beside the endpoints: each module's `start` hook (in order), health
-    /// checks in background mode, and sampled gauges. Done by [`start`](Self::start); call it
-    /// yourself when mounting [`routes`](Self::routes) in your own server. Abort the returned
-    /// handles to stop the samplers.
+    /// checks in background mode, and sampled gauges. [`start`](Self::start) and
+    /// [`embed`](Self::embed) do it (the endpoints are only reachable through them, so it cannot
+    /// be forgotten); call it yourself only to run background work without serving. Abort the
+    /// returned handles to stop the samplers.
     ///
     /// # Errors
     /// [`Error::Registration`] when a module's `start` fails; [`Error::AlreadyStarted`] on a
