@@ -78,6 +78,19 @@ impl Embedded {
             .wrap(self.timing.clone())
     }
 
+    /// The kernel's endpoints alone (probes and `/metrics`), for `App::configure`, when an app
+    /// places them itself; [`mount`](Self::mount) is the usual way.
+    pub fn routes(&self) -> impl Fn(&mut web::ServiceConfig) + Clone + use<> {
+        let routes = self.routes.clone();
+        move |cfg| routes(cfg)
+    }
+
+    /// The request-timing middleware alone, for `App::wrap`; [`mount`](Self::mount) is the usual
+    /// way.
+    pub fn middleware(&self) -> RequestMetrics {
+        self.timing.clone()
+    }
+
     /// A service a module provided (see [`vitals::ModuleContext::provide`]).
     pub fn service<S: Any + Send + Sync>(&self) -> Option<Arc<S>> {
         self.services.get::<S>()

@@ -1,0 +1,63 @@
+//! The server `scripts/bench.sh` measures over the wire: one actix worker serving `GET /hello`
+//! (plus two more app routes), in one of these variants:
+//! `bare` (actix-web alone), `vitals` (embedded the documented way: `Embedded::mount`),
+//! `middleware` (the request-timing middleware only), `routes` (the probe routes only, mounted
+//! before the app's), `prom` (actix-web-prom 0.10 with the same labels and buckets).
+//! Usage: `bench_server VARIANT ADDR`.
+use actix_web::{App, HttpResponse, HttpServer, web};
+use std::collections::HashMap;
+
+fn app_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/hello",
+        web::get().to(|| async { HttpResponse::Ok().body("hello") }),
+    )
+    .route("/users/{id}", web::get().to(|| async { "user" }))
+    .route("/orders/{id}", web::post().to(|| async { "order" }));
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let variant = args.next().unwrap_or_else(|| "bare".into());
+    let addr = args.next().unwrap_or_else(|| "127.0.0.1:8090".into());
+    let vitals = vitals_kernel::Kernel::builder()
+        .handle_signals(false)
+        .build()?
+        .embed()
+        .await?;
+    let prom = actix_web_prom::PrometheusMetricsBuilder::new("")
+        .endpoint("/metrics")
+        .buckets(&vitals_http::request_metrics::DEFAULT_BUCKETS)
+        .const_labels(HashMap::new())
+        .build()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    eprintln!("bench_server {variant} on {addr}");
+    // One worker: the load generator runs on the other core.
+    macro_rules! serve {
+        ($factory:expr) => {
+            HttpServer::new($factory)
+                .workers(1)
+                .bind(&addr)?
+                .run()
+                .await?
+        };
+    }
+    match variant.as_str() {
+        "bare" => serve!(|| App::new().configure(app_routes)),
+        "vitals" => serve!(move || vitals.mount(App::new()).configure(app_routes)),
+        "middleware" => {
+            let timing = vitals.middleware();
+            serve!(move || App::new().wrap(timing.clone()).configure(app_routes))
+        }
+        "routes" => {
+            let routes = vitals.routes();
+            serve!(move || App::new().configure(routes.clone()).configure(app_routes))
+        }
+        "prom" => serve!(move || App::new().wrap(prom.clone()).configure(app_routes)),
+        other => {
+            anyhow::bail!("unknown variant {other}: use bare, vitals, middleware, routes or prom")
+        }
+    }
+    Ok(())
+}
