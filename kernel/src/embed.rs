@@ -32,6 +32,8 @@ type Routes = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
 #[derive(Clone)]
 pub struct Embedded {
     pub(crate) routes: Routes,
+    pub(crate) health: web::Data<vitals_http::HealthState>,
+    pub(crate) scrapes: web::Data<vitals_http::MetricsState>,
     pub(crate) timing: RequestMetrics,
     pub(crate) registry: HealthRegistry,
     pub(crate) samplers: Arc<Vec<tokio::task::JoinHandle<()>>>,
@@ -49,6 +51,11 @@ impl std::fmt::Debug for Embedded {
 impl Embedded {
     /// `app` with the kernel's endpoints mounted and the request-timing middleware wrapped around
     /// everything the app serves (the probes and `/metrics` are not measured).
+    ///
+    /// The endpoints are served from the app's default service, which actix tries only after
+    /// every route of the app failed to match: the app's own routes pay nothing for them,
+    /// whatever order the app adds its routes in. An app that sets a default service of its own
+    /// replaces them: such an app places the endpoints with [`routes`](Self::routes) instead.
     pub fn mount<T, B>(
         &self,
         app: App<T>,
@@ -73,8 +80,9 @@ impl Embedded {
         <T::Service as Service<ServiceRequest>>::Future: 'static,
         B: MessageBody + 'static,
     {
-        let routes = self.routes.clone();
-        app.configure(move |cfg| routes(cfg))
+        app.app_data(self.health.clone())
+            .app_data(self.scrapes.clone())
+            .default_service(web::to(vitals_http::dispatch))
             .wrap(self.timing.clone())
     }
 

@@ -107,6 +107,8 @@ impl Kernel {
         let routes = self.routes();
         Ok(Embedded {
             routes: Arc::new(routes),
+            health: web::Data::new(self.health_state()),
+            scrapes: web::Data::new(self.metrics_state.clone()),
             timing: self.request_metrics(),
             registry: self.health(),
             samplers: Arc::new(samplers),
@@ -120,13 +122,17 @@ impl Kernel {
 
     /// The kernel's endpoints (probes and `/metrics`), to mount in an application's own `App`
     /// with `.configure(..)`.
+    fn health_state(&self) -> HealthState {
+        HealthState {
+            registry: self.health(),
+            access: self.access.clone(),
+        }
+    }
+
     pub(crate) fn routes(
         &self,
     ) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + Sync + 'static {
-        let state = HealthState {
-            registry: self.health(),
-            access: self.access.clone(),
-        };
+        let state = self.health_state();
         let metrics = self.metrics_state.clone();
         move |cfg: &mut web::ServiceConfig| {
             configure_health(cfg, state.clone());
@@ -191,22 +197,16 @@ impl Kernel {
     where
         F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
     {
-        let registry = self.health();
-        let samplers = self.start_background().await?;
-        let routes = self.routes();
-        let timing = self.request_metrics();
-        let mut server = HttpServer::new(move || {
-            App::new()
-                .wrap(timing.clone())
-                .configure(routes.clone())
-                .configure(app_routes.clone())
-        })
-        .disable_signals()
-        .shutdown_timeout(self.config.shutdown.grace.as_secs_f64().ceil() as u64);
-        if let Some(n) = self.config.workers {
+        let config = self.config.clone();
+        let embedded = self.embed().await?;
+        let e = embedded.clone();
+        let mut server = HttpServer::new(move || e.mount(App::new()).configure(app_routes.clone()))
+            .disable_signals()
+            .shutdown_timeout(config.shutdown.grace.as_secs_f64().ceil() as u64);
+        if let Some(n) = config.workers {
             server = server.workers(n);
         }
-        let bind = self.config.bind;
+        let bind = config.bind;
         let server = server
             .bind(bind)
             .map_err(|source| Error::Bind { addr: bind, source })?;
@@ -219,11 +219,11 @@ impl Kernel {
             addr: addrs[0],
             handle,
             task,
-            registry,
-            samplers: Arc::new(samplers),
-            shutdown_delay: self.config.shutdown.delay,
+            registry: embedded.registry.clone(),
+            samplers: embedded.samplers.clone(),
+            shutdown_delay: config.shutdown.delay,
         };
-        if self.config.handle_signals {
+        if config.handle_signals {
             let on_signal = running.shutdown_trigger();
             tokio::spawn(async move {
                 crate::shutdown::signal().await;

@@ -296,3 +296,57 @@ async fn background_work_starts_once_and_a_second_start_is_an_error() {
         s.abort();
     }
 }
+
+/// A raw HTTP/1.1 request; returns the status and the `Allow` header.
+fn raw(addr: std::net::SocketAddr, method: &str, path: &str) -> (u16, Option<String>) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let allow = text
+        .lines()
+        .find_map(|l| l.strip_prefix("allow: ").map(str::to_owned));
+    (status, allow)
+}
+
+#[tokio::test]
+async fn served_endpoints_answer_head_refuse_other_methods_and_are_not_measured() {
+    let running = serve(builder()).await;
+    let addr = running.addr();
+    let table = [
+        ("HEAD", "/readyz", 200, None),
+        ("HEAD", "/livez/ping", 200, None),
+        ("GET", "/health/nothing", 404, None),
+        ("POST", "/healthz", 405, Some("GET, HEAD")),
+        ("DELETE", "/metrics", 405, Some("GET, HEAD")),
+        ("GET", "/nowhere", 404, None),
+    ];
+    for (method, path, code, allow) in table {
+        let (got, got_allow) = tokio::task::spawn_blocking(move || raw(addr, method, path))
+            .await
+            .unwrap();
+        assert_eq!(got, code, "{method} {path}");
+        assert_eq!(got_allow.as_deref(), allow, "{method} {path}");
+    }
+    let text = get(&format!("http://{addr}/metrics")).await.text();
+    let measured: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("http_server_requests_total{"))
+        .collect();
+    // Only the unmatched path is measured; every kernel endpoint is excluded.
+    assert_eq!(
+        measured,
+        ["http_server_requests_total{method=\"GET\",route=\"<unmatched>\",status=\"404\"} 1"]
+    );
+    running.shutdown().await.unwrap();
+}

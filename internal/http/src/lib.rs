@@ -1,11 +1,13 @@
 //! HTTP layer: actix-web handlers for the probe endpoints, caller classification and detail policy.
 //! [`configure_health`] mounts the probes, [`configure_metrics`] `/metrics`, [`RequestMetrics`] times requests.
 mod access;
+mod dispatch;
 mod health;
 mod metrics_endpoint;
 pub mod request_metrics;
 
 pub use access::{AccessPolicy, Caller, DetailPolicy};
+pub use dispatch::{EndpointTemplate, dispatch};
 pub use health::{HealthState, configure_health};
 pub use metrics_endpoint::{
     MetricsState, SCRAPE_TIMEOUT_HEADER, ScrapeSettings, configure_metrics,

@@ -105,7 +105,7 @@ fn wants_gzip(req: &HttpRequest) -> bool {
         == Some(gzip)
 }
 
-async fn metrics(req: HttpRequest, state: web::Data<MetricsState>) -> HttpResponse {
+pub(crate) async fn metrics(req: HttpRequest, state: web::Data<MetricsState>) -> HttpResponse {
     let answer = |code: StatusCode| {
         state.requests.with_label_values(&[code.as_str()]).inc();
         let mut resp = HttpResponse::build(code);

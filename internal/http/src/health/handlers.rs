@@ -81,7 +81,7 @@ fn problem(status: StatusCode, reason: String) -> HttpResponse {
         .json(json!({ "status": "fail", "output": reason }))
 }
 
-async fn probe(
+pub(crate) async fn probe(
     req: HttpRequest,
     state: web::Data<HealthState>,
     group: HealthGroup,

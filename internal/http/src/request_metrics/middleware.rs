@@ -1,8 +1,8 @@
 use super::body::TimedBody;
 use super::labels::{Cache, Shared, UNKNOWN, method_index, resolve};
-use actix_web::Error;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
+use actix_web::{Error, HttpMessage};
 use futures_util::FutureExt;
 use futures_util::future::CatchUnwind;
 use std::future::Future;
@@ -97,10 +97,19 @@ where
         };
         let status = res.status();
         let pattern = res.request().match_pattern();
+        // The kernel's endpoints served from the default service carry their template.
+        let endpoint = match pattern {
+            Some(_) => None,
+            None => res
+                .request()
+                .extensions()
+                .get::<crate::EndpointTemplate>()
+                .map(|t| t.0),
+        };
         let series = resolve(
             this.cache,
             this.shared,
-            pattern.as_deref(),
+            pattern.as_deref().or(endpoint),
             *this.method,
             status.as_u16(),
         );
