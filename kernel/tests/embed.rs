@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 use vitals::metrics::Counter;
 use vitals::{Module, ModuleContext};
+use vitals_judges::{get, parsed_value, python_parse};
 use vitals_kernel::Kernel;
-use vitals_testkit::{get, parsed_value, python_parse};
 
 /// The instruments the module declares, handed to the app.
 struct JobsMetrics {
@@ -77,7 +77,7 @@ async fn one_call_embedding_mounts_starts_and_shuts_down_gracefully() {
     .unwrap();
     let base = format!("http://{}", server.addrs()[0]);
     let serving = tokio::spawn(vitals.serve(server));
-    vitals_testkit::wait_until_up(&format!("{base}/healthz"), Duration::from_secs(10)).await;
+    vitals_judges::wait_until_up(&format!("{base}/healthz"), Duration::from_secs(10)).await;
     let client = reqwest_free_post(&base);
     for id in 0..4 {
         assert_eq!(client(&format!("/work/{id}")), 200);

@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use vitals::metrics::{Collect, CollectedFamily};
 use vitals::{CheckerExt, Module, ModuleContext};
-use vitals_kernel::{Kernel, KernelBuilder, Running};
-use vitals_testkit::{
+use vitals_judges::{
     PrometheusServer, assert_promtool_clean, get, get_with, parsed_value, python_parse,
 };
+use vitals_kernel::{Kernel, KernelBuilder, Running};
 
 fn builder() -> KernelBuilder {
     Kernel::builder()
@@ -293,10 +293,10 @@ async fn check_timeouts_and_panics_are_counted_and_failing_status_is_zero() {
     let (running, base) = serve(
         builder()
             .checker(
-                vitals_testkit::sleeping("slow", Duration::from_secs(5))
+                vitals_judges::sleeping("slow", Duration::from_secs(5))
                     .with_timeout(Duration::from_millis(100)),
             )
-            .checker(vitals_testkit::panicking("boom", "no")),
+            .checker(vitals_judges::panicking("boom", "no")),
     )
     .await;
     assert_eq!(get(&format!("{base}/ready")).await.status, 503);

@@ -2,8 +2,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vitals::{CheckOutcome, CheckerExt, Dependency, HealthGroup, Module, ModuleContext, check_fn};
+use vitals_judges::{get, panicking, sleeping};
 use vitals_kernel::{DetailPolicy, Error, Kernel};
-use vitals_testkit::{get, panicking, sleeping};
 
 async fn serve(b: vitals_kernel::KernelBuilder) -> vitals_kernel::Running {
     b.build().unwrap().start().await.unwrap()
@@ -115,7 +115,7 @@ async fn token_grants_details_when_policy_is_authorised() {
     .await;
     let url = format!("http://{}/ready?verbose", running.addr());
     let anon = get(&url).await.text();
-    let authed = vitals_testkit::get_with(&url, &[("authorization", "Bearer t0ken")])
+    let authed = vitals_judges::get_with(&url, &[("authorization", "Bearer t0ken")])
         .await
         .text();
     assert!(anon.contains("[-]boom failed: reason withheld"), "{anon}");

@@ -1,8 +1,8 @@
 //! DB aggregate gauges end to end: real `vitals` replicas and the `vitals-collector` binary on a
 //! real PostgreSQL, scraped over HTTP; query executions counted by pg_stat_statements.
 use std::time::{Duration, Instant};
-use vitals_testkit::{ChildGuard, free_addr, get, parsed_value, postgres_url, python_parse};
-use vitals_testkit::{assert_promtool_clean, wait_until_up};
+use vitals_judges::{ChildGuard, free_addr, get, parsed_value, postgres_url, python_parse};
+use vitals_judges::{assert_promtool_clean, wait_until_up};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vitals");
 const COLLECTOR: &str = env!("CARGO_BIN_EXE_vitals-collector");

@@ -1,9 +1,9 @@
 //! The `vitals` reference binary, run as a process: configuration, probes, signals.
 use std::time::Duration;
-use vitals_testkit::{
+use vitals_judges::{
     ChildGuard, assert_promtool_clean, free_addr, get, parsed_value, postgres_url,
 };
-use vitals_testkit::{python_parse, wait_until_up};
+use vitals_judges::{python_parse, wait_until_up};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vitals");
 

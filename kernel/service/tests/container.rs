@@ -3,9 +3,9 @@
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use std::time::Duration;
 use vitals::{CheckOutcome, Module, ModuleContext, check_fn};
+use vitals_judges::{get, parsed_value, python_parse};
 use vitals_kernel::Kernel;
 use vitals_module_database::{DatabaseConfig, DatabaseModule, TimedConnection, sea_orm};
-use vitals_testkit::{get, parsed_value, python_parse};
 
 struct Reports;
 

@@ -1,7 +1,7 @@
 //! PostgreSQL going away and coming back under a running `vitals`: readiness follows it within
 //! one check timeout, liveness never moves, and no restart is needed.
 use std::time::{Duration, Instant};
-use vitals_testkit::{ChildGuard, TempPostgres, free_addr, get, get_with, wait_until_up};
+use vitals_judges::{ChildGuard, TempPostgres, free_addr, get, get_with, wait_until_up};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vitals");
 

@@ -6,9 +6,9 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statemen
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vitals::{Module, ModuleContext};
+use vitals_judges::{Registrar, postgres_url};
 use vitals_metrics::PrometheusRecorder as Metrics;
 use vitals_module_database::{AggregateMode, DatabaseConfig, DatabaseModule, SqlAggregate};
-use vitals_testkit::{Registrar, postgres_url};
 
 async fn admin(url: &str) -> DatabaseConnection {
     Database::connect(url).await.unwrap()

@@ -7,9 +7,9 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vitals::{HealthStatus, Module, ModuleContext};
+use vitals_judges::{Registrar, postgres_url};
 use vitals_metrics::PrometheusRecorder as Metrics;
 use vitals_module_database::{AggregateMode, DatabaseConfig, DatabaseModule, SqlAggregate};
-use vitals_testkit::{Registrar, postgres_url};
 
 async fn start(
     config: DatabaseConfig,

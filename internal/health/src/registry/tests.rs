@@ -3,7 +3,7 @@ use crate::{BackgroundConfig, Damping};
 use std::time::Duration;
 use tokio::time::Instant;
 use vitals::{CheckerExt, check_fn};
-use vitals_testkit::{Counting, failing, panicking, sleeping};
+use vitals_judges::{Counting, failing, panicking, sleeping};
 
 fn ready() -> HealthGroup {
     HealthGroup::Readiness

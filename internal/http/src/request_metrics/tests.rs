@@ -3,8 +3,8 @@ use actix_web::http::Method;
 use actix_web::{App, HttpResponse, test, web};
 use rand::{Rng, SeedableRng};
 use std::time::Duration;
+use vitals_judges::{histogram_sum, sample, series_count};
 use vitals_metrics::PrometheusRecorder as Metrics;
-use vitals_testkit::{histogram_sum, sample, series_count};
 
 const REQS: &str = "http_server_requests_total";
 const DUR: &str = "http_server_request_duration_seconds";

@@ -279,7 +279,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_late_claimant_cannot_overwrite_the_result_of_the_replica_that_took_over() {
-        let db = Database::connect(vitals_testkit::postgres_url())
+        let db = Database::connect(vitals_judges::postgres_url())
             .await
             .unwrap();
         let table = format!("vitals_lease_test_{}", std::process::id());

@@ -4,7 +4,7 @@ use actix_web::{App, test};
 use std::sync::Arc;
 use std::time::Duration;
 use vitals::{CheckOutcome, CheckerExt, Dependency, check_fn};
-use vitals_testkit::{failing, sleeping};
+use vitals_judges::{failing, sleeping};
 
 fn registry() -> HealthRegistry {
     let reg = HealthRegistry::default();
