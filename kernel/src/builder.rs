@@ -223,8 +223,11 @@ impl KernelBuilder {
         for checker in &self.checkers {
             registry.add(checker.clone())?;
         }
+        let scrapes = &self.config.scrapes;
         let access =
-            AccessPolicy::new(self.config.health.token.clone(), self.config.health.details);
+            AccessPolicy::new(self.config.health.token.clone(), self.config.health.details)
+                .protect_scrapes(scrapes.token.clone(), scrapes.trusted.clone())
+                .trust_proxies(scrapes.trusted_proxies.clone());
         Kernel::new(container, access, timing, self.config)
     }
 }

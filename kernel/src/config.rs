@@ -2,7 +2,7 @@ use crate::Error;
 use std::net::SocketAddr;
 use std::time::Duration;
 use vitals::settings::{SettingError, Settings};
-use vitals_http::{DetailPolicy, RequestMetricsSettings, ScrapeSettings};
+use vitals_http::{DetailPolicy, RequestMetricsSettings, ScrapeSettings, parse_networks};
 
 /// Log output format (`VITALS_LOG_FORMAT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -85,6 +85,9 @@ impl Default for ShutdownSettings {
 /// | `VITALS_METRICS_PREFIX` | unset | prefix for the request families |
 /// | `VITALS_SERIES_BUDGET` | `2000` | label sets per family before the overflow series |
 /// | `VITALS_MAX_SCRAPES` | `10` | concurrent `/metrics` scrapes before 503 |
+/// | `VITALS_METRICS_TOKEN` | unset | bearer token required to scrape `/metrics` (and granting details) |
+/// | `VITALS_METRICS_TRUSTED_CIDRS` | unset | networks that may scrape without a token, comma-separated |
+/// | `VITALS_TRUSTED_PROXIES` | unset | proxies whose `Forwarded` / `X-Forwarded-For` are believed |
 /// | `VITALS_SERVICE_NAME`, `VITALS_SERVICE_VERSION` | unset | the service's own name and version in `service_info` |
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -211,6 +214,23 @@ impl Config {
         }
         if let Some(n) = env.count("VITALS_MAX_SCRAPES")? {
             c.scrapes.max_concurrent = n as usize;
+        }
+        if env
+            .raw("VITALS_METRICS_TOKEN")
+            .is_some_and(|v| v.trim().is_empty())
+        {
+            return Err(bad(
+                "VITALS_METRICS_TOKEN",
+                "",
+                "is empty: unset it, or give the token",
+            ));
+        }
+        c.scrapes.token = env.secret("VITALS_METRICS_TOKEN")?;
+        if let Some(nets) = env.parsed("VITALS_METRICS_TRUSTED_CIDRS", parse_networks)? {
+            c.scrapes.trusted = nets;
+        }
+        if let Some(nets) = env.parsed("VITALS_TRUSTED_PROXIES", parse_networks)? {
+            c.scrapes.trusted_proxies = nets;
         }
         match (
             env.string("VITALS_SERVICE_NAME"),

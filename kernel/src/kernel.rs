@@ -39,8 +39,11 @@ impl Kernel {
         let recorder = HasComponent::<dyn MetricsService>::resolve_ref(&*container)
             .recorder()
             .clone();
-        let metrics_state =
-            MetricsState::new(Arc::new(Exposition::new(recorder)), &config.scrapes)?;
+        let metrics_state = MetricsState::new(
+            Arc::new(Exposition::new(recorder)),
+            &config.scrapes,
+            access.clone(),
+        )?;
         Ok(Self {
             container,
             access,

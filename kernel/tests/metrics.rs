@@ -324,3 +324,47 @@ async fn check_timeouts_and_panics_are_counted_and_failing_status_is_zero() {
     );
     running.shutdown().await.unwrap();
 }
+
+/// A ScrapeSettings with a token, as `VITALS_METRICS_TOKEN` gives.
+fn protected(token: &str) -> KernelBuilder {
+    let mut config = vitals_kernel::Config::default();
+    config.scrapes.token = Some(token.to_owned());
+    builder().config(vitals_kernel::Config {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        handle_signals: false,
+        workers: Some(2),
+        ..config
+    })
+}
+
+#[tokio::test]
+async fn a_real_prometheus_scrapes_with_the_token_and_is_refused_without_it() {
+    let (running, base) = serve(protected("s3cret-t0ken")).await;
+    let anonymous = get(&format!("{base}/metrics")).await;
+    assert_eq!(anonymous.status, 401);
+    assert_eq!(anonymous.header("www-authenticate"), Some("Bearer"));
+    let ready = get(&format!("{base}/ready")).await;
+    assert_eq!(ready.status, 200, "probes stay open");
+    assert_eq!(
+        ready.text(),
+        "{\"status\":\"pass\",\"description\":\"readiness\",\"checks\":{}}",
+        "the overall status only: no check names"
+    );
+    let target = [running.addr().to_string()];
+    let with_token = PrometheusServer::start_with_token(&target, Some("s3cret-t0ken")).await;
+    let without = PrometheusServer::start(&target).await;
+    assert!(
+        with_token
+            .wait_for_value("up{job=\"vitals\"}", "1", Duration::from_secs(30))
+            .await,
+        "Prometheus with the token never saw up == 1"
+    );
+    assert!(
+        without
+            .wait_for_value("up{job=\"vitals\"}", "0", Duration::from_secs(30))
+            .await,
+        "Prometheus without the token never saw up == 0"
+    );
+    drop((with_token, without));
+    running.shutdown().await.unwrap();
+}

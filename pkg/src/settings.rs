@@ -69,6 +69,11 @@ impl Settings {
         }
     }
 
+    /// The value exactly as set (blank included), `None` when unset.
+    pub fn raw(&self, var: &str) -> Option<String> {
+        (self.lookup)(var)
+    }
+
     /// The raw value, `None` when unset or blank.
     pub fn string(&self, var: &str) -> Option<String> {
         (self.lookup)(var).filter(|v| !v.trim().is_empty())

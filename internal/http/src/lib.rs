@@ -6,9 +6,10 @@ mod health;
 mod metrics_endpoint;
 pub mod request_metrics;
 
-pub use access::{AccessPolicy, Caller, DetailPolicy};
+pub use access::{AccessPolicy, Caller, DetailPolicy, Refusal, parse_networks};
 pub use dispatch::{EndpointTemplate, dispatch};
 pub use health::{HealthState, configure_health};
+pub use ipnet::IpNet;
 pub use metrics_endpoint::{
     MetricsState, SCRAPE_TIMEOUT_HEADER, ScrapeSettings, configure_metrics,
 };

@@ -1,6 +1,8 @@
 //! `GET /metrics`: Prometheus text format 0.0.4, gzip on request, a deadline taken from
 //! Prometheus' scrape-timeout header, a limit on concurrent scrapes, and a count of its own answers.
+use crate::{AccessPolicy, Refusal};
 use actix_web::http::StatusCode;
+use actix_web::http::header::WWW_AUTHENTICATE;
 use actix_web::http::header::{
     AcceptEncoding, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ContentEncoding, Encoding,
     Header,
@@ -16,13 +18,21 @@ use vitals_metrics::{Exposition, TEXT_CONTENT_TYPE};
 pub const SCRAPE_TIMEOUT_HEADER: &str = "x-prometheus-scrape-timeout-seconds";
 
 /// Settings of `/metrics`: one value, defaults defined here once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScrapeSettings {
     /// Most concurrent scrapes; more get 503. Defaults to 10.
     pub max_concurrent: usize,
     /// Deadline for scrapers that send no `X-Prometheus-Scrape-Timeout-Seconds`. Defaults to
     /// 10 s.
     pub default_deadline: Duration,
+    /// Bearer token a scraper must present (`VITALS_METRICS_TOKEN`). Defaults to none.
+    pub token: Option<String>,
+    /// Networks allowed to scrape without a token (`VITALS_METRICS_TRUSTED_CIDRS`). Defaults to
+    /// none.
+    pub trusted: Vec<ipnet::IpNet>,
+    /// Proxies whose forwarded headers are believed (`VITALS_TRUSTED_PROXIES`). Defaults to
+    /// none.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for ScrapeSettings {
@@ -30,6 +40,9 @@ impl Default for ScrapeSettings {
         Self {
             max_concurrent: 10,
             default_deadline: Duration::from_secs(10),
+            token: None,
+            trusted: Vec::new(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -41,6 +54,7 @@ pub struct MetricsState {
     limiter: Arc<Semaphore>,
     requests: CounterFamily,
     default_deadline: Duration,
+    access: AccessPolicy,
 }
 
 impl MetricsState {
@@ -52,13 +66,14 @@ impl MetricsState {
     pub fn new(
         exposition: Arc<Exposition>,
         settings: &ScrapeSettings,
+        access: AccessPolicy,
     ) -> Result<Self, vitals::Error> {
         let requests = exposition.recorder().metrics().counter_vec(
             "vitals_metrics_handler_requests_total",
             "Answers of the /metrics handler, by HTTP status code.",
             &["code"],
         )?;
-        for code in ["200", "400", "500", "503"] {
+        for code in ["200", "400", "401", "403", "500", "503"] {
             requests.with_label_values(&[code]);
         }
         Ok(Self {
@@ -66,6 +81,7 @@ impl MetricsState {
             limiter: Arc::new(Semaphore::new(settings.max_concurrent.max(1))),
             requests,
             default_deadline: settings.default_deadline,
+            access,
         })
     }
 }
@@ -112,6 +128,16 @@ pub(crate) async fn metrics(req: HttpRequest, state: web::Data<MetricsState>) ->
         resp.insert_header((CACHE_CONTROL, "no-store"));
         resp
     };
+    match state.access.admit_scrape(&req) {
+        Ok(()) => {}
+        // Neither answer says which part failed.
+        Err(Refusal::Unauthenticated) => {
+            return answer(StatusCode::UNAUTHORIZED)
+                .insert_header((WWW_AUTHENTICATE, "Bearer"))
+                .body("authentication required");
+        }
+        Err(Refusal::Forbidden) => return answer(StatusCode::FORBIDDEN).body("forbidden"),
+    }
     let deadline = match deadline(&req, state.default_deadline) {
         Ok(d) => d,
         Err(reason) => return answer(StatusCode::BAD_REQUEST).body(reason),

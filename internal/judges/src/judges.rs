@@ -93,6 +93,12 @@ impl PrometheusServer {
     /// Starts Prometheus (Debian's `prometheus` package) with a fresh data directory and waits
     /// until it is ready.
     pub async fn start(targets: &[String]) -> Self {
+        Self::start_with_token(targets, None).await
+    }
+
+    /// Like [`start`](Self::start), scraping with `authorization: {credentials_file: …}` when a
+    /// token is given (written to a file in the server's directory).
+    pub async fn start_with_token(targets: &[String], token: Option<&str>) -> Self {
         let addr = free_addr();
         let dir = std::env::temp_dir().join(format!(
             "vitals-prometheus-{}-{}",
@@ -101,8 +107,19 @@ impl PrometheusServer {
         ));
         std::fs::create_dir_all(&dir).unwrap();
         let targets: Vec<String> = targets.iter().map(|t| format!("\"{t}\"")).collect();
+        let auth = match token {
+            Some(t) => {
+                let file = dir.join("token");
+                std::fs::write(&file, t).unwrap();
+                format!(
+                    "    authorization:\n      credentials_file: {}\n",
+                    file.display()
+                )
+            }
+            None => String::new(),
+        };
         let config = format!(
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: vitals\n    static_configs:\n      - targets: [{}]\n",
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: vitals\n{auth}    static_configs:\n      - targets: [{}]\n",
             targets.join(", ")
         );
         let config_path = dir.join("prometheus.yml");

@@ -131,6 +131,22 @@ fn bad_values_name_the_variable_and_the_value() {
             "invalid VITALS_METRICS_PREFIX \"My-App\": use lower snake case: [a-z_][a-z0-9_]*",
         ),
         (
+            ("VITALS_METRICS_TRUSTED_CIDRS", "10.0.0.0/8,nope"),
+            "invalid VITALS_METRICS_TRUSTED_CIDRS \"10.0.0.0/8,nope\": \"nope\" is not a network (e.g. 10.0.0.0/8) or an address",
+        ),
+        (
+            ("VITALS_TRUSTED_PROXIES", "10.0.0.0/33"),
+            "invalid VITALS_TRUSTED_PROXIES \"10.0.0.0/33\": \"10.0.0.0/33\" is not a network (e.g. 10.0.0.0/8) or an address",
+        ),
+        (
+            ("VITALS_METRICS_TOKEN", ""),
+            "invalid VITALS_METRICS_TOKEN \"\": is empty: unset it, or give the token",
+        ),
+        (
+            ("VITALS_METRICS_TOKEN", " t0ken"),
+            "invalid VITALS_METRICS_TOKEN \"<withheld>\": has leading or trailing whitespace (a secret written with `echo` ends in a newline); remove it",
+        ),
+        (
             ("VITALS_SERVICE_VERSION", "1.0"),
             "invalid VITALS_SERVICE_VERSION \"1.0\": needs VITALS_SERVICE_NAME to be set",
         ),

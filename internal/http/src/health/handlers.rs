@@ -7,7 +7,7 @@ use actix_web::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use vitals::{HealthGroup, HealthStatus};
-use vitals_health::HealthRegistry;
+use vitals_health::{HealthRegistry, HealthReport};
 
 /// What the probe handlers need: the registry and the access policy.
 #[derive(Clone)]
@@ -112,7 +112,19 @@ pub(crate) async fn probe(
             registry.run_group(&group, &query.exclude).await
         }
     };
-    let details = state.access.shows_details(state.access.classify(&req));
+    let caller = state.access.classify(&req);
+    let details = state.access.shows_details(caller);
+    // With scrapes protected, an anonymous caller (the kubelet) gets the overall status only.
+    let report = if state.access.status_only(caller) {
+        HealthReport {
+            checks: Vec::new(),
+            excluded: Vec::new(),
+            unknown_excludes: Vec::new(),
+            ..report
+        }
+    } else {
+        report
+    };
     let code = if report.status == HealthStatus::Unhealthy {
         StatusCode::SERVICE_UNAVAILABLE
     } else {
