@@ -4,6 +4,7 @@ mod collect;
 mod errors;
 mod facade;
 mod instruments;
+mod jobs;
 mod naming;
 mod recorder;
 
@@ -14,6 +15,7 @@ pub use instruments::{
     Counter, CounterFamily, CounterFn, Family, FamilyFn, Gauge, GaugeFamily, GaugeFn, Histogram,
     HistogramFamily, HistogramFn,
 };
+pub use jobs::{JOB_BUCKETS, JobGuard, JobStatus, Jobs};
 pub use naming::{validate_label_name, validate_metric_name};
 pub use recorder::{Description, NoopRecorder, Recorder, SampleFn};
 
