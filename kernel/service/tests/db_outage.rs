@@ -53,26 +53,7 @@ async fn ready_follows_the_database_and_healthz_stays_up() {
 async fn starts_without_the_database_and_recovers_when_it_comes_up() {
     let pg = TempPostgres::start();
     pg.stop();
-    let dir = std::env::temp_dir().join(format!("vitals-nodb-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("aggregates.toml");
-    std::fs::write(
-        &file,
-        "[[aggregate]]\nname = \"answer\"\nhelp = \"The answer.\"\nsql = \"SELECT 42 AS value\"\nttl = \"1s\"\n",
-    )
-    .unwrap();
-    let addr = free_addr().to_string();
-    let url = pg.url();
-    let file = file.display().to_string();
-    let _service = ChildGuard::spawn(
-        BIN,
-        &[
-            ("VITALS_BIND", &addr),
-            ("DATABASE_URL", &url),
-            ("VITALS_AGGREGATES_FILE", &file),
-            ("VITALS_DETAILS", "always"),
-        ],
-    );
+    let (_service, addr) = vitals_with_answer(&pg, "nodb", &[("VITALS_DETAILS", "always")]);
     let base = format!("http://{addr}");
     wait_until_up(&format!("{base}/healthz"), Duration::from_secs(30)).await;
     let ready = get(&format!("{base}/ready?verbose")).await;
@@ -106,25 +87,7 @@ async fn starts_without_the_database_and_recovers_when_it_comes_up() {
 #[tokio::test]
 async fn aggregate_status_is_in_every_scrape_during_an_outage() {
     let pg = TempPostgres::start();
-    let dir = std::env::temp_dir().join(format!("vitals-outage-agg-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("aggregates.toml");
-    std::fs::write(
-        &file,
-        "[[aggregate]]\nname = \"answer\"\nhelp = \"The answer.\"\nsql = \"SELECT 42 AS value\"\nttl = \"1s\"\n",
-    )
-    .unwrap();
-    let addr = free_addr().to_string();
-    let url = pg.url();
-    let file = file.display().to_string();
-    let _service = ChildGuard::spawn(
-        BIN,
-        &[
-            ("VITALS_BIND", &addr),
-            ("DATABASE_URL", &url),
-            ("VITALS_AGGREGATES_FILE", &file),
-        ],
-    );
+    let (_service, addr) = vitals_with_answer(&pg, "outage-agg", &[]);
     let base = format!("http://{addr}");
     wait_until_up(&format!("{base}/healthz"), Duration::from_secs(30)).await;
     let scrape = || async {
@@ -167,4 +130,30 @@ async fn aggregate_status_is_in_every_scrape_during_an_outage() {
         down_after < Duration::from_secs(3),
         "up 0 after {down_after:?}"
     );
+}
+
+/// `vitals` on `pg` with one aggregate, `answer` = 42 every second; returns it and its address.
+fn vitals_with_answer(
+    pg: &TempPostgres,
+    tag: &str,
+    extra: &[(&str, &str)],
+) -> (ChildGuard, String) {
+    let dir = std::env::temp_dir().join(format!("vitals-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("aggregates.toml");
+    std::fs::write(
+        &file,
+        "[[aggregate]]\nname = \"answer\"\nhelp = \"The answer.\"\nsql = \"SELECT 42 AS value\"\nttl = \"1s\"\n",
+    )
+    .unwrap();
+    let addr = free_addr().to_string();
+    let url = pg.url();
+    let file = file.display().to_string();
+    let mut envs = vec![
+        ("VITALS_BIND", addr.as_str()),
+        ("DATABASE_URL", url.as_str()),
+        ("VITALS_AGGREGATES_FILE", file.as_str()),
+    ];
+    envs.extend_from_slice(extra);
+    (ChildGuard::spawn(BIN, &envs), addr)
 }
