@@ -110,6 +110,10 @@ async fn values_and_status_families_are_exported() {
         "last success {last} vs now {now}"
     );
     assert!(value(&f, "vitals_db_aggregate_refresh_duration_seconds", &[&name]).unwrap() >= 0.0);
+    assert_eq!(
+        value(&f, "vitals_db_aggregate_ttl_seconds", &[&name]),
+        Some(60.0)
+    );
     db.execute_unprepared(&format!("DROP TABLE {table}"))
         .await
         .unwrap();

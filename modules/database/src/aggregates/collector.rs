@@ -5,8 +5,9 @@ use tokio::time::Instant;
 use vitals::metrics::{Collect, CollectedFamily};
 
 /// Serves every aggregate's families plus `vitals_db_aggregate_up`,
-/// `vitals_db_aggregate_last_success_timestamp_seconds` and
-/// `vitals_db_aggregate_refresh_duration_seconds`, each labelled by `aggregate`.
+/// `vitals_db_aggregate_last_success_timestamp_seconds`,
+/// `vitals_db_aggregate_refresh_duration_seconds` and `vitals_db_aggregate_ttl_seconds` (for the
+/// "not refreshed for 3 TTLs" alert), each labelled by `aggregate`.
 ///
 /// When a scrape's deadline passes before the refreshes it waits for have finished, the
 /// [`fallback`](Collect::fallback) serves the same families from the snapshots as they stand, so
@@ -33,12 +34,18 @@ impl AggregateCollector {
             "Duration of each DB aggregate's last refresh.",
             &["aggregate"],
         );
+        let mut ttl = CollectedFamily::gauge(
+            "vitals_db_aggregate_ttl_seconds",
+            "How often each DB aggregate is meant to refresh (its TTL).",
+            &["aggregate"],
+        );
         let mut families = Vec::new();
         let now = Instant::now();
         for (runner, snap) in self.runners.iter().zip(snaps) {
             let name = runner.agg.name.as_str();
             // Before the first attempt has finished, the aggregate is not known to be up.
             up.push(&[name], if snap.up == Some(true) { 1.0 } else { 0.0 });
+            ttl.push(&[name], runner.agg.ttl.as_secs_f64());
             if let Some(t) = snap.succeeded_at {
                 last.push(&[name], t);
             }
@@ -67,7 +74,7 @@ impl AggregateCollector {
                 families.push(f);
             }
         }
-        families.extend([up, last, took]);
+        families.extend([up, last, took, ttl]);
         families.retain(|f| !f.samples.is_empty());
         families
     }
