@@ -17,10 +17,13 @@ ensure_packages() {
         as_root apt-get update -qq
         DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
-    if ! python3 -c 'import prometheus_client' 2>/dev/null; then
-        python3 -m pip install -q prometheus_client 2>/dev/null \
-            || python3 -m pip install -q --break-system-packages prometheus_client
-    fi
+    for module in prometheus_client kubernetes_validate; do
+        if ! python3 -c "import $module" 2>/dev/null; then
+            package=${module//_/-}
+            python3 -m pip install -q "$package" 2>/dev/null \
+                || python3 -m pip install -q --break-system-packages "$package"
+        fi
+    done
 }
 
 pg_version() {
