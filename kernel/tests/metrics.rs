@@ -368,3 +368,20 @@ async fn a_real_prometheus_scrapes_with_the_token_and_is_refused_without_it() {
     drop((with_token, without));
     running.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn service_info_names_the_embedding_service() {
+    let (running, base) = serve(builder().service("billing", "2.3.1")).await;
+    let text = get(&format!("{base}/metrics")).await.text();
+    assert_promtool_clean(&text);
+    let samples = python_parse(&text);
+    assert_eq!(
+        parsed_value(
+            &samples,
+            "service_info",
+            &[("service", "billing"), ("version", "2.3.1")]
+        ),
+        Some(1.0)
+    );
+    running.shutdown().await.unwrap();
+}
