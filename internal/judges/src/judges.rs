@@ -19,6 +19,20 @@ fn run_with_stdin(program: &str, args: &[&str], input: &[u8]) -> (bool, String) 
     (out.status.success(), text)
 }
 
+/// Runs a judge (`promtool`, `kubernetes-validate`, …) in `dir`; returns whether it passed and
+/// what it printed (stdout, then stderr). A missing program fails the test: the test script
+/// installs every judge.
+pub fn run_judge(program: &str, args: &[&str], dir: &std::path::Path) -> (bool, String) {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} is required (scripts/test.sh installs it): {e}"));
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
 /// Runs `promtool check metrics` on an exposition; returns whether it passed and what it printed.
 pub fn promtool_check(exposition: &str) -> (bool, String) {
     run_with_stdin("promtool", &["check", "metrics"], exposition.as_bytes())

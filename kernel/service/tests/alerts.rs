@@ -1,24 +1,14 @@
 //! The shipped alert rules, judged by promtool: `check rules` finds no problem and the unit tests
 //! in `deploy/prometheus/alerts.test.yml` see every alert fire and not fire.
 use std::path::PathBuf;
-use std::process::Command;
+use vitals_judges::run_judge;
 
 fn deploy() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy/prometheus")
 }
 
 fn promtool(args: &[&str]) -> (bool, String) {
-    let out = Command::new("promtool")
-        .args(args)
-        .current_dir(deploy())
-        .output()
-        .expect("promtool is required (scripts/test.sh installs it)");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    run_judge("promtool", args, &deploy())
 }
 
 #[test]

@@ -1,9 +1,8 @@
 //! The Kubernetes manifests, judged by a real validator (`kubernetes-validate --strict`, the
 //! Kubernetes schemas), and their probe paths and ports called on the binaries they run.
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
-use vitals_judges::{ChildGuard, free_addr, get, wait_until_up};
+use vitals_judges::{ChildGuard, free_addr, get, run_judge, wait_until_up};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vitals");
 const COLLECTOR: &str = env!("CARGO_BIN_EXE_vitals-collector");
@@ -13,17 +12,9 @@ fn manifests() -> PathBuf {
 }
 
 fn validate(files: &[PathBuf]) -> (bool, String) {
-    let out = Command::new("kubernetes-validate")
-        .arg("--strict")
-        .args(files)
-        .output()
-        .expect("kubernetes-validate is required (scripts/test.sh installs it)");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    let mut args = vec!["--strict"];
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    run_judge("kubernetes-validate", &args, &manifests())
 }
 
 #[test]
