@@ -82,9 +82,13 @@ async fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2000);
+    let on_request: usize = std::env::var("PROBE_ON_REQUEST")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
     for (mode, background, n) in [
         ("background", true, requests),
-        ("on-request", false, 20.min(requests)),
+        ("on-request", false, on_request),
     ] {
         let t = measure(background, n).await?;
         println!(
