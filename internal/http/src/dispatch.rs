@@ -1,10 +1,9 @@
 //! The kernel's endpoints as one service, for an app's default service: actix tries it only after
 //! every one of the app's routes failed to match, so the app's own routes pay nothing for the
 //! probes being mounted (actix matches resources one by one, in registration order).
-use crate::health::probe;
+use crate::health::{method_not_allowed, probe};
 use crate::metrics_endpoint::metrics;
 use crate::{HealthState, MetricsState};
-use actix_web::http::header::{ALLOW, CACHE_CONTROL};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use vitals::HealthGroup;
@@ -70,10 +69,7 @@ pub async fn dispatch(req: HttpRequest) -> HttpResponse {
     };
     req.extensions_mut().insert(EndpointTemplate(template));
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
-        return HttpResponse::MethodNotAllowed()
-            .insert_header((ALLOW, "GET, HEAD"))
-            .insert_header((CACHE_CONTROL, "no-store"))
-            .body("method not allowed: use GET or HEAD");
+        return method_not_allowed();
     }
     match endpoint {
         Endpoint::Probe(group, check) => match req.app_data::<web::Data<HealthState>>().cloned() {

@@ -1,12 +1,10 @@
 //! DB aggregate gauges against a real PostgreSQL (and SQLite for local mode).
 mod common;
 
-use common::{scrape, tag, value};
+use common::{scrape, start_module, tag, value};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use vitals::{Module, ModuleContext};
-use vitals_judges::{Registrar, postgres_url};
+use vitals_judges::postgres_url;
 use vitals_metrics::PrometheusRecorder as Metrics;
 use vitals_module_database::{AggregateMode, DatabaseConfig, DatabaseModule, SqlAggregate};
 
@@ -47,17 +45,7 @@ async fn start(
 ) -> Result<(DatabaseModule, Metrics), vitals::Error> {
     let mut config = DatabaseConfig::new(url);
     config.aggregates.mode = mode;
-    let db = DatabaseModule::connect(config).await.unwrap();
-    let metrics = Metrics::new();
-    for a in aggregates {
-        db.declare_aggregate(a).map_err(|e| vitals::Error::Module {
-            module: "database".into(),
-            reason: e.to_string(),
-        })?;
-    }
-    let ctx = ModuleContext::new(Arc::new(Registrar::default()), metrics.metrics());
-    db.register(&ctx)?;
-    db.start(&ctx).await?;
+    let (db, metrics, _) = start_module(config, aggregates).await?;
     Ok((db, metrics))
 }
 

@@ -2,33 +2,12 @@
 //! request pool, oversized and odd results, and aggregates that try to write.
 mod common;
 
-use common::{scrape, tag, value};
+use common::{scrape, start_module, tag, value};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use vitals::{HealthStatus, Module, ModuleContext};
-use vitals_judges::{Registrar, postgres_url};
-use vitals_metrics::PrometheusRecorder as Metrics;
-use vitals_module_database::{AggregateMode, DatabaseConfig, DatabaseModule, SqlAggregate};
-
-async fn start(
-    config: DatabaseConfig,
-    aggregates: Vec<SqlAggregate>,
-) -> Result<(DatabaseModule, Metrics, Arc<Registrar>), vitals::Error> {
-    let db = DatabaseModule::connect(config).await.unwrap();
-    let metrics = Metrics::new();
-    for a in aggregates {
-        db.declare_aggregate(a).map_err(|e| vitals::Error::Module {
-            module: "database".into(),
-            reason: e.to_string(),
-        })?;
-    }
-    let registrar = Arc::new(Registrar::default());
-    let ctx = ModuleContext::new(registrar.clone(), metrics.metrics());
-    db.register(&ctx)?;
-    db.start(&ctx).await?;
-    Ok((db, metrics, registrar))
-}
+use vitals::HealthStatus;
+use vitals_judges::postgres_url;
+use vitals_module_database::{AggregateMode, DatabaseConfig, SqlAggregate};
 
 async fn admin() -> DatabaseConnection {
     Database::connect(postgres_url()).await.unwrap()
@@ -44,7 +23,7 @@ async fn locked_results_table_reports_down_within_one_timeout_and_recovers() {
     config.aggregates.table = results.clone();
     config.aggregates.store_timeout = Duration::from_millis(300);
     let agg = SqlAggregate::new(&name, "One.", "SELECT 1 AS value").ttl(Duration::from_millis(200));
-    let (_m, metrics, _) = start(config, vec![agg]).await.unwrap();
+    let (_m, metrics, _) = start_module(config, vec![agg]).await.unwrap();
     assert_eq!(
         value(&scrape(&metrics).await, "vitals_db_aggregate_up", &[&name]),
         Some(1.0)
@@ -95,7 +74,7 @@ async fn exhausted_request_pool_degrades_the_db_check_instead_of_failing_it() {
     let mut config = DatabaseConfig::new(postgres_url());
     config.max_connections = 2;
     config.acquire_timeout = Duration::from_secs(5);
-    let (module, _metrics, registrar) = start(config, vec![]).await.unwrap();
+    let (module, _metrics, registrar) = start_module(config, vec![]).await.unwrap();
     let conn = module.connection();
     // Traffic holds every connection of the request pool.
     let a = conn.begin().await.unwrap();
@@ -148,8 +127,8 @@ async fn null_labels_and_special_values_survive_the_shared_store() {
         c.aggregates.table = results.clone();
         c
     };
-    let (_a, first, _) = start(config(), vec![agg()]).await.unwrap();
-    let (_b, second, _) = start(config(), vec![agg()]).await.unwrap();
+    let (_a, first, _) = start_module(config(), vec![agg()]).await.unwrap();
+    let (_b, second, _) = start_module(config(), vec![agg()]).await.unwrap();
     let computed = scrape(&first).await;
     let read = scrape(&second).await;
     for f in [&computed, &read] {
@@ -178,7 +157,7 @@ async fn a_result_over_max_rows_reports_down() {
     .max_rows(10);
     let mut config = DatabaseConfig::new(postgres_url());
     config.aggregates.mode = AggregateMode::Local;
-    let (_m, metrics, _) = start(config, vec![agg]).await.unwrap();
+    let (_m, metrics, _) = start_module(config, vec![agg]).await.unwrap();
     let f = scrape(&metrics).await;
     assert_eq!(value(&f, "vitals_db_aggregate_up", &[&name]), Some(0.0));
     assert!(f.iter().all(|fam| fam.name != name), "no partial result");
@@ -195,7 +174,7 @@ async fn an_aggregate_cannot_write_and_several_statements_are_refused() {
     let agg = SqlAggregate::new(&name, "W.", &format!("SELECT nextval('{seq}') AS value"));
     let mut config = DatabaseConfig::new(postgres_url());
     config.aggregates.mode = AggregateMode::Local;
-    let (_m, metrics, _) = start(config, vec![agg]).await.unwrap();
+    let (_m, metrics, _) = start_module(config, vec![agg]).await.unwrap();
     let f = scrape(&metrics).await;
     assert_eq!(
         value(&f, "vitals_db_aggregate_up", &[&name]),
@@ -219,7 +198,7 @@ async fn an_aggregate_cannot_write_and_several_statements_are_refused() {
         "W.",
         &format!("SELECT 1 AS value; SELECT nextval('{seq}')"),
     );
-    let err = start(DatabaseConfig::new(postgres_url()), vec![multi])
+    let err = start_module(DatabaseConfig::new(postgres_url()), vec![multi])
         .await
         .err()
         .unwrap()

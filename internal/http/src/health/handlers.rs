@@ -67,12 +67,16 @@ pub(crate) fn readable() -> actix_web::Route {
 
 /// A resource whose other methods get `405 Method Not Allowed` with `Allow: GET, HEAD`.
 pub(crate) fn read_only(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(|| async {
-        HttpResponse::MethodNotAllowed()
-            .insert_header((ALLOW, "GET, HEAD"))
-            .insert_header((CACHE_CONTROL, "no-store"))
-            .body("method not allowed: use GET or HEAD")
-    }))
+    web::resource(path).default_service(web::to(|| async { method_not_allowed() }))
+}
+
+/// `405 Method Not Allowed` with `Allow: GET, HEAD`: the answer of every kernel endpoint to any
+/// other method, however it is served.
+pub(crate) fn method_not_allowed() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((ALLOW, "GET, HEAD"))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .body("method not allowed: use GET or HEAD")
 }
 
 fn problem(status: StatusCode, reason: String) -> HttpResponse {

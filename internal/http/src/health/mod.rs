@@ -7,4 +7,4 @@ mod query;
 mod verbose;
 
 pub use handlers::{HealthState, configure_health};
-pub(crate) use handlers::{probe, read_only, readable};
+pub(crate) use handlers::{method_not_allowed, probe, read_only, readable};

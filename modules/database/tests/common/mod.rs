@@ -1,8 +1,33 @@
 //! Helpers shared by the database module's integration tests: unique names, the aggregate
-//! collector's output and a sample reader.
+//! collector's output, a sample reader, and the module started as a kernel would start it.
 #![allow(dead_code)]
+use std::sync::Arc;
 use vitals::metrics::CollectedFamily;
+use vitals::{Module, ModuleContext};
+use vitals_judges::Registrar;
 use vitals_metrics::PrometheusRecorder as Metrics;
+use vitals_module_database::{DatabaseConfig, DatabaseModule, SqlAggregate};
+
+/// Connects, declares `aggregates`, registers and starts the module against a fresh recorder
+/// and registrar, as a kernel would.
+pub(crate) async fn start_module(
+    config: DatabaseConfig,
+    aggregates: Vec<SqlAggregate>,
+) -> Result<(DatabaseModule, Metrics, Arc<Registrar>), vitals::Error> {
+    let db = DatabaseModule::connect(config).await.unwrap();
+    let metrics = Metrics::new();
+    for a in aggregates {
+        db.declare_aggregate(a).map_err(|e| vitals::Error::Module {
+            module: "database".into(),
+            reason: e.to_string(),
+        })?;
+    }
+    let registrar = Arc::new(Registrar::default());
+    let ctx = ModuleContext::new(registrar.clone(), metrics.metrics());
+    db.register(&ctx)?;
+    db.start(&ctx).await?;
+    Ok((db, metrics, registrar))
+}
 
 /// `name` made unique to this test process.
 pub(crate) fn tag(name: &str) -> String {
