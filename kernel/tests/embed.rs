@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 use vitals::metrics::Counter;
 use vitals::{Module, ModuleContext};
-use vitals_judges::{get, parsed_value, python_parse};
+use vitals_judges::{get, parsed_value, python_parse, raw_request};
 use vitals_kernel::Kernel;
 
 /// The instruments the module declares, handed to the app.
@@ -78,9 +78,9 @@ async fn one_call_embedding_mounts_starts_and_shuts_down_gracefully() {
     let base = format!("http://{}", server.addrs()[0]);
     let serving = tokio::spawn(vitals.serve(server));
     vitals_judges::wait_until_up(&format!("{base}/healthz"), Duration::from_secs(10)).await;
-    let client = reqwest_free_post(&base);
+    let addr = base.trim_start_matches("http://").parse().unwrap();
     for id in 0..4 {
-        assert_eq!(client(&format!("/work/{id}")), 200);
+        assert_eq!(raw_request(addr, "POST", &format!("/work/{id}")).0, 200);
     }
     assert_eq!(jobs.done.get(), 4);
     tokio::time::sleep(Duration::from_millis(150)).await;
@@ -132,26 +132,4 @@ async fn one_call_embedding_mounts_starts_and_shuts_down_gracefully() {
         "the listener closed before the shutdown delay: {:?}",
         signalled.elapsed()
     );
-}
-
-/// A blocking POST helper (ureq through the test kit's client has only GET).
-fn reqwest_free_post(base: &str) -> impl Fn(&str) -> u16 {
-    let base = base.to_owned();
-    move |path: &str| {
-        let addr = base.trim_start_matches("http://").to_owned();
-        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
-        use std::io::{Read, Write};
-        write!(
-            stream,
-            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        response
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0)
-    }
 }

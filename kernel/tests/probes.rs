@@ -2,7 +2,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vitals::{CheckOutcome, CheckerExt, Dependency, HealthGroup, Module, ModuleContext, check_fn};
-use vitals_judges::{get, panicking, sleeping};
+use vitals_judges::{get, panicking, raw_request, sleeping};
 use vitals_kernel::{DetailPolicy, Error, Kernel};
 
 async fn serve(b: vitals_kernel::KernelBuilder) -> vitals_kernel::Running {
@@ -297,28 +297,6 @@ async fn background_work_starts_once_and_a_second_start_is_an_error() {
     }
 }
 
-/// A raw HTTP/1.1 request; returns the status and the `Allow` header.
-fn raw(addr: std::net::SocketAddr, method: &str, path: &str) -> (u16, Option<String>) {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut text = String::new();
-    stream.read_to_string(&mut text).unwrap();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let allow = text
-        .lines()
-        .find_map(|l| l.strip_prefix("allow: ").map(str::to_owned));
-    (status, allow)
-}
-
 #[tokio::test]
 async fn served_endpoints_answer_head_refuse_other_methods_and_are_not_measured() {
     let running = serve(builder()).await;
@@ -332,7 +310,7 @@ async fn served_endpoints_answer_head_refuse_other_methods_and_are_not_measured(
         ("GET", "/nowhere", 404, None),
     ];
     for (method, path, code, allow) in table {
-        let (got, got_allow) = tokio::task::spawn_blocking(move || raw(addr, method, path))
+        let (got, got_allow) = tokio::task::spawn_blocking(move || raw_request(addr, method, path))
             .await
             .unwrap();
         assert_eq!(got, code, "{method} {path}");

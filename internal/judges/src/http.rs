@@ -75,3 +75,27 @@ pub async fn get_with(url: &str, headers: &[(&str, &str)]) -> Response {
     .await
     .expect("http client thread")
 }
+
+/// One raw HTTP/1.1 request with any method and an empty body, on a connection of its own
+/// (blocking: call it from `spawn_blocking` on a current-thread runtime). Returns the status and
+/// the `Allow` header.
+pub fn raw_request(addr: std::net::SocketAddr, method: &str, path: &str) -> (u16, Option<String>) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let allow = text
+        .lines()
+        .find_map(|l| l.strip_prefix("allow: ").map(str::to_owned));
+    (status, allow)
+}

@@ -7,7 +7,7 @@ mod postgres;
 mod process;
 mod samples;
 
-pub use http::{Response, get, get_with};
+pub use http::{Response, get, get_with, raw_request};
 pub use judges::{ParsedSample, PrometheusServer, parsed_value, promtool_check, python_parse};
 pub use judges::{assert_promtool_clean, run_judge};
 pub use postgres::TempPostgres;
