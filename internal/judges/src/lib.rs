@@ -1,16 +1,20 @@
 //! The project's own test helpers: an HTTP client, child processes, a throwaway PostgreSQL, sample
 //! readers over a Prometheus registry, and the judges. Dev-only; module authors use the public
 //! `vitals-testkit`, whose fakes are re-exported here for the project's tests.
+mod aggregates;
 mod http;
 mod judges;
 mod postgres;
 mod process;
 mod samples;
 
+pub use aggregates::{aggregate_calls, aggregates_file, jobs_table, psql};
 pub use http::{Response, get, get_with, raw_request};
 pub use judges::{ParsedSample, PrometheusServer, parsed_value, promtool_check, python_parse};
 pub use judges::{assert_promtool_clean, run_judge};
 pub use postgres::TempPostgres;
-pub use process::{ChildGuard, free_addr, postgres_url, wait_until_ok, wait_until_up};
+pub use process::{
+    ChildGuard, free_addr, postgres_url, start_service, wait_until_ok, wait_until_up,
+};
 pub use samples::{histogram_sum, sample, series_count};
 pub use vitals_testkit::{Counting, Registrar, failing, panicking, sleeping};

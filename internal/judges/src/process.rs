@@ -141,3 +141,15 @@ pub fn postgres_url() -> String {
         )
     })
 }
+
+/// Starts `program` on a free loopback address (`VITALS_BIND`) with `envs`, waits until its
+/// `/healthz` answers, and returns it with its base URL.
+pub async fn start_service(program: &str, envs: &[(&str, &str)]) -> (ChildGuard, String) {
+    let addr = free_addr().to_string();
+    let mut all: Vec<(&str, &str)> = vec![("VITALS_BIND", &addr)];
+    all.extend_from_slice(envs);
+    let child = ChildGuard::spawn(program, &all);
+    let base = format!("http://{addr}");
+    wait_until_up(&format!("{base}/healthz"), Duration::from_secs(30)).await;
+    (child, base)
+}

@@ -1,77 +1,12 @@
 //! DB aggregate gauges end to end: real `vitals` replicas and the `vitals-collector` binary on a
 //! real PostgreSQL, scraped over HTTP; query executions counted by pg_stat_statements.
 use std::time::{Duration, Instant};
-use vitals_judges::{ChildGuard, free_addr, get, parsed_value, postgres_url, python_parse};
-use vitals_judges::{assert_promtool_clean, wait_until_up};
+use vitals_judges::{ChildGuard, assert_promtool_clean};
+use vitals_judges::{aggregate_calls as calls, aggregates_file, jobs_table, psql};
+use vitals_judges::{get, parsed_value, postgres_url, python_parse, start_service};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vitals");
 const COLLECTOR: &str = env!("CARGO_BIN_EXE_vitals-collector");
-
-fn psql(url: &str, sql: &str) -> String {
-    let out = std::process::Command::new("psql")
-        .args([url, "-v", "ON_ERROR_STOP=1", "-tAc", sql])
-        .output()
-        .expect("psql is required");
-    assert!(
-        out.status.success(),
-        "psql {sql}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-fn jobs_table(url: &str, table: &str) {
-    psql(url, &format!("DROP TABLE IF EXISTS {table}"));
-    psql(
-        url,
-        &format!("CREATE TABLE {table} (id INTEGER, status TEXT)"),
-    );
-    psql(
-        url,
-        &format!(
-            "INSERT INTO {table} VALUES (1,'done'),(2,'done'),(3,'done'),(4,'failed'),(5,'pending'),(6,'pending')"
-        ),
-    );
-}
-
-fn aggregates_file(tag: &str, name: &str, table: &str, ttl: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("vitals-agg-{}-{tag}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("aggregates.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "[[aggregate]]\nname = \"{name}\"\nhelp = \"Jobs per status.\"\n\
-             sql = \"SELECT status, count(*) AS n FROM {table} GROUP BY status\"\n\
-             labels = [\"status\"]\nvalues = [\"n\"]\nttl = \"{ttl}\"\ntimeout = \"5s\"\n"
-        ),
-    )
-    .unwrap();
-    path.display().to_string()
-}
-
-fn calls(url: &str, table: &str) -> u64 {
-    psql(
-        url,
-        &format!(
-            "SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements \
-             WHERE query LIKE 'SELECT CAST(%FROM {table} GROUP BY status) AS vitals_aggregate%' \
-            "
-        ),
-    )
-    .parse()
-    .unwrap()
-}
-
-async fn replica(program: &str, envs: &[(&str, &str)]) -> (ChildGuard, String) {
-    let addr = free_addr().to_string();
-    let mut all: Vec<(&str, &str)> = vec![("VITALS_BIND", &addr)];
-    all.extend_from_slice(envs);
-    let child = ChildGuard::spawn(program, &all);
-    let base = format!("http://{addr}");
-    wait_until_up(&format!("{base}/healthz"), Duration::from_secs(30)).await;
-    (child, base)
-}
 
 /// 3 replicas, 5 scrapers each scraping every replica every 100 ms for 5 s, TTL 1 s.
 /// Returns (aggregate executions, scrapes).
@@ -84,7 +19,7 @@ async fn run_replicas(mode: &str) -> (u64, u64) {
     let mut replicas = Vec::new();
     for _ in 0..3 {
         replicas.push(
-            replica(
+            start_service(
                 BIN,
                 &[
                     ("DATABASE_URL", &url),
@@ -160,12 +95,12 @@ async fn collector_binary_serves_aggregates_and_app_replicas_can_turn_them_off()
     let name = format!("jobs_collector_{}", std::process::id());
     jobs_table(&url, &table);
     let file = aggregates_file("collector", &name, &table, "300ms");
-    let (_collector, cbase) = replica(
+    let (_collector, cbase) = start_service(
         COLLECTOR,
         &[("DATABASE_URL", &url), ("VITALS_AGGREGATES_FILE", &file)],
     )
     .await;
-    let (_app, abase) = replica(
+    let (_app, abase) = start_service(
         BIN,
         &[
             ("DATABASE_URL", &url),

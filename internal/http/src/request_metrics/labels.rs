@@ -106,16 +106,19 @@ pub(crate) struct RouteSlot {
 }
 
 /// One worker's cache: route pattern → method and status → instruments. Bounded by the number of
-/// route patterns, methods and status codes, never by paths.
+/// route patterns, methods and status codes, never by paths. Keys are hashed with foldhash: the
+/// route strings are the app's own templates, and SipHash was a quarter of the middleware's
+/// instructions (docs/performance.md).
 #[derive(Default)]
 pub(crate) struct WorkerCache {
-    routes: HashMap<Box<str>, RouteSlot>,
+    routes: HashMap<Box<str>, RouteSlot, foldhash::fast::RandomState>,
     unmatched: RouteSlot,
 }
 
 pub(crate) type Cache = Rc<RefCell<WorkerCache>>;
 
-/// Resolves the series for a finished request; `None` when its route is excluded.
+/// Resolves the series for a finished request; `None` when its route is excluded. A warm route
+/// costs one hash lookup and a scan of its few (method, status) pairs.
 pub(crate) fn resolve(
     cache: &Cache,
     shared: &Shared,
@@ -124,22 +127,28 @@ pub(crate) fn resolve(
     status: u16,
 ) -> Option<Rc<Series>> {
     let mut cache = cache.borrow_mut();
-    let slot = match route {
-        None => &mut cache.unmatched,
-        Some(r) => {
-            if !cache.routes.contains_key(r) {
-                let excluded = shared.excluded.contains(r);
-                cache.routes.insert(
-                    r.into(),
-                    RouteSlot {
-                        excluded,
-                        series: Vec::new(),
-                    },
-                );
-            }
-            cache.routes.get_mut(r).expect("inserted above")
-        }
+    let Some(r) = route else {
+        return series_in(&mut cache.unmatched, shared, UNMATCHED, method, status);
     };
+    if let Some(slot) = cache.routes.get_mut(r) {
+        return series_in(slot, shared, r, method, status);
+    }
+    let mut slot = RouteSlot {
+        excluded: shared.excluded.contains(r),
+        series: Vec::new(),
+    };
+    let series = series_in(&mut slot, shared, r, method, status);
+    cache.routes.insert(r.into(), slot);
+    series
+}
+
+fn series_in(
+    slot: &mut RouteSlot,
+    shared: &Shared,
+    route: &str,
+    method: u8,
+    status: u16,
+) -> Option<Rc<Series>> {
     if slot.excluded {
         return None;
     }
@@ -150,7 +159,7 @@ pub(crate) fn resolve(
     {
         return Some(s.clone());
     }
-    let series = Rc::new(shared.series(method, route.unwrap_or(UNMATCHED), status));
+    let series = Rc::new(shared.series(method, route, status));
     slot.series.push((method, status, series.clone()));
     Some(series)
 }
