@@ -57,6 +57,18 @@ impl From<vitals_module_database::Error> for Failure {
     }
 }
 
+/// The signals module when `VITALS_SIGNALS_REDIS_URL` is set (both binaries can host it).
+///
+/// # Errors
+/// A bad `VITALS_SIGNALS_*`, `VITALS_TENANT` or `VITALS_PROJECT` value (exit 64).
+pub fn signals_from_env() -> Result<Option<Box<dyn ModuleBox>>, Failure> {
+    let Some(config) = vitals_module_signals::SignalsConfig::from_env()? else {
+        return Ok(None);
+    };
+    let module = vitals_module_signals::SignalsModule::new(config)?;
+    Ok(Some(Box::new(module)))
+}
+
 /// Runs a binary: `setup` reads the modules' settings and returns the modules (a settings error
 /// exits 64 with `Invalid configuration: …`, like a bad kernel variable); the kernel's settings
 /// come from the environment; logging starts; the kernel serves until SIGTERM/SIGINT (exit 0),

@@ -77,6 +77,11 @@ async fn bad_configuration_fails_at_start_naming_the_variable() {
             "invalid VITALS_CHECK_TIMEOUT \"fast\"",
         ),
         ("RUST_LOG", "[[[", "invalid RUST_LOG \"[[[\""),
+        (
+            "VITALS_SIGNALS_REDIS_URL",
+            "http://cache:6379",
+            "invalid VITALS_SIGNALS_REDIS_URL \"http://cache:6379\"",
+        ),
     ];
     for (var, value, want) in table {
         let child = ChildGuard::spawn(BIN, &[(var, value)]);

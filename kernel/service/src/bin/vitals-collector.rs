@@ -1,12 +1,13 @@
 //! The standalone collector: one replica that serves what its modules export — today the DB
-//! aggregate gauges (`GET /metrics`, the probes) — so that app replicas can run with
+//! aggregate gauges and, when `VITALS_SIGNALS_REDIS_URL` is set, the cluster-wide signals
+//! (`GET /metrics`, the probes) — so that app replicas can run with
 //! `VITALS_AGGREGATES=off`. No request metrics, no `ping` check, no query timing. Configured by
 //! `DATABASE_URL`, `VITALS_BIND` and `VITALS_AGGREGATES_FILE` (plus the optional variables of
 //! `vitals`).
 use std::process::ExitCode;
 use vitals::settings::SettingError;
 use vitals_module_database::{DatabaseConfig, DatabaseModule};
-use vitals_service::{Failure, ModuleBox, run};
+use vitals_service::{Failure, ModuleBox, run, signals_from_env};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -35,7 +36,9 @@ async fn main() -> ExitCode {
             ping: false,
             ..config
         };
-        Ok::<_, Failure>((config, vec![Box::new(db) as Box<dyn ModuleBox>]))
+        let mut modules = vec![Box::new(db) as Box<dyn ModuleBox>];
+        modules.extend(signals_from_env()?);
+        Ok::<_, Failure>((config, modules))
     })
     .await
 }

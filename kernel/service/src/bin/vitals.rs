@@ -1,14 +1,16 @@
-//! The Vitals reference service: the kernel with the database module, configured from the
-//! environment.
+//! The Vitals reference service: the kernel with the database module (and the signals module
+//! when `VITALS_SIGNALS_REDIS_URL` is set), configured from the environment.
 use std::process::ExitCode;
 use vitals_module_database::{DatabaseConfig, DatabaseModule};
-use vitals_service::{Failure, ModuleBox, run};
+use vitals_service::{Failure, ModuleBox, run, signals_from_env};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     run("vitals", |config| async move {
         let db = DatabaseModule::connect(DatabaseConfig::from_env()?).await?;
-        Ok::<_, Failure>((config, vec![Box::new(db) as Box<dyn ModuleBox>]))
+        let mut modules = vec![Box::new(db) as Box<dyn ModuleBox>];
+        modules.extend(signals_from_env()?);
+        Ok::<_, Failure>((config, modules))
     })
     .await
 }

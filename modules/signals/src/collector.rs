@@ -1,0 +1,126 @@
+//! The pull export: the aggregate as gauges on `/metrics`, reused for the scrape TTL.
+use crate::aggregate::{Aggregator, Snapshot, WINDOWS};
+use std::sync::Arc;
+use std::time::Duration;
+use vitals::metrics::{Collect, CollectedFamily};
+
+pub(crate) struct SignalsCollector {
+    pub(crate) aggregator: Arc<Aggregator>,
+    pub(crate) ttl: Duration,
+    pub(crate) timeout: Duration,
+}
+
+const QUANTILES: [&str; 3] = ["0.5", "0.95", "0.99"];
+
+/// The families of a snapshot (and `vitals_signals_up`).
+pub(crate) fn families(snap: Option<&Snapshot>) -> Vec<CollectedFamily> {
+    let mut up = CollectedFamily::gauge(
+        "vitals_signals_up",
+        "1 when the last aggregation of the signals read Redis, 0 when it failed.",
+        &[],
+    );
+    up.push(&[], if snap.is_some() { 1.0 } else { 0.0 });
+    let Some(snap) = snap else { return vec![up] };
+    let mut value = CollectedFamily::gauge(
+        "vitals_signal_value",
+        "A signal summed over its live publishers.",
+        &["signal"],
+    );
+    let mut publishers = CollectedFamily::gauge(
+        "vitals_signal_publishers",
+        "Live publishers counted in a signal's sum.",
+        &["signal"],
+    );
+    let mut max = CollectedFamily::gauge(
+        "vitals_signal_max",
+        "Maximum of a signal's sum over a rolling window.",
+        &["signal", "window"],
+    );
+    let mut pressure = CollectedFamily::gauge(
+        "vitals_signal_queue_pressure_ratio",
+        "Queue depth over capacity, summed over publishers.",
+        &["signal"],
+    );
+    let mut utilisation = CollectedFamily::gauge(
+        "vitals_signal_pool_utilisation_ratio",
+        "Pool connections in use over pool size, summed over publishers.",
+        &["signal"],
+    );
+    for g in &snap.gauges {
+        value.push(&[&g.name], g.sum);
+        publishers.push(&[&g.name], g.publishers as f64);
+        for (i, (w, _)) in WINDOWS.iter().enumerate() {
+            max.push(&[&g.name, w], g.max[i]);
+        }
+        if let Some(q) = g.name.strip_suffix(".depth")
+            && let Some(r) = snap.ratio(&g.name, &format!("{q}.capacity"))
+        {
+            pressure.push(&[q], r);
+        }
+        if let Some(p) = g.name.strip_suffix(".in_use")
+            && let Some(r) = snap.ratio(&g.name, &format!("{p}.size"))
+        {
+            utilisation.push(&[p], r);
+        }
+    }
+    let mut latency = CollectedFamily::gauge(
+        "vitals_signal_latency_seconds",
+        "Latency percentile of a signal over a rolling window, from merged sketches (1% relative accuracy).",
+        &["signal", "window", "quantile"],
+    );
+    let mut observations = CollectedFamily::gauge(
+        "vitals_signal_latency_observations",
+        "Latency observations of a signal in a rolling window.",
+        &["signal", "window"],
+    );
+    for l in &snap.latencies {
+        for (i, (w, _)) in WINDOWS.iter().enumerate() {
+            let (count, qs) = l.windows[i];
+            observations.push(&[&l.name, w], count as f64);
+            if let Some(qs) = qs {
+                for (q, v) in QUANTILES.iter().zip(qs) {
+                    latency.push(&[&l.name, w, q], v);
+                }
+            }
+        }
+    }
+    vec![
+        up,
+        value,
+        publishers,
+        max,
+        pressure,
+        utilisation,
+        latency,
+        observations,
+    ]
+}
+
+#[async_trait::async_trait]
+impl Collect for SignalsCollector {
+    fn name(&self) -> &str {
+        "signals"
+    }
+
+    fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    async fn collect(&self) -> Result<Vec<CollectedFamily>, String> {
+        match self.aggregator.read().await {
+            Ok(snap) => Ok(families(Some(&snap))),
+            Err(e) => {
+                tracing::warn!(error = %e, "signals aggregation failed");
+                Ok(families(None))
+            }
+        }
+    }
+
+    fn fallback(&self) -> Option<Vec<CollectedFamily>> {
+        Some(families(None))
+    }
+}

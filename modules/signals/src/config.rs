@@ -1,0 +1,171 @@
+//! The signals settings, read from the environment in one place and validated once.
+use std::time::Duration;
+use vitals::settings::{SettingError, Settings};
+
+/// Where and how signals are published and aggregated.
+#[derive(Debug, Clone)]
+pub struct SignalsConfig {
+    /// Redis URL (`VITALS_SIGNALS_REDIS_URL`, `redis://` or `rediss://`).
+    pub redis_url: String,
+    /// Tenant of the keys (`VITALS_TENANT`, default `default`).
+    pub tenant: String,
+    /// Project of the keys (`VITALS_PROJECT`, default `default`).
+    pub project: String,
+    /// This publisher's instance name (`VITALS_SIGNALS_INSTANCE`, default `<hostname>-<pid>`).
+    pub instance: String,
+    /// How often batched samples are flushed (`VITALS_SIGNALS_FLUSH_INTERVAL`, default 1 s).
+    pub flush_interval: Duration,
+    /// Expiry of a gauge key no publisher refreshes (`VITALS_SIGNALS_GAUGE_TTL`, default 60 s).
+    pub gauge_ttl: Duration,
+    /// A publisher's gauge older than this is left out of sums (`VITALS_SIGNALS_MAX_AGE`,
+    /// default 120 s).
+    pub max_age: Duration,
+    /// How long an aggregate is reused across scrapes (`VITALS_SIGNALS_SCRAPE_TTL`, default 10 s).
+    pub scrape_ttl: Duration,
+    /// Deadline of every Redis call (`VITALS_SIGNALS_TIMEOUT`, default 1 s).
+    pub timeout: Duration,
+    /// Whether this process aggregates and exports (`VITALS_SIGNALS_AGGREGATE`, default on).
+    pub aggregate: bool,
+}
+
+const NAME_CHARS: &str = "lowercase letters, digits, '_', '-' and '.'";
+
+impl SignalsConfig {
+    /// Defaults for `redis_url`.
+    pub fn new(redis_url: &str) -> Self {
+        Self {
+            redis_url: redis_url.to_owned(),
+            tenant: "default".into(),
+            project: "default".into(),
+            instance: format!(
+                "{}-{}",
+                std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into()),
+                std::process::id()
+            ),
+            flush_interval: Duration::from_secs(1),
+            gauge_ttl: Duration::from_secs(60),
+            max_age: Duration::from_secs(120),
+            scrape_ttl: Duration::from_secs(10),
+            timeout: Duration::from_secs(1),
+            aggregate: true,
+        }
+    }
+
+    /// From the process environment; `None` when `VITALS_SIGNALS_REDIS_URL` is unset.
+    ///
+    /// # Errors
+    /// A [`SettingError`] naming the first bad variable and its value.
+    pub fn from_env() -> Result<Option<Self>, SettingError> {
+        Self::from_settings(&Settings::from_env())
+    }
+
+    /// From `env`; `None` when `VITALS_SIGNALS_REDIS_URL` is unset.
+    ///
+    /// # Errors
+    /// A [`SettingError`] naming the first bad variable and its value.
+    pub fn from_settings(env: &Settings) -> Result<Option<Self>, SettingError> {
+        let Some(url) = env.string("VITALS_SIGNALS_REDIS_URL") else {
+            return Ok(None);
+        };
+        if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+            let shown = url.split('@').next_back().unwrap_or_default();
+            return Err(SettingError::new(
+                "VITALS_SIGNALS_REDIS_URL",
+                shown,
+                "must start with redis:// or rediss://",
+            ));
+        }
+        let mut c = Self::new(&url);
+        for (var, field) in [
+            ("VITALS_TENANT", &mut c.tenant),
+            ("VITALS_PROJECT", &mut c.project),
+            ("VITALS_SIGNALS_INSTANCE", &mut c.instance),
+        ] {
+            if let Some(v) = env.string(var) {
+                if !crate::keys::valid_name(&v) {
+                    return Err(SettingError::new(
+                        var,
+                        &v,
+                        format!("use 1 to 64 of {NAME_CHARS}"),
+                    ));
+                }
+                *field = v;
+            }
+        }
+        for (var, field) in [
+            ("VITALS_SIGNALS_FLUSH_INTERVAL", &mut c.flush_interval),
+            ("VITALS_SIGNALS_GAUGE_TTL", &mut c.gauge_ttl),
+            ("VITALS_SIGNALS_MAX_AGE", &mut c.max_age),
+            ("VITALS_SIGNALS_SCRAPE_TTL", &mut c.scrape_ttl),
+            ("VITALS_SIGNALS_TIMEOUT", &mut c.timeout),
+        ] {
+            if let Some(d) = env.positive_duration(var)? {
+                *field = d;
+            }
+        }
+        if let Some(on) = env.switch("VITALS_SIGNALS_AGGREGATE")? {
+            c.aggregate = on;
+        }
+        if c.gauge_ttl <= c.flush_interval {
+            return Err(SettingError::new(
+                "VITALS_SIGNALS_GAUGE_TTL",
+                &format!("{:?}", c.gauge_ttl),
+                "must be longer than VITALS_SIGNALS_FLUSH_INTERVAL, or live gauges expire between flushes",
+            ));
+        }
+        Ok(Some(c))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(vars: &[(&str, &str)]) -> Result<Option<SignalsConfig>, String> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        let env = Settings::from_lookup(move |k| {
+            vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+        });
+        SignalsConfig::from_settings(&env).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn off_without_a_url_and_defaults_with_one() {
+        assert!(parse(&[]).unwrap().is_none());
+        let c = parse(&[("VITALS_SIGNALS_REDIS_URL", "redis://127.0.0.1:6379")])
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (c.tenant.as_str(), c.project.as_str()),
+            ("default", "default")
+        );
+        assert_eq!(c.gauge_ttl, Duration::from_secs(60));
+        assert_eq!(c.max_age, Duration::from_secs(120));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable_and_the_value() {
+        let url = ("VITALS_SIGNALS_REDIS_URL", "redis://h");
+        assert_eq!(
+            parse(&[("VITALS_SIGNALS_REDIS_URL", "http://u:secret@h")]).unwrap_err(),
+            "invalid VITALS_SIGNALS_REDIS_URL \"h\": must start with redis:// or rediss://"
+        );
+        assert_eq!(
+            parse(&[url, ("VITALS_TENANT", "Acme Corp")]).unwrap_err(),
+            format!("invalid VITALS_TENANT \"Acme Corp\": use 1 to 64 of {NAME_CHARS}")
+        );
+        assert!(
+            parse(&[url, ("VITALS_SIGNALS_FLUSH_INTERVAL", "0s")])
+                .unwrap_err()
+                .starts_with("invalid VITALS_SIGNALS_FLUSH_INTERVAL \"0s\"")
+        );
+        assert!(
+            parse(&[url, ("VITALS_SIGNALS_GAUGE_TTL", "1s")])
+                .unwrap_err()
+                .starts_with("invalid VITALS_SIGNALS_GAUGE_TTL")
+        );
+    }
+}

@@ -1,0 +1,254 @@
+//! The signals module against a real Redis (`redis-server` on loopback, one per test): several
+//! publishers with known samples, the aggregate read back, expiry, tenants, and an outage.
+use std::sync::Arc;
+use std::time::Duration;
+use vitals::{CheckOutcome, HealthStatus, Module, ModuleContext};
+use vitals_judges::{Registrar, TempRedis};
+use vitals_module_signals::{Publisher, RELATIVE_ACCURACY, SignalsConfig, SignalsModule};
+use vitals_testkit::TestRecorder;
+
+struct Started {
+    module: SignalsModule,
+    publisher: Publisher,
+    metrics: TestRecorder,
+    registrar: Arc<Registrar>,
+}
+
+/// A module registered and started as a kernel would, publishing as `instance`.
+async fn start(url: &str, tenant: &str, instance: &str, max_age: Duration) -> Started {
+    let mut config = SignalsConfig::new(url);
+    config.tenant = tenant.into();
+    config.instance = instance.into();
+    config.max_age = max_age;
+    config.flush_interval = Duration::from_millis(100);
+    config.scrape_ttl = Duration::from_millis(1);
+    config.timeout = Duration::from_secs(1);
+    let module = SignalsModule::new(config).unwrap();
+    let metrics = TestRecorder::new();
+    let registrar = Arc::new(Registrar::default());
+    let ctx = ModuleContext::new(registrar.clone(), metrics.metrics());
+    module.register(&ctx).unwrap();
+    module.start(&ctx).await.unwrap();
+    let publisher = module.publisher().unwrap();
+    Started {
+        module,
+        publisher,
+        metrics,
+        registrar,
+    }
+}
+
+fn exact(mut v: Vec<f64>, q: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[(q * (v.len() - 1) as f64).floor() as usize]
+}
+
+async fn check(s: &Started) -> CheckOutcome {
+    s.registrar
+        .checker("signals_redis")
+        .expect("registered")
+        .check()
+        .await
+}
+
+#[tokio::test]
+async fn three_publishers_sum_to_one_signal_with_percentiles_within_the_bound() {
+    let redis = TempRedis::start();
+    let url = redis.url();
+    let p: Vec<Started> = futures_util::future::join_all(
+        ["a", "b", "c"].map(|i| start(&url, "acme", i, Duration::from_secs(120))),
+    )
+    .await;
+    // SSE connections 10 + 20 + 30; a queue 12 deep of 40 over two processes; latencies
+    // 1..=3000 ms spread over the three processes.
+    let mut all = Vec::new();
+    for (i, s) in p.iter().enumerate() {
+        s.publisher.gauge("sse.connections", 10.0 * (i + 1) as f64);
+        s.publisher.queue("jobs", 6.0, 20.0);
+        for ms in (i + 1..=3000).step_by(3) {
+            s.publisher.observe("request.latency", ms as f64 / 1000.0);
+            all.push(ms as f64 / 1000.0);
+        }
+        assert_eq!(s.publisher.flush().await.unwrap(), 1 + 2 + 1000);
+    }
+    let snap = p[0].module.aggregator().read().await.unwrap();
+    let sse = snap.gauge("sse.connections").unwrap();
+    assert_eq!((sse.sum, sse.publishers), (60.0, 3));
+    assert_eq!(sse.max, [60.0; 3]);
+    assert_eq!(snap.ratio("jobs.depth", "jobs.capacity"), Some(18.0 / 60.0));
+    let lat = snap.latency("request.latency").unwrap();
+    for (count, qs) in lat.windows {
+        assert_eq!(count, 3000);
+        for (q, est) in [0.5, 0.95, 0.99].into_iter().zip(qs.unwrap()) {
+            let truth = exact(all.clone(), q);
+            let err = (est - truth).abs() / truth;
+            assert!(err <= RELATIVE_ACCURACY, "p{q}: {est} vs {truth}");
+        }
+    }
+    // A second aggregator (here: another process's module) reads the same figures.
+    let again = p[2].module.aggregator().read().await.unwrap();
+    assert_eq!(again.gauge("sse.connections").unwrap().sum, 60.0);
+    assert_eq!(again.latency("request.latency"), Some(lat));
+    // The pull export: promtool-clean families with the expected samples.
+    let families = p[1].metrics.collect("signals").await.unwrap();
+    let find = |name: &str, labels: &[&str]| {
+        families.iter().find(|f| f.name == name).and_then(|f| {
+            f.samples
+                .iter()
+                .find(|(l, _)| l.iter().map(String::as_str).eq(labels.iter().copied()))
+                .map(|(_, v)| *v)
+        })
+    };
+    assert_eq!(find("vitals_signals_up", &[]), Some(1.0));
+    assert_eq!(
+        find("vitals_signal_value", &["sse.connections"]),
+        Some(60.0)
+    );
+    assert_eq!(
+        find("vitals_signal_max", &["sse.connections", "15m"]),
+        Some(60.0)
+    );
+    assert_eq!(
+        find("vitals_signal_queue_pressure_ratio", &["jobs"]),
+        Some(0.3)
+    );
+    assert_eq!(
+        find(
+            "vitals_signal_latency_observations",
+            &["request.latency", "1h"]
+        ),
+        Some(3000.0)
+    );
+    assert!(
+        find(
+            "vitals_signal_latency_seconds",
+            &["request.latency", "1m", "0.99"]
+        )
+        .is_some()
+    );
+    assert_eq!(check(&p[0]).await.status(), HealthStatus::Healthy);
+}
+
+#[tokio::test]
+async fn a_publisher_that_stops_drops_out_after_the_max_age_and_the_window_keeps_its_peak() {
+    let redis = TempRedis::start();
+    let a = start(&redis.url(), "acme", "a", Duration::from_secs(1)).await;
+    let b = start(&redis.url(), "acme", "b", Duration::from_secs(1)).await;
+    a.publisher.gauge("workers.busy", 5.0);
+    b.publisher.gauge("workers.busy", 7.0);
+    a.publisher.flush().await.unwrap();
+    b.publisher.flush().await.unwrap();
+    assert_eq!(
+        a.module
+            .aggregator()
+            .read()
+            .await
+            .unwrap()
+            .gauge("workers.busy")
+            .unwrap()
+            .sum,
+        12.0
+    );
+    // b goes away; a keeps publishing.
+    drop(b);
+    tokio::time::sleep(Duration::from_millis(1_300)).await;
+    a.publisher.gauge("workers.busy", 5.0);
+    a.publisher.flush().await.unwrap();
+    let g = a.module.aggregator().read().await.unwrap();
+    let g = g.gauge("workers.busy").unwrap();
+    assert_eq!((g.sum, g.publishers), (5.0, 1));
+    assert_eq!(g.max, [12.0; 3], "the peak stays in every window");
+}
+
+#[tokio::test]
+async fn two_tenants_on_one_redis_do_not_see_each_other() {
+    let redis = TempRedis::start();
+    let acme = start(&redis.url(), "acme", "a", Duration::from_secs(120)).await;
+    let globex = start(&redis.url(), "globex", "a", Duration::from_secs(120)).await;
+    acme.publisher.gauge("sse.connections", 3.0);
+    globex.publisher.gauge("sse.connections", 40.0);
+    globex.publisher.observe("request.latency", 0.2);
+    acme.publisher.flush().await.unwrap();
+    globex.publisher.flush().await.unwrap();
+    let a = acme.module.aggregator().read().await.unwrap();
+    assert_eq!(a.gauge("sse.connections").unwrap().sum, 3.0);
+    assert!(a.latency("request.latency").is_none());
+    let g = globex.module.aggregator().read().await.unwrap();
+    assert_eq!(g.gauge("sse.connections").unwrap().sum, 40.0);
+}
+
+#[tokio::test]
+async fn a_redis_outage_drops_and_counts_samples_fails_readiness_and_recovers() {
+    let redis = TempRedis::start();
+    let s = start(&redis.url(), "acme", "a", Duration::from_secs(120)).await;
+    s.publisher.gauge("sse.connections", 1.0);
+    s.publisher.flush().await.unwrap();
+    redis.stop();
+    // Publishing goes on while Redis is down; the flush loop drops and counts.
+    for i in 0..50 {
+        s.publisher.observe("request.latency", 0.01 * i as f64);
+    }
+    let started = std::time::Instant::now();
+    let outcome = check(&s).await;
+    assert_eq!(
+        outcome.status(),
+        HealthStatus::Unhealthy,
+        "{:?}",
+        outcome.error()
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(1_500),
+        "check bounded by the deadline"
+    );
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(
+        s.metrics.value("vitals_signals_dropped_total", &[]),
+        Some(50.0)
+    );
+    let families = s.metrics.collect("signals").await.unwrap();
+    let up = families
+        .iter()
+        .find(|f| f.name == "vitals_signals_up")
+        .unwrap();
+    assert_eq!(up.samples[0].1, 0.0);
+    assert_eq!(
+        families.len(),
+        1,
+        "nothing else is served while Redis is down"
+    );
+    redis.resume();
+    let mut published = 1 + 50;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        // A live service publishes its gauge again and again; samples flushed while the
+        // connection is being re-established are dropped and counted like the others.
+        s.publisher.gauge("sse.connections", 2.0);
+        published += 1;
+        if let Ok(snap) = s.module.aggregator().read().await
+            && snap.gauge("sse.connections").map(|g| g.sum) == Some(2.0)
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no recovery within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(check(&s).await.status(), HealthStatus::Healthy);
+    // Nothing is lost uncounted: every sample was either written or dropped and counted.
+    s.publisher.flush().await.unwrap();
+    let flushed = s
+        .metrics
+        .value("vitals_signals_flushed_total", &[])
+        .unwrap();
+    let dropped = s
+        .metrics
+        .value("vitals_signals_dropped_total", &[])
+        .unwrap();
+    assert_eq!(
+        flushed + dropped,
+        published as f64,
+        "flushed {flushed} dropped {dropped}"
+    );
+}
