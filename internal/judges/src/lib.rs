@@ -15,7 +15,7 @@ pub use judges::{ParsedSample, PrometheusServer, parsed_value, promtool_check, p
 pub use judges::{assert_promtool_clean, run_judge};
 pub use postgres::TempPostgres;
 pub use process::{
-    ChildGuard, free_addr, postgres_url, start_service, wait_until_ok, wait_until_up,
+    ChildGuard, free_addr, postgres_url, sqlite_url, start_service, wait_until_ok, wait_until_up,
 };
 pub use redis::TempRedis;
 pub use samples::{histogram_sum, sample, series_count};

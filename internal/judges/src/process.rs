@@ -153,3 +153,10 @@ pub async fn start_service(program: &str, envs: &[(&str, &str)]) -> (ChildGuard,
     wait_until_up(&format!("{base}/healthz"), Duration::from_secs(30)).await;
     (child, base)
 }
+
+/// A SQLite URL in a directory of this test process's own (created on first use).
+pub fn sqlite_url(tag: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("vitals-test-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    format!("sqlite://{}?mode=rwc", dir.join("vitals.db").display())
+}

@@ -3,15 +3,9 @@ use std::time::Duration;
 use vitals_judges::{
     ChildGuard, assert_promtool_clean, free_addr, get, parsed_value, postgres_url,
 };
-use vitals_judges::{python_parse, wait_until_up};
+use vitals_judges::{python_parse, sqlite_url, wait_until_up};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vitals");
-
-fn sqlite_url(tag: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("vitals-test-{}-{tag}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    format!("sqlite://{}?mode=rwc", dir.join("vitals.db").display())
-}
 
 async fn ready_body(base: &str) -> serde_json::Value {
     let resp = get(&format!("{base}/ready")).await;

@@ -10,7 +10,8 @@ pub(crate) struct SignalsCollector {
     pub(crate) timeout: Duration,
 }
 
-const QUANTILES: [&str; 3] = ["0.5", "0.95", "0.99"];
+/// Values of the `percentile` label (`quantile` is reserved for summaries).
+const PERCENTILES: [&str; 3] = ["50", "95", "99"];
 
 /// The families of a snapshot (and `vitals_signals_up`).
 pub(crate) fn families(snap: Option<&Snapshot>) -> Vec<CollectedFamily> {
@@ -66,7 +67,7 @@ pub(crate) fn families(snap: Option<&Snapshot>) -> Vec<CollectedFamily> {
     let mut latency = CollectedFamily::gauge(
         "vitals_signal_latency_seconds",
         "Latency percentile of a signal over a rolling window, from merged sketches (1% relative accuracy).",
-        &["signal", "window", "quantile"],
+        &["signal", "window", "percentile"],
     );
     let mut observations = CollectedFamily::gauge(
         "vitals_signal_latency_observations",
@@ -78,7 +79,7 @@ pub(crate) fn families(snap: Option<&Snapshot>) -> Vec<CollectedFamily> {
             let (count, qs) = l.windows[i];
             observations.push(&[&l.name, w], count as f64);
             if let Some(qs) = qs {
-                for (q, v) in QUANTILES.iter().zip(qs) {
+                for (q, v) in PERCENTILES.iter().zip(qs) {
                     latency.push(&[&l.name, w, q], v);
                 }
             }

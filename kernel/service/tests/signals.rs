@@ -1,0 +1,91 @@
+//! The signals module in the `vitals` binary: another process publishes to a real Redis, the
+//! binary aggregates and exports; promtool and Python's prometheus_client judge the scrape, and
+//! readiness follows Redis.
+use std::sync::Arc;
+use std::time::Duration;
+use vitals::{Module, ModuleContext};
+use vitals_judges::{Registrar, TempRedis, assert_promtool_clean, get, parsed_value, python_parse};
+use vitals_judges::{sqlite_url, start_service};
+use vitals_module_signals::{SignalsConfig, SignalsModule};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vitals");
+
+#[tokio::test]
+async fn the_binary_exports_signals_published_elsewhere_and_readiness_follows_redis() {
+    let redis = TempRedis::start();
+    let url = redis.url();
+    let db = sqlite_url("signals");
+    let (_service, base) = start_service(
+        BIN,
+        &[
+            ("DATABASE_URL", &db),
+            ("VITALS_SIGNALS_REDIS_URL", &url),
+            ("VITALS_TENANT", "acme"),
+            ("VITALS_SIGNALS_SCRAPE_TTL", "100ms"),
+            ("VITALS_CHECK_TIMEOUT", "1s"),
+        ],
+    )
+    .await;
+    // A publishing service of the same tenant, in this process.
+    let mut config = SignalsConfig::new(&url);
+    config.tenant = "acme".into();
+    config.instance = "web-1".into();
+    config.aggregate = false;
+    let module = SignalsModule::new(config).unwrap();
+    let ctx = ModuleContext::new(Arc::new(Registrar::default()), vitals::Metrics::noop());
+    module.register(&ctx).unwrap();
+    let publisher = module.publisher().unwrap();
+    publisher.gauge("sse.connections", 17.0);
+    publisher.pool("db", 3.0, 4.0);
+    for ms in 1..=100 {
+        publisher.observe("request.latency", f64::from(ms) / 1000.0);
+    }
+    assert_eq!(publisher.flush().await.unwrap(), 103);
+
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let text = get(&format!("{base}/metrics")).await.text();
+    assert_promtool_clean(&text);
+    let samples = python_parse(&text);
+    let v = |name: &str, labels: &[(&str, &str)]| parsed_value(&samples, name, labels);
+    assert_eq!(v("vitals_signals_up", &[]), Some(1.0));
+    assert_eq!(
+        v("vitals_signal_value", &[("signal", "sse.connections")]),
+        Some(17.0)
+    );
+    assert_eq!(
+        v("vitals_signal_pool_utilisation_ratio", &[("signal", "db")]),
+        Some(0.75)
+    );
+    let p99 = v(
+        "vitals_signal_latency_seconds",
+        &[
+            ("signal", "request.latency"),
+            ("window", "1h"),
+            ("percentile", "99"),
+        ],
+    )
+    .expect("p99 exported");
+    assert!((p99 - 0.099).abs() <= 0.099 * 0.01, "p99 {p99}");
+    assert_eq!(get(&format!("{base}/ready")).await.status, 200);
+
+    redis.stop();
+    let started = std::time::Instant::now();
+    let ready = get(&format!("{base}/ready?verbose")).await;
+    assert_eq!(ready.status, 503, "{}", ready.text());
+    assert!(ready.text().contains("signals_redis"), "{}", ready.text());
+    assert!(started.elapsed() < Duration::from_secs(3));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let down = python_parse(&get(&format!("{base}/metrics")).await.text());
+    assert_eq!(parsed_value(&down, "vitals_signals_up", &[]), Some(0.0));
+    assert_eq!(
+        parsed_value(
+            &down,
+            "vitals_signal_value",
+            &[("signal", "sse.connections")]
+        ),
+        None
+    );
+
+    redis.resume();
+    vitals_judges::wait_until_ok(&format!("{base}/ready"), Duration::from_secs(10)).await;
+}
