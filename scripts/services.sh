@@ -12,6 +12,7 @@ ensure_packages() {
     command -v pg_ctlcluster >/dev/null || missing+=(postgresql postgresql-contrib)
     command -v promtool >/dev/null || missing+=(prometheus)
     command -v redis-server >/dev/null || missing+=(redis-server)
+    command -v prometheus-pushgateway >/dev/null || missing+=(prometheus-pushgateway)
     command -v python3 >/dev/null || missing+=(python3 python3-pip)
     if [ ${#missing[@]} -gt 0 ]; then
         echo "installing: ${missing[*]}"

@@ -40,6 +40,7 @@ pub struct Embedded {
     pub(crate) shutdown: ShutdownSettings,
     pub(crate) handle_signals: bool,
     pub(crate) services: Arc<vitals::LocalServices>,
+    pub(crate) modules: Arc<Vec<Arc<dyn vitals::Module>>>,
 }
 
 impl std::fmt::Debug for Embedded {
@@ -139,6 +140,7 @@ impl Embedded {
             samplers: self.samplers.clone(),
             delay: self.shutdown.delay,
         };
+        let modules = self.modules.clone();
         let on_signal = self.handle_signals.then(|| {
             tokio::spawn(async move {
                 crate::shutdown::signal().await;
@@ -150,6 +152,7 @@ impl Embedded {
             if let Some(task) = on_signal {
                 task.abort();
             }
+            crate::kernel::stop_modules(&modules).await;
             result
         }
     }

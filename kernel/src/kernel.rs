@@ -120,6 +120,11 @@ impl Kernel {
             services: HasComponent::<dyn ServiceRegistry>::resolve_ref(&*self.container)
                 .directory()
                 .clone(),
+            modules: Arc::new(
+                HasComponent::<dyn ModuleSet>::resolve_ref(&*self.container)
+                    .modules()
+                    .to_vec(),
+            ),
         })
     }
 
@@ -225,6 +230,7 @@ impl Kernel {
             registry: embedded.registry.clone(),
             samplers: embedded.samplers.clone(),
             shutdown_delay: config.shutdown.delay,
+            modules: embedded.modules.clone(),
         };
         if config.handle_signals {
             let on_signal = running.shutdown_trigger();
@@ -245,6 +251,7 @@ pub struct Running {
     registry: HealthRegistry,
     samplers: Arc<Vec<tokio::task::JoinHandle<()>>>,
     shutdown_delay: Duration,
+    modules: Arc<Vec<Arc<dyn vitals::Module>>>,
 }
 
 #[derive(Clone)]
@@ -266,6 +273,13 @@ impl ShutdownTrigger {
             s.abort();
         }
         self.handle.stop(true).await;
+    }
+}
+
+/// Each module's `stop` hook, in order, once the server has stopped.
+pub(crate) async fn stop_modules(modules: &[Arc<dyn vitals::Module>]) {
+    for module in modules {
+        module.stop().await;
     }
 }
 
@@ -291,14 +305,16 @@ impl Running {
         self.wait().await
     }
 
-    /// Waits until the server stops.
+    /// Waits until the server stops, then runs the modules' `stop` hooks.
     ///
     /// # Errors
     /// [`Error::Serve`] when the server failed.
     pub async fn wait(self) -> Result<(), Error> {
-        match self.task.await {
+        let result = match self.task.await {
             Ok(result) => result.map_err(Error::Serve),
             Err(join) => Err(Error::Serve(std::io::Error::other(join))),
-        }
+        };
+        stop_modules(&self.modules).await;
+        result
     }
 }

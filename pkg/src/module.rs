@@ -50,6 +50,11 @@ pub trait Module: Send + Sync + 'static {
         let _ = ctx;
         Ok(())
     }
+
+    /// Runs once at the end of a graceful shutdown, after in-flight requests have drained (e.g.
+    /// withdrawing what the module pushed elsewhere). It must bound its own waits; failures are
+    /// the module's to log. Defaults to nothing.
+    async fn stop(&self) {}
 }
 
 /// What a [`Module`] registers into: the kernel's health registry and metrics.

@@ -1,4 +1,4 @@
-//! The project's own test helpers: an HTTP client, child processes, a throwaway PostgreSQL and Redis, sample
+//! The project's own test helpers: an HTTP client, child processes, a throwaway PostgreSQL, Redis and Pushgateway, sample
 //! readers over a Prometheus registry, and the judges. Dev-only; module authors use the public
 //! `vitals-testkit`, whose fakes are re-exported here for the project's tests.
 mod aggregates;
@@ -6,6 +6,7 @@ mod http;
 mod judges;
 mod postgres;
 mod process;
+mod pushgateway;
 mod redis;
 mod samples;
 
@@ -17,6 +18,7 @@ pub use postgres::TempPostgres;
 pub use process::{
     ChildGuard, free_addr, postgres_url, sqlite_url, start_service, wait_until_ok, wait_until_up,
 };
+pub use pushgateway::TempPushgateway;
 pub use redis::TempRedis;
 pub use samples::{histogram_sum, sample, series_count};
 pub use vitals_testkit::{Counting, Registrar, failing, panicking, sleeping};

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 use vitals::{Module, ModuleContext};
+use vitals_judges::{ChildGuard, sqlite_url, start_service};
 use vitals_judges::{Registrar, TempRedis, assert_promtool_clean, get, parsed_value, python_parse};
-use vitals_judges::{sqlite_url, start_service};
 use vitals_module_signals::{SignalsConfig, SignalsModule};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vitals");
@@ -88,4 +88,51 @@ async fn the_binary_exports_signals_published_elsewhere_and_readiness_follows_re
 
     redis.resume();
     vitals_judges::wait_until_ok(&format!("{base}/ready"), Duration::from_secs(10)).await;
+}
+
+const EXPORT: &str = env!("CARGO_BIN_EXE_vitals-signals-export");
+
+#[tokio::test]
+async fn run_once_export_exits_zero_after_a_push_and_non_zero_when_it_cannot() {
+    let (redis, gateway) = (TempRedis::start(), vitals_judges::TempPushgateway::start());
+    let (url, push) = (redis.url(), gateway.url());
+    let mut config = SignalsConfig::new(&url);
+    config.tenant = "acme".into();
+    let module = SignalsModule::new(config).unwrap();
+    let ctx = ModuleContext::new(Arc::new(Registrar::default()), vitals::Metrics::noop());
+    module.register(&ctx).unwrap();
+    let publisher = module.publisher().unwrap();
+    publisher.gauge("queue.depth", 9.0);
+    publisher.flush().await.unwrap();
+
+    let env = [
+        ("VITALS_SIGNALS_REDIS_URL", url.as_str()),
+        ("VITALS_SIGNALS_PUSHGATEWAY_URL", push.as_str()),
+        ("VITALS_TENANT", "acme"),
+    ];
+    let (code, stderr) = ChildGuard::spawn(EXPORT, &env).wait_exit(Duration::from_secs(20));
+    assert_eq!(code, Some(0), "{stderr}");
+    let pushed = python_parse(&get(&format!("{push}/metrics")).await.text());
+    let labels = [
+        ("job", "vitals_signals"),
+        ("tenant", "acme"),
+        ("project", "default"),
+    ];
+    let mut with_signal = labels.to_vec();
+    with_signal.push(("signal", "queue.depth"));
+    assert_eq!(
+        parsed_value(&pushed, "vitals_signal_value", &with_signal),
+        Some(9.0)
+    );
+
+    drop(gateway);
+    let (code, stderr) = ChildGuard::spawn(EXPORT, &env).wait_exit(Duration::from_secs(20));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("signals export failed"), "{stderr}");
+    let (code, stderr) = ChildGuard::spawn(EXPORT, &env[..1]).wait_exit(Duration::from_secs(20));
+    assert_eq!(code, Some(64), "{stderr}");
+    assert!(
+        stderr.contains("VITALS_SIGNALS_PUSHGATEWAY_URL"),
+        "{stderr}"
+    );
 }

@@ -26,6 +26,15 @@ pub struct SignalsConfig {
     pub timeout: Duration,
     /// Whether this process aggregates and exports (`VITALS_SIGNALS_AGGREGATE`, default on).
     pub aggregate: bool,
+    /// Pushgateway base URL (`VITALS_SIGNALS_PUSHGATEWAY_URL`, `http(s)://`); unset: no push.
+    pub pushgateway_url: Option<String>,
+    /// Pushgateway job name (`VITALS_SIGNALS_PUSH_JOB`, default `vitals_signals`).
+    pub push_job: String,
+    /// How often pushes happen (`VITALS_SIGNALS_EXPORT_INTERVAL`, default 30 s).
+    pub export_interval: Duration,
+    /// Push once at start instead of after the first interval (`VITALS_SIGNALS_EXPORT_AT_START`,
+    /// default off).
+    pub export_at_start: bool,
 }
 
 const NAME_CHARS: &str = "lowercase letters, digits, '_', '-' and '.'";
@@ -48,6 +57,10 @@ impl SignalsConfig {
             scrape_ttl: Duration::from_secs(10),
             timeout: Duration::from_secs(1),
             aggregate: true,
+            pushgateway_url: None,
+            push_job: "vitals_signals".into(),
+            export_interval: Duration::from_secs(30),
+            export_at_start: false,
         }
     }
 
@@ -80,6 +93,7 @@ impl SignalsConfig {
             ("VITALS_TENANT", &mut c.tenant),
             ("VITALS_PROJECT", &mut c.project),
             ("VITALS_SIGNALS_INSTANCE", &mut c.instance),
+            ("VITALS_SIGNALS_PUSH_JOB", &mut c.push_job),
         ] {
             if let Some(v) = env.string(var) {
                 if !crate::keys::valid_name(&v) {
@@ -98,6 +112,7 @@ impl SignalsConfig {
             ("VITALS_SIGNALS_MAX_AGE", &mut c.max_age),
             ("VITALS_SIGNALS_SCRAPE_TTL", &mut c.scrape_ttl),
             ("VITALS_SIGNALS_TIMEOUT", &mut c.timeout),
+            ("VITALS_SIGNALS_EXPORT_INTERVAL", &mut c.export_interval),
         ] {
             if let Some(d) = env.positive_duration(var)? {
                 *field = d;
@@ -105,6 +120,19 @@ impl SignalsConfig {
         }
         if let Some(on) = env.switch("VITALS_SIGNALS_AGGREGATE")? {
             c.aggregate = on;
+        }
+        if let Some(on) = env.switch("VITALS_SIGNALS_EXPORT_AT_START")? {
+            c.export_at_start = on;
+        }
+        if let Some(u) = env.string("VITALS_SIGNALS_PUSHGATEWAY_URL") {
+            if !(u.starts_with("http://") || u.starts_with("https://")) || u.contains('@') {
+                return Err(SettingError::new(
+                    "VITALS_SIGNALS_PUSHGATEWAY_URL",
+                    u.split('@').next_back().unwrap_or_default(),
+                    "must be an http:// or https:// URL without credentials",
+                ));
+            }
+            c.pushgateway_url = Some(u);
         }
         if c.gauge_ttl <= c.flush_interval {
             return Err(SettingError::new(
@@ -161,6 +189,15 @@ mod tests {
             parse(&[url, ("VITALS_SIGNALS_FLUSH_INTERVAL", "0s")])
                 .unwrap_err()
                 .starts_with("invalid VITALS_SIGNALS_FLUSH_INTERVAL \"0s\"")
+        );
+        assert_eq!(
+            parse(&[url, ("VITALS_SIGNALS_PUSHGATEWAY_URL", "pushgw:9091")]).unwrap_err(),
+            "invalid VITALS_SIGNALS_PUSHGATEWAY_URL \"pushgw:9091\": must be an http:// or https:// URL without credentials"
+        );
+        assert!(
+            parse(&[url, ("VITALS_SIGNALS_EXPORT_INTERVAL", "often")])
+                .unwrap_err()
+                .starts_with("invalid VITALS_SIGNALS_EXPORT_INTERVAL \"often\"")
         );
         assert!(
             parse(&[url, ("VITALS_SIGNALS_GAUGE_TTL", "1s")])

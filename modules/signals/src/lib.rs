@@ -9,7 +9,9 @@ mod connection;
 mod keys;
 mod module;
 mod publisher;
+mod pushgateway;
 mod sketch;
+mod text;
 
 pub use aggregate::{Aggregator, GaugeSignal, LatencySignal, Snapshot, WINDOWS};
 pub use config::SignalsConfig;

@@ -1,0 +1,61 @@
+//! Export to a Prometheus Pushgateway: the group `job/<job>/tenant/<t>/project/<p>` is replaced
+//! (PUT) on every push and deleted on clean shutdown.
+use crate::text::render;
+use std::time::Duration;
+use vitals::metrics::CollectedFamily;
+
+pub(crate) struct Pushgateway {
+    group_url: String,
+    agent: ureq::Agent,
+}
+
+impl Pushgateway {
+    pub(crate) fn new(
+        base: &str,
+        job: &str,
+        tenant: &str,
+        project: &str,
+        timeout: Duration,
+    ) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(timeout))
+            .build()
+            .new_agent();
+        Self {
+            group_url: format!(
+                "{}/metrics/job/{job}/tenant/{tenant}/project/{project}",
+                base.trim_end_matches('/')
+            ),
+            agent,
+        }
+    }
+
+    fn send(&self, method: &'static str, body: Option<String>) -> Result<(), String> {
+        let resp = match body {
+            Some(b) => self
+                .agent
+                .put(&self.group_url)
+                .header("Content-Type", "text/plain; version=0.0.4")
+                .send(b),
+            None => self.agent.delete(&self.group_url).call(),
+        }
+        .map_err(|e| format!("{method} {}: {e}", self.group_url))?;
+        let status = resp.status().as_u16();
+        if (200..300).contains(&status) {
+            Ok(())
+        } else {
+            Err(format!("{method} {}: HTTP {status}", self.group_url))
+        }
+    }
+
+    /// Replaces the group with `families` (a blocking call: run it off the async workers).
+    pub(crate) fn push(&self, families: &[CollectedFamily]) -> Result<(), String> {
+        self.send("PUT", Some(render(families)))
+    }
+
+    /// Deletes the group.
+    pub(crate) fn delete(&self) -> Result<(), String> {
+        self.send("DELETE", None)
+    }
+}

@@ -1,0 +1,71 @@
+//! Pushgateway export against a real Pushgateway and a real Redis: the group carries the
+//! tenant and project, a second push replaces it, and a clean stop deletes it.
+use std::sync::Arc;
+use std::time::Duration;
+use vitals::{Module, ModuleContext};
+use vitals_judges::{Registrar, TempPushgateway, TempRedis, get, parsed_value, python_parse};
+use vitals_module_signals::{SignalsConfig, SignalsModule};
+
+fn group(samples: &[vitals_judges::ParsedSample], signal: &str) -> Option<f64> {
+    in_group(samples, "vitals_signal_value", signal)
+}
+
+fn in_group(samples: &[vitals_judges::ParsedSample], family: &str, signal: &str) -> Option<f64> {
+    parsed_value(
+        samples,
+        family,
+        &[
+            ("job", "vitals_signals"),
+            ("tenant", "acme"),
+            ("project", "shop"),
+            ("signal", signal),
+        ],
+    )
+}
+
+#[tokio::test]
+async fn pushes_replace_the_group_and_a_clean_stop_deletes_it() {
+    let (redis, gateway) = (TempRedis::start(), TempPushgateway::start());
+    let mut config = SignalsConfig::new(&redis.url());
+    config.tenant = "acme".into();
+    config.project = "shop".into();
+    config.max_age = Duration::from_secs(1);
+    config.pushgateway_url = Some(gateway.url());
+    let module = SignalsModule::new(config).unwrap();
+    let ctx = ModuleContext::new(Arc::new(Registrar::default()), vitals::Metrics::noop());
+    module.register(&ctx).unwrap();
+    let publisher = module.publisher().unwrap();
+
+    publisher.gauge("sse.connections", 17.0);
+    publisher.pool("db", 3.0, 4.0);
+    publisher.flush().await.unwrap();
+    module.export_once().await.unwrap();
+    let first = python_parse(&get(&format!("{}/metrics", gateway.url())).await.text());
+    assert_eq!(group(&first, "sse.connections"), Some(17.0));
+    let ratio = "vitals_signal_pool_utilisation_ratio";
+    assert_eq!(in_group(&first, ratio, "db"), Some(0.75));
+
+    // Later only sse.connections is published: the pool's publisher is gone, so the pool
+    // ratio family is not in the second push, and the group no longer has it (replaced).
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    publisher.gauge("sse.connections", 5.0);
+    publisher.flush().await.unwrap();
+    module.export_once().await.unwrap();
+    let second = python_parse(&get(&format!("{}/metrics", gateway.url())).await.text());
+    assert_eq!(group(&second, "sse.connections"), Some(5.0));
+    assert_eq!(
+        group(&second, "ws.connections"),
+        None,
+        "replaced, not merged"
+    );
+
+    module.stop().await;
+    let after = python_parse(&get(&format!("{}/metrics", gateway.url())).await.text());
+    assert_eq!(group(&after, "sse.connections"), None, "deleted on stop");
+
+    // A Pushgateway that is gone is an error, never a hang.
+    drop(gateway);
+    let started = std::time::Instant::now();
+    assert!(module.export_once().await.is_err());
+    assert!(started.elapsed() < Duration::from_secs(6));
+}
