@@ -19,9 +19,12 @@ ensure_packages() {
         as_root apt-get update -qq
         DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
-    for module in prometheus_client kubernetes_validate; do
+    # module:package pairs; moto's server mode is the CloudWatch emulator of the signals tests.
+    for pair in prometheus_client:prometheus-client kubernetes_validate:kubernetes-validate \
+        moto.server:moto[server]; do
+        module=${pair%%:*}
+        package=${pair#*:}
         if ! python3 -c "import $module" 2>/dev/null; then
-            package=${module//_/-}
             python3 -m pip install -q "$package" 2>/dev/null \
                 || python3 -m pip install -q --break-system-packages "$package"
         fi

@@ -25,6 +25,7 @@ mod outcome;
 mod registrar;
 mod services;
 pub mod settings;
+pub mod signals;
 mod status;
 mod status_aggregator;
 

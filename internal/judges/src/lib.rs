@@ -4,6 +4,7 @@
 mod aggregates;
 mod http;
 mod judges;
+mod moto;
 mod postgres;
 mod process;
 mod pushgateway;
@@ -14,6 +15,7 @@ pub use aggregates::{aggregate_calls, aggregates_file, jobs_table, psql};
 pub use http::{Response, get, get_with, raw_request};
 pub use judges::{ParsedSample, PrometheusServer, parsed_value, promtool_check, python_parse};
 pub use judges::{assert_promtool_clean, run_judge};
+pub use moto::TempMoto;
 pub use postgres::TempPostgres;
 pub use process::{
     ChildGuard, free_addr, postgres_url, sqlite_url, start_service, wait_until_ok, wait_until_up,

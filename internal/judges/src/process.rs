@@ -8,6 +8,15 @@ pub fn free_addr() -> SocketAddr {
     l.local_addr().expect("local addr")
 }
 
+/// Waits until `addr` accepts connections; panics with `what` after `limit`.
+pub(crate) fn wait_for_port(addr: SocketAddr, what: &str, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// A child process that is killed when dropped (so a failing test leaves no server behind).
 pub struct ChildGuard {
     child: Option<Child>,

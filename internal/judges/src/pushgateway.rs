@@ -1,7 +1,7 @@
 //! A throwaway Prometheus Pushgateway (Debian's `prometheus-pushgateway`) on a free loopback
 //! port, in memory only.
-use crate::process::{ChildGuard, free_addr};
-use std::time::{Duration, Instant};
+use crate::process::{ChildGuard, free_addr, wait_for_port};
+use std::time::Duration;
 
 /// A running Pushgateway of the test's own; killed on drop.
 pub struct TempPushgateway {
@@ -15,14 +15,7 @@ impl TempPushgateway {
         let addr = free_addr();
         let listen = format!("--web.listen-address={addr}");
         let child = ChildGuard::spawn_quiet("prometheus-pushgateway", &[&listen]);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(addr).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "prometheus-pushgateway did not start"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_for_port(addr, "prometheus-pushgateway", Duration::from_secs(10));
         Self {
             addr,
             _child: child,

@@ -1,6 +1,6 @@
 //! A throwaway Redis server (Debian's `redis-server`) on a free loopback port, stoppable and
 //! restartable on the same port; no persistence.
-use crate::process::{ChildGuard, free_addr};
+use crate::process::{ChildGuard, free_addr, wait_for_port};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -53,13 +53,11 @@ impl TempRedis {
             ],
         );
         *self.child.lock().unwrap() = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "redis-server did not start (is it installed?)"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
+        wait_for_port(
+            addr,
+            "redis-server (is it installed?)",
+            Duration::from_secs(10),
+        );
     }
 }

@@ -57,7 +57,8 @@ impl From<vitals_module_database::Error> for Failure {
     }
 }
 
-/// The signals module when `VITALS_SIGNALS_REDIS_URL` is set (both binaries can host it).
+/// The signals module when `VITALS_SIGNALS_REDIS_URL` or `VITALS_SIGNALS_PROXY_URLS` is set
+/// (both binaries can host it).
 ///
 /// # Errors
 /// A bad `VITALS_SIGNALS_*`, `VITALS_TENANT` or `VITALS_PROJECT` value (exit 64).

@@ -35,10 +35,11 @@ async fn the_binary_exports_signals_published_elsewhere_and_readiness_follows_re
     let ctx = ModuleContext::new(Arc::new(Registrar::default()), vitals::Metrics::noop());
     module.register(&ctx).unwrap();
     let publisher = module.publisher().unwrap();
-    publisher.gauge("sse.connections", 17.0);
-    publisher.pool("db", 3.0, 4.0);
+    let signals = (*ctx.service::<vitals::signals::Signals>().expect("provided")).clone();
+    signals.gauge("sse.connections", 17.0);
+    signals.pool("db", 3.0, 4.0);
     for ms in 1..=100 {
-        publisher.observe("request.latency", f64::from(ms) / 1000.0);
+        signals.observe("request.latency", f64::from(ms) / 1000.0);
     }
     assert_eq!(publisher.flush().await.unwrap(), 103);
 
@@ -102,7 +103,8 @@ async fn run_once_export_exits_zero_after_a_push_and_non_zero_when_it_cannot() {
     let ctx = ModuleContext::new(Arc::new(Registrar::default()), vitals::Metrics::noop());
     module.register(&ctx).unwrap();
     let publisher = module.publisher().unwrap();
-    publisher.gauge("queue.depth", 9.0);
+    let signals = (*ctx.service::<vitals::signals::Signals>().expect("provided")).clone();
+    signals.gauge("queue.depth", 9.0);
     publisher.flush().await.unwrap();
 
     let env = [

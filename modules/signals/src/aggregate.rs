@@ -22,8 +22,9 @@ pub struct GaugeSignal {
     pub sum: f64,
     /// How many publishers the sum counts.
     pub publishers: usize,
-    /// Maximum of the sum over each of [`WINDOWS`], in that order.
-    pub max: [f64; 3],
+    /// Maximum of the sum over each of [`WINDOWS`], in that order; `None` where the source
+    /// keeps no history (proxy mode).
+    pub max: [Option<f64>; 3],
 }
 
 /// One latency signal's percentiles per window.
@@ -32,6 +33,7 @@ pub struct LatencySignal {
     /// Signal name.
     pub name: String,
     /// Per window of [`WINDOWS`]: observation count and p50, p95, p99 (`None` when empty).
+    /// Only the first [`Snapshot::windows`] are meaningful.
     pub windows: [(usize, Option<[f64; 3]>); 3],
 }
 
@@ -42,9 +44,17 @@ pub struct Snapshot {
     pub gauges: Vec<GaugeSignal>,
     /// Latencies, by name.
     pub latencies: Vec<LatencySignal>,
+    /// Whether the source keeps history: windows beyond the first and the maxima exist
+    /// (Redis), or not (proxy mode, which sees each service's present only).
+    pub history: bool,
 }
 
 impl Snapshot {
+    /// How many of [`WINDOWS`] the source knows.
+    pub fn windows(&self) -> usize {
+        if self.history { WINDOWS.len() } else { 1 }
+    }
+
     /// A gauge by name.
     pub fn gauge(&self, name: &str) -> Option<&GaugeSignal> {
         self.gauges.iter().find(|g| g.name == name)
@@ -105,7 +115,10 @@ impl Aggregator {
     /// The first Redis failure (every call has the configured deadline).
     pub async fn read(&self) -> RedisResult<Snapshot> {
         let now = self.now_ms().await?;
-        let mut snap = Snapshot::default();
+        let mut snap = Snapshot {
+            history: true,
+            ..Snapshot::default()
+        };
         let gauges: Vec<String> = self
             .redis
             .cmd(redis::cmd("SMEMBERS").arg(self.keys.gauge_names()))
@@ -177,7 +190,7 @@ impl Aggregator {
             name: name.to_owned(),
             sum,
             publishers,
-            max,
+            max: max.map(Some),
         })
     }
 

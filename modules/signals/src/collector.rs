@@ -1,11 +1,12 @@
 //! The pull export: the aggregate as gauges on `/metrics`, reused for the scrape TTL.
-use crate::aggregate::{Aggregator, Snapshot, WINDOWS};
+use crate::aggregate::{Snapshot, WINDOWS};
+use crate::source::Source;
 use std::sync::Arc;
 use std::time::Duration;
 use vitals::metrics::{Collect, CollectedFamily};
 
 pub(crate) struct SignalsCollector {
-    pub(crate) aggregator: Arc<Aggregator>,
+    pub(crate) source: Arc<Source>,
     pub(crate) ttl: Duration,
     pub(crate) timeout: Duration,
 }
@@ -50,8 +51,10 @@ pub(crate) fn families(snap: Option<&Snapshot>) -> Vec<CollectedFamily> {
     for g in &snap.gauges {
         value.push(&[&g.name], g.sum);
         publishers.push(&[&g.name], g.publishers as f64);
-        for (i, (w, _)) in WINDOWS.iter().enumerate() {
-            max.push(&[&g.name, w], g.max[i]);
+        for ((w, _), m) in WINDOWS.iter().zip(g.max) {
+            if let Some(m) = m {
+                max.push(&[&g.name, w], m);
+            }
         }
         if let Some(q) = g.name.strip_suffix(".depth")
             && let Some(r) = snap.ratio(&g.name, &format!("{q}.capacity"))
@@ -75,7 +78,7 @@ pub(crate) fn families(snap: Option<&Snapshot>) -> Vec<CollectedFamily> {
         &["signal", "window"],
     );
     for l in &snap.latencies {
-        for (i, (w, _)) in WINDOWS.iter().enumerate() {
+        for (i, (w, _)) in WINDOWS.iter().enumerate().take(snap.windows()) {
             let (count, qs) = l.windows[i];
             observations.push(&[&l.name, w], count as f64);
             if let Some(qs) = qs {
@@ -112,7 +115,7 @@ impl Collect for SignalsCollector {
     }
 
     async fn collect(&self) -> Result<Vec<CollectedFamily>, String> {
-        match self.aggregator.read().await {
+        match self.source.read().await {
             Ok(snap) => Ok(families(Some(&snap))),
             Err(e) => {
                 tracing::warn!(error = %e, "signals aggregation failed");

@@ -1,12 +1,33 @@
 //! The signals settings, read from the environment in one place and validated once.
+use crate::cloudwatch::CloudWatchConfig;
+use crate::mapping::Mapping;
 use std::time::Duration;
 use vitals::settings::{SettingError, Settings};
+
+/// Where the aggregate comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// Samples published to Redis by every process (`VITALS_SIGNALS_REDIS_URL`, `redis://` or
+    /// `rediss://`).
+    Redis(String),
+    /// Proxy mode: no Redis; each export fetches a JSON status document from every service.
+    Proxy(ProxyConfig),
+}
+
+/// Proxy mode's services and credentials.
+#[derive(Debug, Clone)]
+pub struct ProxyConfig {
+    /// Status document URLs (`VITALS_SIGNALS_PROXY_URLS`, comma-separated `http(s)://`).
+    pub urls: Vec<String>,
+    /// Header sent with every fetch (`VITALS_SIGNALS_PROXY_HEADER`, `Name: value`).
+    pub header: Option<(String, String)>,
+}
 
 /// Where and how signals are published and aggregated.
 #[derive(Debug, Clone)]
 pub struct SignalsConfig {
-    /// Redis URL (`VITALS_SIGNALS_REDIS_URL`, `redis://` or `rediss://`).
-    pub redis_url: String,
+    /// Where the aggregate comes from.
+    pub source: Source,
     /// Tenant of the keys (`VITALS_TENANT`, default `default`).
     pub tenant: String,
     /// Project of the keys (`VITALS_PROJECT`, default `default`).
@@ -35,6 +56,11 @@ pub struct SignalsConfig {
     /// Push once at start instead of after the first interval (`VITALS_SIGNALS_EXPORT_AT_START`,
     /// default off).
     pub export_at_start: bool,
+    /// CloudWatch export (`VITALS_SIGNALS_CLOUDWATCH_*`); unset namespace: no CloudWatch.
+    pub cloudwatch: Option<CloudWatchConfig>,
+    /// Exported names and units (`VITALS_SIGNALS_MAPPING_FILE`); empty: every signal under its
+    /// own key and base unit.
+    pub mapping: Mapping,
 }
 
 const NAME_CHARS: &str = "lowercase letters, digits, '_', '-' and '.'";
@@ -42,8 +68,22 @@ const NAME_CHARS: &str = "lowercase letters, digits, '_', '-' and '.'";
 impl SignalsConfig {
     /// Defaults for `redis_url`.
     pub fn new(redis_url: &str) -> Self {
+        Self::with_source(Source::Redis(redis_url.to_owned()))
+    }
+
+    /// Defaults for proxy mode over `urls`.
+    pub fn proxy(urls: &[String], header: Option<(String, String)>) -> Self {
+        let mut c = Self::with_source(Source::Proxy(ProxyConfig {
+            urls: urls.to_vec(),
+            header,
+        }));
+        c.aggregate = true;
+        c
+    }
+
+    fn with_source(source: Source) -> Self {
         Self {
-            redis_url: redis_url.to_owned(),
+            source,
             tenant: "default".into(),
             project: "default".into(),
             instance: format!(
@@ -61,10 +101,21 @@ impl SignalsConfig {
             push_job: "vitals_signals".into(),
             export_interval: Duration::from_secs(30),
             export_at_start: false,
+            cloudwatch: None,
+            mapping: Mapping::default(),
         }
     }
 
-    /// From the process environment; `None` when `VITALS_SIGNALS_REDIS_URL` is unset.
+    /// The Redis URL, unless in proxy mode.
+    pub fn redis_url(&self) -> Option<&str> {
+        match &self.source {
+            Source::Redis(url) => Some(url),
+            Source::Proxy(_) => None,
+        }
+    }
+
+    /// From the process environment; `None` when neither `VITALS_SIGNALS_REDIS_URL` nor
+    /// `VITALS_SIGNALS_PROXY_URLS` is set.
     ///
     /// # Errors
     /// A [`SettingError`] naming the first bad variable and its value.
@@ -72,23 +123,15 @@ impl SignalsConfig {
         Self::from_settings(&Settings::from_env())
     }
 
-    /// From `env`; `None` when `VITALS_SIGNALS_REDIS_URL` is unset.
+    /// From `env`; `None` when neither `VITALS_SIGNALS_REDIS_URL` nor
+    /// `VITALS_SIGNALS_PROXY_URLS` is set.
     ///
     /// # Errors
     /// A [`SettingError`] naming the first bad variable and its value.
     pub fn from_settings(env: &Settings) -> Result<Option<Self>, SettingError> {
-        let Some(url) = env.string("VITALS_SIGNALS_REDIS_URL") else {
+        let Some(mut c) = source(env)?.map(Self::with_source) else {
             return Ok(None);
         };
-        if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
-            let shown = url.split('@').next_back().unwrap_or_default();
-            return Err(SettingError::new(
-                "VITALS_SIGNALS_REDIS_URL",
-                shown,
-                "must start with redis:// or rediss://",
-            ));
-        }
-        let mut c = Self::new(&url);
         for (var, field) in [
             ("VITALS_TENANT", &mut c.tenant),
             ("VITALS_PROJECT", &mut c.project),
@@ -125,14 +168,19 @@ impl SignalsConfig {
             c.export_at_start = on;
         }
         if let Some(u) = env.string("VITALS_SIGNALS_PUSHGATEWAY_URL") {
-            if !(u.starts_with("http://") || u.starts_with("https://")) || u.contains('@') {
-                return Err(SettingError::new(
-                    "VITALS_SIGNALS_PUSHGATEWAY_URL",
-                    u.split('@').next_back().unwrap_or_default(),
-                    "must be an http:// or https:// URL without credentials",
-                ));
-            }
-            c.pushgateway_url = Some(u);
+            c.pushgateway_url = Some(http_url("VITALS_SIGNALS_PUSHGATEWAY_URL", &u)?);
+        }
+        if matches!(c.source, Source::Proxy(_)) && !c.aggregate {
+            return Err(SettingError::new(
+                "VITALS_SIGNALS_AGGREGATE",
+                "off",
+                "proxy mode only aggregates: leave it on, or publish to VITALS_SIGNALS_REDIS_URL",
+            ));
+        }
+        c.cloudwatch = CloudWatchConfig::from_settings(env)?;
+        if let Some(path) = env.string("VITALS_SIGNALS_MAPPING_FILE") {
+            c.mapping = Mapping::load(std::path::Path::new(&path))
+                .map_err(|e| SettingError::new("VITALS_SIGNALS_MAPPING_FILE", &path, e))?;
         }
         if c.gauge_ttl <= c.flush_interval {
             return Err(SettingError::new(
@@ -143,6 +191,86 @@ impl SignalsConfig {
         }
         Ok(Some(c))
     }
+}
+
+fn http_url(var: &str, u: &str) -> Result<String, SettingError> {
+    if !(u.starts_with("http://") || u.starts_with("https://")) || u.contains('@') {
+        return Err(SettingError::new(
+            var,
+            u.split('@').next_back().unwrap_or_default(),
+            "must be an http:// or https:// URL without credentials",
+        ));
+    }
+    Ok(u.to_owned())
+}
+
+fn source(env: &Settings) -> Result<Option<Source>, SettingError> {
+    let (redis, proxy) = (
+        env.string("VITALS_SIGNALS_REDIS_URL"),
+        env.string("VITALS_SIGNALS_PROXY_URLS"),
+    );
+    match (redis, proxy) {
+        (None, None) => Ok(None),
+        (Some(_), Some(p)) => Err(SettingError::new(
+            "VITALS_SIGNALS_PROXY_URLS",
+            &p,
+            "set either VITALS_SIGNALS_REDIS_URL (publish and aggregate through Redis) or this (proxy mode), not both",
+        )),
+        (Some(url), None) => {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                let shown = url.split('@').next_back().unwrap_or_default();
+                return Err(SettingError::new(
+                    "VITALS_SIGNALS_REDIS_URL",
+                    shown,
+                    "must start with redis:// or rediss://",
+                ));
+            }
+            Ok(Some(Source::Redis(url)))
+        }
+        (None, Some(list)) => {
+            let mut urls = Vec::new();
+            for u in list.split(',').map(str::trim).filter(|u| !u.is_empty()) {
+                urls.push(http_url("VITALS_SIGNALS_PROXY_URLS", u)?);
+            }
+            if urls.is_empty() {
+                return Err(SettingError::new(
+                    "VITALS_SIGNALS_PROXY_URLS",
+                    &list,
+                    "list at least one status URL",
+                ));
+            }
+            let header = match env.string("VITALS_SIGNALS_PROXY_HEADER") {
+                None => None,
+                Some(h) => Some(header(&h).ok_or_else(|| {
+                    // The value is a credential: only a name before a colon is shown.
+                    let shown = match h.split_once(':') {
+                        Some((name, _)) => format!("{}: <withheld>", name.trim()),
+                        None => "<withheld>".into(),
+                    };
+                    SettingError::new(
+                        "VITALS_SIGNALS_PROXY_HEADER",
+                        &shown,
+                        "must be `Name: value` with a token header name and a non-empty value",
+                    )
+                })?),
+            };
+            Ok(Some(Source::Proxy(ProxyConfig { urls, header })))
+        }
+    }
+}
+
+/// `Name: value`, the name a header token, the value non-empty and visible ASCII.
+fn header(h: &str) -> Option<(String, String)> {
+    let (name, value) = h.split_once(':')?;
+    let (name, value) = (name.trim(), value.trim());
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    let ok = !name.is_empty()
+        && name.chars().all(token)
+        && !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c == ' ' || c == '\t' || c.is_ascii_graphic());
+    ok.then(|| (name.to_owned(), value.to_owned()))
 }
 
 #[cfg(test)]
@@ -203,6 +331,51 @@ mod tests {
             parse(&[url, ("VITALS_SIGNALS_GAUGE_TTL", "1s")])
                 .unwrap_err()
                 .starts_with("invalid VITALS_SIGNALS_GAUGE_TTL")
+        );
+    }
+
+    #[test]
+    fn proxy_mode_takes_urls_and_one_header_and_refuses_a_redis_url_beside_them() {
+        let urls = (
+            "VITALS_SIGNALS_PROXY_URLS",
+            "http://a:8080/status, http://b/status",
+        );
+        let auth = (
+            "VITALS_SIGNALS_PROXY_HEADER",
+            "Authorization: Bearer s3cret",
+        );
+        let c = parse(&[urls, auth]).unwrap().unwrap();
+        let Source::Proxy(p) = &c.source else {
+            panic!("proxy mode expected")
+        };
+        assert_eq!(p.urls, ["http://a:8080/status", "http://b/status"]);
+        assert_eq!(
+            p.header,
+            Some(("Authorization".into(), "Bearer s3cret".into()))
+        );
+        assert!(c.redis_url().is_none());
+        assert_eq!(
+            parse(&[urls, ("VITALS_SIGNALS_REDIS_URL", "redis://h")]).unwrap_err(),
+            "invalid VITALS_SIGNALS_PROXY_URLS \"http://a:8080/status, http://b/status\": set either VITALS_SIGNALS_REDIS_URL (publish and aggregate through Redis) or this (proxy mode), not both"
+        );
+        assert_eq!(
+            parse(&[urls, ("VITALS_SIGNALS_PROXY_HEADER", "Bearer s3cret")]).unwrap_err(),
+            "invalid VITALS_SIGNALS_PROXY_HEADER \"<withheld>\": must be `Name: value` with a token header name and a non-empty value"
+        );
+        assert_eq!(
+            parse(&[("VITALS_SIGNALS_PROXY_URLS", "a.internal/status")]).unwrap_err(),
+            "invalid VITALS_SIGNALS_PROXY_URLS \"a.internal/status\": must be an http:// or https:// URL without credentials"
+        );
+        assert_eq!(
+            parse(&[("VITALS_SIGNALS_PROXY_URLS", " , ")]).unwrap_err(),
+            "invalid VITALS_SIGNALS_PROXY_URLS \" , \": list at least one status URL"
+        );
+        assert!(
+            parse(&[urls, ("VITALS_SIGNALS_AGGREGATE", "off")])
+                .unwrap_err()
+                .starts_with(
+                    "invalid VITALS_SIGNALS_AGGREGATE \"off\": proxy mode only aggregates"
+                )
         );
     }
 }

@@ -1,84 +1,108 @@
-//! The module: provides the [`Publisher`] to the container, flushes it on an interval, and on
-//! aggregating processes registers the Redis readiness check and the `/metrics` export.
-use crate::aggregate::Aggregator;
-use crate::check::redis_check;
-use crate::collector::{SignalsCollector, families};
-use crate::config::SignalsConfig;
+//! The module: provides the [`Signals`] publishing handle to the container and flushes it on an
+//! interval; on aggregating processes registers the readiness check, the `/metrics` export and
+//! the export scheduler (Pushgateway, CloudWatch).
+use crate::aggregate::{Aggregator, Snapshot};
+use crate::check::{redis_check, sources_check};
+use crate::cloudwatch::CloudWatch;
+use crate::collector::SignalsCollector;
+use crate::config::{SignalsConfig, Source as SourceConfig};
 use crate::connection::Redis;
+use crate::export::Exports;
 use crate::keys::Keys;
+use crate::proxy::Proxy;
 use crate::publisher::Publisher;
 use crate::pushgateway::Pushgateway;
+use crate::source::Source;
 use std::sync::{Arc, OnceLock};
-use vitals::metrics::Counter;
 use vitals::settings::SettingError;
+use vitals::signals::Signals;
 use vitals::{Error, Module, ModuleContext};
 
 /// The signals module.
 pub struct SignalsModule {
     config: SignalsConfig,
-    redis: Arc<Redis>,
+    redis: Option<Arc<Redis>>,
+    source: Arc<Source>,
+    exports: Arc<Exports>,
     publisher: OnceLock<Publisher>,
-    pushgateway: Option<Arc<Pushgateway>>,
-    export_failures: OnceLock<Counter>,
 }
 
 impl SignalsModule {
-    /// A module for `config`. Nothing connects until the first flush or scrape.
+    /// A module for `config`. Nothing connects until the first flush, scrape or export.
     ///
     /// # Errors
     /// A Redis URL the client cannot parse, naming the variable (credentials withheld).
     pub fn new(config: SignalsConfig) -> Result<Self, SettingError> {
-        let redis = Redis::new(&config.redis_url, config.timeout).map_err(|e| {
-            let shown = config.redis_url.split('@').next_back().unwrap_or_default();
-            SettingError::new("VITALS_SIGNALS_REDIS_URL", shown, e)
-        })?;
+        let keys = Keys::new(&config.tenant, &config.project);
+        let (redis, source) = match &config.source {
+            SourceConfig::Redis(url) => {
+                let redis = Arc::new(Redis::new(url, config.timeout).map_err(|e| {
+                    let shown = url.split('@').next_back().unwrap_or_default();
+                    SettingError::new("VITALS_SIGNALS_REDIS_URL", shown, e)
+                })?);
+                let aggregator = Aggregator::new(redis.clone(), keys, config.max_age);
+                (Some(redis), Source::Redis(aggregator))
+            }
+            SourceConfig::Proxy(p) => {
+                (None, Source::Proxy(Arc::new(Proxy::new(p, config.timeout))))
+            }
+        };
         let pushgateway = config.pushgateway_url.as_ref().map(|url| {
-            Arc::new(Pushgateway::new(
+            Pushgateway::new(
                 url,
                 &config.push_job,
                 &config.tenant,
                 &config.project,
                 config.timeout * 5,
-            ))
+            )
         });
+        let cloudwatch = config
+            .cloudwatch
+            .clone()
+            .map(|c| CloudWatch::new(c, config.timeout));
+        let exports = Exports::new(pushgateway, cloudwatch, config.mapping.clone());
         Ok(Self {
             config,
-            redis: Arc::new(redis),
+            redis,
+            source: Arc::new(source),
+            exports: Arc::new(exports),
             publisher: OnceLock::new(),
-            pushgateway,
-            export_failures: OnceLock::new(),
         })
     }
 
-    /// The aggregator of this module's tenant and project (for exports and tests).
-    pub fn aggregator(&self) -> Aggregator {
-        Aggregator::new(
-            self.redis.clone(),
-            Keys::new(&self.config.tenant, &self.config.project),
-            self.config.max_age,
-        )
-    }
-
-    /// Aggregates now and pushes the result to the Pushgateway (replacing the group): the
-    /// scheduler's step, and the whole of run-once mode.
+    /// The aggregate now, from Redis or the proxied services (what every export sends).
     ///
     /// # Errors
-    /// No Pushgateway configured, Redis unreachable, or the push refused or unreachable.
-    pub async fn export_once(&self) -> Result<(), String> {
-        let push = self
-            .pushgateway
-            .clone()
-            .ok_or("VITALS_SIGNALS_PUSHGATEWAY_URL is not set")?;
-        let snap = self.aggregator().read().await?;
-        let families = families(Some(&snap));
-        tokio::task::spawn_blocking(move || push.push(&families))
-            .await
-            .map_err(|e| e.to_string())?
+    /// Redis unreachable, or the services that could not be read, each named with why.
+    pub async fn read(&self) -> Result<Snapshot, String> {
+        self.source.read().await
     }
 
-    /// The publisher, once registered.
+    /// Aggregates now and sends the result to every configured export: the scheduler's step,
+    /// and the whole of run-once mode.
+    ///
+    /// # Errors
+    /// No export configured, the aggregate unreadable, or an export refused or unreachable.
+    pub async fn export_once(&self) -> Result<(), String> {
+        if self.exports.is_empty() {
+            return Err(
+                "no export configured: set VITALS_SIGNALS_PUSHGATEWAY_URL or VITALS_SIGNALS_CLOUDWATCH_NAMESPACE"
+                    .into(),
+            );
+        }
+        export(&self.source, &self.exports).await
+    }
+
+    /// The publisher (Redis mode, once registered): services use [`Signals`] instead.
     pub fn publisher(&self) -> Option<Publisher> {
         self.publisher.get().cloned()
+    }
+}
+
+async fn export(source: &Source, exports: &Exports) -> Result<(), String> {
+    match source.read().await {
+        Ok(snap) => exports.export(&snap).await,
+        Err(e) => Err(exports.failed_everywhere(&e)),
     }
 }
 
@@ -89,20 +113,22 @@ impl Module for SignalsModule {
     }
 
     fn register(&self, ctx: &ModuleContext) -> Result<(), Error> {
-        let publisher = Publisher::new(&self.config, self.redis.clone(), ctx.metrics())?;
-        let _ = self.publisher.set(publisher.clone());
-        ctx.provide(publisher)?;
-        if self.pushgateway.is_some() {
-            let failures = ctx.metrics().counter(
-                "vitals_signals_export_failures_total",
-                "Signal exports (pushes) that failed.",
-            )?;
-            let _ = self.export_failures.set(failures);
+        match &self.redis {
+            Some(redis) => {
+                let publisher = Publisher::new(&self.config, redis.clone(), ctx.metrics())?;
+                let _ = self.publisher.set(publisher.clone());
+                ctx.provide(Signals::new(publisher))?;
+            }
+            None => ctx.provide(Signals::disabled())?,
         }
+        self.exports.register(ctx.metrics())?;
         if self.config.aggregate {
-            ctx.add_checker(redis_check(self.redis.clone()))?;
+            match &self.redis {
+                Some(redis) => ctx.add_checker(redis_check(redis.clone()))?,
+                None => ctx.add_checker(sources_check(self.source.clone()))?,
+            }
             ctx.metrics().add_collector(SignalsCollector {
-                aggregator: Arc::new(self.aggregator()),
+                source: self.source.clone(),
                 ttl: self.config.scrape_ttl,
                 timeout: self.config.timeout * 4,
             })?;
@@ -111,10 +137,8 @@ impl Module for SignalsModule {
     }
 
     async fn start(&self, _ctx: &ModuleContext) -> Result<(), Error> {
-        if self.config.aggregate
-            && let Some(push) = self.pushgateway.clone()
-        {
-            self.schedule_exports(push);
+        if self.config.aggregate && !self.exports.is_empty() {
+            self.schedule_exports();
         }
         let Some(publisher) = self.publisher() else {
             return Ok(());
@@ -139,23 +163,16 @@ impl Module for SignalsModule {
 
     /// Withdraws the pushed group, so a stopped aggregator leaves no stale signals behind.
     async fn stop(&self) {
-        if let Some(push) = self.pushgateway.clone() {
-            match tokio::task::spawn_blocking(move || push.delete()).await {
-                Ok(Ok(())) => tracing::info!("signals group deleted from the Pushgateway"),
-                Ok(Err(e)) => tracing::warn!(error = %e, "signals group not deleted"),
-                Err(e) => tracing::warn!(error = %e, "signals group delete panicked"),
-            }
-        }
+        self.exports.withdraw().await;
     }
 }
 
 impl SignalsModule {
-    /// Pushes every export interval (at once first when asked); each push is a task of its
-    /// own with the Redis and HTTP deadlines, and a failure is counted and logged.
-    fn schedule_exports(&self, push: Arc<Pushgateway>) {
-        let aggregator = Arc::new(self.aggregator());
+    /// Exports every interval (at once first when asked); each export is a task of its own
+    /// under the Redis, HTTP and AWS deadlines, and a failure is counted and logged.
+    fn schedule_exports(&self) {
+        let (source, exports) = (self.source.clone(), self.exports.clone());
         let (every, at_start) = (self.config.export_interval, self.config.export_at_start);
-        let failures = self.export_failures.get().cloned();
         tokio::spawn(async move {
             let first = if at_start {
                 tokio::time::Instant::now()
@@ -166,23 +183,13 @@ impl SignalsModule {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                let (a, p) = (aggregator.clone(), push.clone());
-                let run = tokio::spawn(async move {
-                    let snap = a.read().await?;
-                    let families = families(Some(&snap));
-                    tokio::task::spawn_blocking(move || p.push(&families))
-                        .await
-                        .map_err(|e| e.to_string())?
-                });
-                let outcome = match run.await {
+                let (s, e) = (source.clone(), exports.clone());
+                let outcome = match tokio::spawn(async move { export(&s, &e).await }).await {
                     Ok(r) => r,
-                    Err(e) => Err(format!("export panicked: {e}")),
+                    Err(p) => Err(exports.failed_everywhere(&format!("export panicked: {p}"))),
                 };
                 if let Err(e) = outcome {
                     tracing::warn!(error = %e, "signals export failed");
-                    if let Some(f) = &failures {
-                        f.inc();
-                    }
                 }
             }
         });

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 use vitals::metrics::Counter;
+use vitals::signals::SignalSink;
 
 /// How long per-minute latency sketches are kept: the longest window plus a minute.
 pub(crate) const SKETCH_RETENTION_SECS: i64 = 3_660;
@@ -20,7 +21,8 @@ struct Batch {
     samples: u64,
 }
 
-/// Publishes this process's samples. Cheap to clone; every method only touches memory.
+/// Publishes this process's samples: the [`SignalSink`] behind the [`vitals::signals::Signals`]
+/// handle the module provides. Cheap to clone; publishing only touches memory.
 ///
 /// Signal names are 1 to 64 of lowercase letters, digits, `_`, `-` and `.`; a sample with any
 /// other name is dropped and counted.
@@ -74,35 +76,6 @@ impl Publisher {
         f(&mut b);
     }
 
-    /// This process's current value of a gauge (e.g. open SSE connections); summed across
-    /// live publishers by the aggregator.
-    pub fn gauge(&self, name: &str, value: f64) {
-        self.with_batch(name, |b| {
-            b.gauges.insert(name.to_owned(), value);
-        });
-    }
-
-    /// One latency (or any positive quantity) observation, in base units.
-    pub fn observe(&self, name: &str, value: f64) {
-        self.with_batch(name, |b| {
-            b.latencies.entry(name.to_owned()).or_default().add(value)
-        });
-    }
-
-    /// Queue depth and capacity: exported as `<name>.depth`, `<name>.capacity` and the
-    /// cluster-wide pressure (depth / capacity).
-    pub fn queue(&self, name: &str, depth: f64, capacity: f64) {
-        self.gauge(&format!("{name}.depth"), depth);
-        self.gauge(&format!("{name}.capacity"), capacity);
-    }
-
-    /// Pool in use and size: exported as `<name>.in_use`, `<name>.size` and the cluster-wide
-    /// utilisation (in use / size).
-    pub fn pool(&self, name: &str, in_use: f64, size: f64) {
-        self.gauge(&format!("{name}.in_use"), in_use);
-        self.gauge(&format!("{name}.size"), size);
-    }
-
     /// Writes the batch in one pipeline. On failure the batch is dropped and counted: the
     /// caller logs once per interval.
     ///
@@ -151,5 +124,19 @@ impl Publisher {
                 Err(format!("{} samples dropped: {e}", batch.samples))
             }
         }
+    }
+}
+
+impl SignalSink for Publisher {
+    fn gauge(&self, name: &str, value: f64) {
+        self.with_batch(name, |b| {
+            b.gauges.insert(name.to_owned(), value);
+        });
+    }
+
+    fn observe(&self, name: &str, value: f64) {
+        self.with_batch(name, |b| {
+            b.latencies.entry(name.to_owned()).or_default().add(value)
+        });
     }
 }

@@ -17,11 +17,7 @@ impl Pushgateway {
         project: &str,
         timeout: Duration,
     ) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(timeout))
-            .build()
-            .new_agent();
+        let agent = crate::http::agent(timeout);
         Self {
             group_url: format!(
                 "{}/metrics/job/{job}/tenant/{tenant}/project/{project}",

@@ -35,9 +35,10 @@ async fn pushes_replace_the_group_and_a_clean_stop_deletes_it() {
     let ctx = ModuleContext::new(Arc::new(Registrar::default()), vitals::Metrics::noop());
     module.register(&ctx).unwrap();
     let publisher = module.publisher().unwrap();
+    let signals = (*ctx.service::<vitals::signals::Signals>().expect("provided")).clone();
 
-    publisher.gauge("sse.connections", 17.0);
-    publisher.pool("db", 3.0, 4.0);
+    signals.gauge("sse.connections", 17.0);
+    signals.pool("db", 3.0, 4.0);
     publisher.flush().await.unwrap();
     module.export_once().await.unwrap();
     let first = python_parse(&get(&format!("{}/metrics", gateway.url())).await.text());
@@ -48,7 +49,7 @@ async fn pushes_replace_the_group_and_a_clean_stop_deletes_it() {
     // Later only sse.connections is published: the pool's publisher is gone, so the pool
     // ratio family is not in the second push, and the group no longer has it (replaced).
     tokio::time::sleep(Duration::from_millis(1_100)).await;
-    publisher.gauge("sse.connections", 5.0);
+    signals.gauge("sse.connections", 5.0);
     publisher.flush().await.unwrap();
     module.export_once().await.unwrap();
     let second = python_parse(&get(&format!("{}/metrics", gateway.url())).await.text());

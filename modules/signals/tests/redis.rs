@@ -2,6 +2,7 @@
 //! publishers with known samples, the aggregate read back, expiry, tenants, and an outage.
 use std::sync::Arc;
 use std::time::Duration;
+use vitals::signals::Signals;
 use vitals::{CheckOutcome, HealthStatus, Module, ModuleContext};
 use vitals_judges::{Registrar, TempRedis};
 use vitals_module_signals::{Publisher, RELATIVE_ACCURACY, SignalsConfig, SignalsModule};
@@ -10,6 +11,7 @@ use vitals_testkit::TestRecorder;
 struct Started {
     module: SignalsModule,
     publisher: Publisher,
+    signals: Signals,
     metrics: TestRecorder,
     registrar: Arc<Registrar>,
 }
@@ -30,9 +32,11 @@ async fn start(url: &str, tenant: &str, instance: &str, max_age: Duration) -> St
     module.register(&ctx).unwrap();
     module.start(&ctx).await.unwrap();
     let publisher = module.publisher().unwrap();
+    let signals = (*ctx.service::<Signals>().expect("provided")).clone();
     Started {
         module,
         publisher,
+        signals,
         metrics,
         registrar,
     }
@@ -63,18 +67,18 @@ async fn three_publishers_sum_to_one_signal_with_percentiles_within_the_bound() 
     // 1..=3000 ms spread over the three processes.
     let mut all = Vec::new();
     for (i, s) in p.iter().enumerate() {
-        s.publisher.gauge("sse.connections", 10.0 * (i + 1) as f64);
-        s.publisher.queue("jobs", 6.0, 20.0);
+        s.signals.gauge("sse.connections", 10.0 * (i + 1) as f64);
+        s.signals.queue("jobs", 6.0, 20.0);
         for ms in (i + 1..=3000).step_by(3) {
-            s.publisher.observe("request.latency", ms as f64 / 1000.0);
+            s.signals.observe("request.latency", ms as f64 / 1000.0);
             all.push(ms as f64 / 1000.0);
         }
         assert_eq!(s.publisher.flush().await.unwrap(), 1 + 2 + 1000);
     }
-    let snap = p[0].module.aggregator().read().await.unwrap();
+    let snap = p[0].module.read().await.unwrap();
     let sse = snap.gauge("sse.connections").unwrap();
     assert_eq!((sse.sum, sse.publishers), (60.0, 3));
-    assert_eq!(sse.max, [60.0; 3]);
+    assert_eq!(sse.max, [Some(60.0); 3]);
     assert_eq!(snap.ratio("jobs.depth", "jobs.capacity"), Some(18.0 / 60.0));
     let lat = snap.latency("request.latency").unwrap();
     for (count, qs) in lat.windows {
@@ -86,7 +90,7 @@ async fn three_publishers_sum_to_one_signal_with_percentiles_within_the_bound() 
         }
     }
     // A second aggregator (here: another process's module) reads the same figures.
-    let again = p[2].module.aggregator().read().await.unwrap();
+    let again = p[2].module.read().await.unwrap();
     assert_eq!(again.gauge("sse.connections").unwrap().sum, 60.0);
     assert_eq!(again.latency("request.latency"), Some(lat));
     // The pull export: promtool-clean families with the expected samples.
@@ -137,13 +141,12 @@ async fn a_publisher_that_stops_drops_out_after_the_max_age_and_the_window_keeps
     let redis = TempRedis::start();
     let a = start(&redis.url(), "acme", "a", Duration::from_secs(1)).await;
     let b = start(&redis.url(), "acme", "b", Duration::from_secs(1)).await;
-    a.publisher.gauge("workers.busy", 5.0);
-    b.publisher.gauge("workers.busy", 7.0);
+    a.signals.gauge("workers.busy", 5.0);
+    b.signals.gauge("workers.busy", 7.0);
     a.publisher.flush().await.unwrap();
     b.publisher.flush().await.unwrap();
     assert_eq!(
         a.module
-            .aggregator()
             .read()
             .await
             .unwrap()
@@ -155,12 +158,12 @@ async fn a_publisher_that_stops_drops_out_after_the_max_age_and_the_window_keeps
     // b goes away; a keeps publishing.
     drop(b);
     tokio::time::sleep(Duration::from_millis(1_300)).await;
-    a.publisher.gauge("workers.busy", 5.0);
+    a.signals.gauge("workers.busy", 5.0);
     a.publisher.flush().await.unwrap();
-    let g = a.module.aggregator().read().await.unwrap();
+    let g = a.module.read().await.unwrap();
     let g = g.gauge("workers.busy").unwrap();
     assert_eq!((g.sum, g.publishers), (5.0, 1));
-    assert_eq!(g.max, [12.0; 3], "the peak stays in every window");
+    assert_eq!(g.max, [Some(12.0); 3], "the peak stays in every window");
 }
 
 #[tokio::test]
@@ -168,15 +171,15 @@ async fn two_tenants_on_one_redis_do_not_see_each_other() {
     let redis = TempRedis::start();
     let acme = start(&redis.url(), "acme", "a", Duration::from_secs(120)).await;
     let globex = start(&redis.url(), "globex", "a", Duration::from_secs(120)).await;
-    acme.publisher.gauge("sse.connections", 3.0);
-    globex.publisher.gauge("sse.connections", 40.0);
-    globex.publisher.observe("request.latency", 0.2);
+    acme.signals.gauge("sse.connections", 3.0);
+    globex.signals.gauge("sse.connections", 40.0);
+    globex.signals.observe("request.latency", 0.2);
     acme.publisher.flush().await.unwrap();
     globex.publisher.flush().await.unwrap();
-    let a = acme.module.aggregator().read().await.unwrap();
+    let a = acme.module.read().await.unwrap();
     assert_eq!(a.gauge("sse.connections").unwrap().sum, 3.0);
     assert!(a.latency("request.latency").is_none());
-    let g = globex.module.aggregator().read().await.unwrap();
+    let g = globex.module.read().await.unwrap();
     assert_eq!(g.gauge("sse.connections").unwrap().sum, 40.0);
 }
 
@@ -184,12 +187,12 @@ async fn two_tenants_on_one_redis_do_not_see_each_other() {
 async fn a_redis_outage_drops_and_counts_samples_fails_readiness_and_recovers() {
     let redis = TempRedis::start();
     let s = start(&redis.url(), "acme", "a", Duration::from_secs(120)).await;
-    s.publisher.gauge("sse.connections", 1.0);
+    s.signals.gauge("sse.connections", 1.0);
     s.publisher.flush().await.unwrap();
     redis.stop();
     // Publishing goes on while Redis is down; the flush loop drops and counts.
     for i in 0..50 {
-        s.publisher.observe("request.latency", 0.01 * i as f64);
+        s.signals.observe("request.latency", 0.01 * i as f64);
     }
     let started = std::time::Instant::now();
     let outcome = check(&s).await;
@@ -225,9 +228,9 @@ async fn a_redis_outage_drops_and_counts_samples_fails_readiness_and_recovers() 
     loop {
         // A live service publishes its gauge again and again; samples flushed while the
         // connection is being re-established are dropped and counted like the others.
-        s.publisher.gauge("sse.connections", 2.0);
+        s.signals.gauge("sse.connections", 2.0);
         published += 1;
-        if let Ok(snap) = s.module.aggregator().read().await
+        if let Ok(snap) = s.module.read().await
             && snap.gauge("sse.connections").map(|g| g.sum) == Some(2.0)
         {
             break;

@@ -1,33 +1,32 @@
 //! Run-once signals export, for a scheduled job (Kubernetes CronJob, ECS scheduled task):
-//! aggregates the tenant's signals from Redis, pushes them to the Pushgateway once, and exits 0;
-//! 1 when Redis or the Pushgateway fails, 64 on bad settings. Configured like the signals module
-//! (`VITALS_SIGNALS_REDIS_URL`, `VITALS_SIGNALS_PUSHGATEWAY_URL`, `VITALS_TENANT`, …).
+//! aggregates the tenant's signals (from Redis, or the services' status documents in proxy
+//! mode), sends them once to every configured export (Pushgateway, CloudWatch), and exits 0;
+//! 1 when the source or an export fails, 64 on bad settings. Configured like the signals module.
 use std::process::ExitCode;
 use vitals_module_signals::{SignalsConfig, SignalsModule};
 
+fn invalid(reason: impl std::fmt::Display) -> ExitCode {
+    eprintln!("Invalid configuration: {reason}");
+    ExitCode::from(64)
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let module = match SignalsConfig::from_env() {
-        Ok(Some(c)) if c.pushgateway_url.is_some() => SignalsModule::new(c),
-        Ok(Some(_)) => {
-            eprintln!("Invalid configuration: VITALS_SIGNALS_PUSHGATEWAY_URL is required");
-            return ExitCode::from(64);
-        }
+    let config = match SignalsConfig::from_env() {
+        Ok(Some(c)) => c,
         Ok(None) => {
-            eprintln!("Invalid configuration: VITALS_SIGNALS_REDIS_URL is required");
-            return ExitCode::from(64);
+            return invalid("VITALS_SIGNALS_REDIS_URL or VITALS_SIGNALS_PROXY_URLS is required");
         }
-        Err(e) => {
-            eprintln!("Invalid configuration: {e}");
-            return ExitCode::from(64);
-        }
+        Err(e) => return invalid(e),
     };
-    let module = match module {
+    if config.pushgateway_url.is_none() && config.cloudwatch.is_none() {
+        return invalid(
+            "VITALS_SIGNALS_PUSHGATEWAY_URL or VITALS_SIGNALS_CLOUDWATCH_NAMESPACE is required",
+        );
+    }
+    let module = match SignalsModule::new(config) {
         Ok(m) => m,
-        Err(e) => {
-            eprintln!("Invalid configuration: {e}");
-            return ExitCode::from(64);
-        }
+        Err(e) => return invalid(e),
     };
     match module.export_once().await {
         Ok(()) => {

@@ -1,0 +1,253 @@
+//! Export to AWS CloudWatch with `PutMetricData`: credentials and region from the standard AWS
+//! chain, batches within the per-call limit, the SDK's retries with backoff, every call under
+//! a deadline. The client is built on first export, so a missing AWS never stops a start.
+use crate::mapping::Exported;
+use aws_sdk_cloudwatch::Client;
+use aws_sdk_cloudwatch::error::DisplayErrorContext;
+use aws_sdk_cloudwatch::primitives::DateTime;
+use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
+use std::time::{Duration, SystemTime};
+use tokio::sync::OnceCell;
+use vitals::settings::{SettingError, Settings};
+
+/// `PutMetricData` takes at most 1,000 datums per call.
+pub const MAX_DATUMS_PER_CALL: usize = 1_000;
+/// A metric takes at most 30 dimensions.
+const MAX_DIMENSIONS: usize = 30;
+
+/// Where CloudWatch datapoints go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloudWatchConfig {
+    /// Namespace (`VITALS_SIGNALS_CLOUDWATCH_NAMESPACE`); setting it turns the export on.
+    pub namespace: String,
+    /// Region (`VITALS_SIGNALS_CLOUDWATCH_REGION`); unset: the standard chain (`AWS_REGION`,
+    /// profile, instance metadata).
+    pub region: Option<String>,
+    /// Dimensions of every datapoint (`VITALS_SIGNALS_CLOUDWATCH_DIMENSIONS`, a JSON object of
+    /// strings, e.g. `{"Service":"api","Tenant":"acme"}`).
+    pub dimensions: Vec<(String, String)>,
+}
+
+impl CloudWatchConfig {
+    /// From `env`; `None` when no namespace is set.
+    ///
+    /// # Errors
+    /// A [`SettingError`] naming the first bad variable and its value.
+    pub fn from_settings(env: &Settings) -> Result<Option<Self>, SettingError> {
+        let Some(namespace) = env.string("VITALS_SIGNALS_CLOUDWATCH_NAMESPACE") else {
+            return Ok(None);
+        };
+        let visible = |s: &str| s.chars().all(|c| c == ' ' || c.is_ascii_graphic());
+        if namespace.len() > 255 || !visible(&namespace) || namespace.starts_with("AWS/") {
+            return Err(SettingError::new(
+                "VITALS_SIGNALS_CLOUDWATCH_NAMESPACE",
+                &namespace,
+                "must be 1 to 255 visible ASCII characters, not starting with AWS/",
+            ));
+        }
+        let region = env.string("VITALS_SIGNALS_CLOUDWATCH_REGION");
+        if let Some(r) = &region
+            && !r
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(SettingError::new(
+                "VITALS_SIGNALS_CLOUDWATCH_REGION",
+                r,
+                "must be a region name such as eu-west-1",
+            ));
+        }
+        let dimensions = match env.string("VITALS_SIGNALS_CLOUDWATCH_DIMENSIONS") {
+            None => Vec::new(),
+            Some(json) => dimensions(&json).map_err(|reason| {
+                SettingError::new("VITALS_SIGNALS_CLOUDWATCH_DIMENSIONS", &json, reason)
+            })?,
+        };
+        Ok(Some(Self {
+            namespace,
+            region,
+            dimensions,
+        }))
+    }
+}
+
+fn dimensions(json: &str) -> Result<Vec<(String, String)>, String> {
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(json).map_err(|e| format!("not a JSON object: {e}"))?;
+    if map.len() > MAX_DIMENSIONS {
+        return Err(format!("at most {MAX_DIMENSIONS} dimensions"));
+    }
+    map.into_iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(v)
+                if (1..=255).contains(&k.len()) && (1..=1024).contains(&v.len()) =>
+            {
+                Ok((k, v))
+            }
+            _ => Err(format!(
+                "dimension {k:?}: names are 1 to 255 characters, values strings of 1 to 1024"
+            )),
+        })
+        .collect()
+}
+
+/// The CloudWatch exporter.
+pub(crate) struct CloudWatch {
+    config: CloudWatchConfig,
+    timeout: Duration,
+    client: OnceCell<Client>,
+}
+
+impl CloudWatch {
+    pub(crate) fn new(config: CloudWatchConfig, timeout: Duration) -> Self {
+        Self {
+            config,
+            timeout,
+            client: OnceCell::new(),
+        }
+    }
+
+    async fn client(&self) -> Result<&Client, String> {
+        self.client
+            .get_or_try_init(|| async {
+                let t = self.timeout;
+                let retry = aws_config::retry::RetryConfig::standard()
+                    .with_max_attempts(3)
+                    .with_initial_backoff(Duration::from_millis(200));
+                let timeouts = aws_config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(t)
+                    .operation_attempt_timeout(t * 2)
+                    .operation_timeout(t * 8)
+                    .build();
+                let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .retry_config(retry)
+                    .timeout_config(timeouts);
+                if let Some(r) = &self.config.region {
+                    loader = loader.region(aws_config::Region::new(r.clone()));
+                }
+                let conf = tokio::time::timeout(t * 5, loader.load())
+                    .await
+                    .map_err(|_| "loading the AWS configuration timed out".to_owned())?;
+                if conf.region().is_none() {
+                    return Err(
+                        "no AWS region: set VITALS_SIGNALS_CLOUDWATCH_REGION or AWS_REGION".into(),
+                    );
+                }
+                Ok(Client::new(&conf))
+            })
+            .await
+    }
+
+    /// Puts `metrics` in batches of at most [`MAX_DATUMS_PER_CALL`], all stamped now with the
+    /// configured dimensions. Returns the number of calls.
+    ///
+    /// # Errors
+    /// The first call that failed after the SDK's retries, with AWS's reason.
+    pub(crate) async fn put(&self, metrics: &[Exported]) -> Result<usize, String> {
+        let client = self.client().await?;
+        let now = DateTime::from(SystemTime::now());
+        let dims: Vec<Dimension> = self
+            .config
+            .dimensions
+            .iter()
+            .map(|(k, v)| Dimension::builder().name(k).value(v).build())
+            .collect();
+        let batches = batches(metrics);
+        for batch in &batches {
+            let datums = batch.iter().map(|m| {
+                MetricDatum::builder()
+                    .metric_name(&m.name)
+                    .value(m.value)
+                    .unit(StandardUnit::from(m.unit))
+                    .timestamp(now)
+                    .set_dimensions(Some(dims.clone()))
+                    .build()
+            });
+            client
+                .put_metric_data()
+                .namespace(&self.config.namespace)
+                .set_metric_data(Some(datums.collect()))
+                .send()
+                .await
+                .map_err(|e| format!("PutMetricData: {}", DisplayErrorContext(&e)))?;
+        }
+        Ok(batches.len())
+    }
+}
+
+/// `metrics` cut into calls of at most [`MAX_DATUMS_PER_CALL`].
+fn batches(metrics: &[Exported]) -> Vec<&[Exported]> {
+    metrics.chunks(MAX_DATUMS_PER_CALL).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(vars: &[(&'static str, &'static str)]) -> Result<Option<CloudWatchConfig>, String> {
+        let vars = vars.to_vec();
+        let env = Settings::from_lookup(move |k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_owned())
+        });
+        CloudWatchConfig::from_settings(&env).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn namespace_turns_it_on_and_bad_values_are_named() {
+        assert_eq!(parse(&[]), Ok(None));
+        let ns = ("VITALS_SIGNALS_CLOUDWATCH_NAMESPACE", "Shop/Signals");
+        let c = parse(&[
+            ns,
+            (
+                "VITALS_SIGNALS_CLOUDWATCH_DIMENSIONS",
+                r#"{"Service":"api","Tenant":"acme"}"#,
+            ),
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            c.dimensions,
+            [
+                ("Service".into(), "api".into()),
+                ("Tenant".into(), "acme".into())
+            ]
+        );
+        assert_eq!(
+            parse(&[("VITALS_SIGNALS_CLOUDWATCH_NAMESPACE", "AWS/EC2")]).unwrap_err(),
+            "invalid VITALS_SIGNALS_CLOUDWATCH_NAMESPACE \"AWS/EC2\": must be 1 to 255 visible ASCII characters, not starting with AWS/"
+        );
+        assert_eq!(
+            parse(&[
+                ns,
+                ("VITALS_SIGNALS_CLOUDWATCH_DIMENSIONS", r#"{"Service":3}"#)
+            ])
+            .unwrap_err(),
+            "invalid VITALS_SIGNALS_CLOUDWATCH_DIMENSIONS \"{\\\"Service\\\":3}\": dimension \"Service\": names are 1 to 255 characters, values strings of 1 to 1024"
+        );
+        assert!(
+            parse(&[ns, ("VITALS_SIGNALS_CLOUDWATCH_DIMENSIONS", "Service=api")])
+                .unwrap_err()
+                .contains("not a JSON object")
+        );
+        assert!(
+            parse(&[ns, ("VITALS_SIGNALS_CLOUDWATCH_REGION", "EU West")])
+                .unwrap_err()
+                .starts_with("invalid VITALS_SIGNALS_CLOUDWATCH_REGION \"EU West\"")
+        );
+    }
+
+    #[test]
+    fn datapoints_are_cut_into_calls_of_at_most_a_thousand() {
+        let m = Exported {
+            name: "x".into(),
+            value: 1.0,
+            unit: "Count",
+        };
+        let metrics = vec![m; 2_500];
+        let sizes: Vec<usize> = batches(&metrics).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, [1_000, 1_000, 500]);
+        assert!(batches(&[]).is_empty());
+    }
+}

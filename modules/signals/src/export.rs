@@ -1,0 +1,122 @@
+//! The exports of an aggregate, run together by the scheduler and by run-once mode: the
+//! Pushgateway (families as on `/metrics`) and CloudWatch (datapoints through the mapping).
+//! Each failure is counted per exporter and logged; each success stamps a gauge.
+use crate::aggregate::Snapshot;
+use crate::cloudwatch::CloudWatch;
+use crate::collector::families;
+use crate::mapping::{Mapping, points};
+use crate::pushgateway::Pushgateway;
+use std::sync::{Arc, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+use vitals::metrics::{CounterFamily, GaugeFamily};
+
+pub(crate) struct Exports {
+    pub(crate) pushgateway: Option<Arc<Pushgateway>>,
+    pub(crate) cloudwatch: Option<CloudWatch>,
+    pub(crate) mapping: Mapping,
+    instruments: OnceLock<(CounterFamily, GaugeFamily)>,
+}
+
+impl Exports {
+    pub(crate) fn new(
+        pushgateway: Option<Pushgateway>,
+        cloudwatch: Option<CloudWatch>,
+        mapping: Mapping,
+    ) -> Self {
+        Self {
+            pushgateway: pushgateway.map(Arc::new),
+            cloudwatch,
+            mapping,
+            instruments: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pushgateway.is_none() && self.cloudwatch.is_none()
+    }
+
+    /// Declares the failure counter and last-success gauge (when there is an export at all).
+    pub(crate) fn register(&self, metrics: &vitals::Metrics) -> Result<(), vitals::Error> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        let failures = metrics.counter_vec(
+            "vitals_signals_export_failures_total",
+            "Signal exports that failed, per exporter.",
+            &["exporter"],
+        )?;
+        let last = metrics.gauge_vec(
+            "vitals_signals_export_last_success_timestamp_seconds",
+            "Unix time of the last signal export that succeeded, per exporter.",
+            &["exporter"],
+        )?;
+        let _ = self.instruments.set((failures, last));
+        Ok(())
+    }
+
+    fn outcome(&self, exporter: &str, r: Result<(), String>) -> Result<(), String> {
+        if let Some((failures, last)) = self.instruments.get() {
+            match &r {
+                Ok(()) => {
+                    let now = SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .unwrap_or_default();
+                    last.with_label_values(&[exporter]).set(now.as_secs_f64());
+                }
+                Err(_) => failures.with_label_values(&[exporter]).inc(),
+            }
+        }
+        r.map_err(|e| format!("{exporter}: {e}"))
+    }
+
+    /// Sends `snap` to every configured exporter (each one even when another failed).
+    ///
+    /// # Errors
+    /// Every exporter that failed, with its reason.
+    pub(crate) async fn export(&self, snap: &Snapshot) -> Result<(), String> {
+        let mut errors = Vec::new();
+        if let Some(push) = self.pushgateway.clone() {
+            let families = families(Some(snap));
+            let r = tokio::task::spawn_blocking(move || push.push(&families))
+                .await
+                .unwrap_or_else(|e| Err(format!("push panicked: {e}")));
+            errors.extend(self.outcome("pushgateway", r).err());
+        }
+        if let Some(cw) = &self.cloudwatch {
+            let metrics = self.mapping.export(&points(snap));
+            let r = cw.put(&metrics).await.map(|_| ());
+            errors.extend(self.outcome("cloudwatch", r).err());
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("; "))
+        }
+    }
+
+    /// Counts a failed aggregation against every exporter (nothing could be sent).
+    pub(crate) fn failed_everywhere(&self, reason: &str) -> String {
+        let mut names = Vec::new();
+        if self.pushgateway.is_some() {
+            names.push("pushgateway");
+        }
+        if self.cloudwatch.is_some() {
+            names.push("cloudwatch");
+        }
+        for n in &names {
+            let _ = self.outcome(n, Err(String::new()));
+        }
+        format!("aggregation failed, nothing exported: {reason}")
+    }
+
+    /// Withdraws what a clean stop should not leave behind (the Pushgateway group).
+    pub(crate) async fn withdraw(&self) {
+        if let Some(push) = self.pushgateway.clone() {
+            match tokio::task::spawn_blocking(move || push.delete()).await {
+                Ok(Ok(())) => tracing::info!("signals group deleted from the Pushgateway"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "signals group not deleted"),
+                Err(e) => tracing::warn!(error = %e, "signals group delete panicked"),
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! The one HTTP client setup of the exports and proxy mode: statuses are answers, not errors,
+//! and every call has a deadline.
+use std::time::Duration;
+
+pub(crate) fn agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(timeout))
+        .build()
+        .new_agent()
+}
