@@ -25,4 +25,4 @@ pub use config::{ProxyConfig, SignalsConfig, Source};
 pub use mapping::{Exported, Kind, Mapping, Point, points};
 pub use module::SignalsModule;
 pub use publisher::Publisher;
-pub use sketch::{RELATIVE_ACCURACY, Sketch};
+pub use sketch::{RELATIVE_ACCURACY, Sketch, reference_sets};

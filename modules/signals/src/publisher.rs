@@ -128,15 +128,20 @@ impl Publisher {
 }
 
 impl SignalSink for Publisher {
+    // A name already in the batch is looked up, not allocated: one String per signal and flush.
     fn gauge(&self, name: &str, value: f64) {
-        self.with_batch(name, |b| {
-            b.gauges.insert(name.to_owned(), value);
+        self.with_batch(name, |b| match b.gauges.get_mut(name) {
+            Some(v) => *v = value,
+            None => {
+                b.gauges.insert(name.to_owned(), value);
+            }
         });
     }
 
     fn observe(&self, name: &str, value: f64) {
-        self.with_batch(name, |b| {
-            b.latencies.entry(name.to_owned()).or_default().add(value)
+        self.with_batch(name, |b| match b.latencies.get_mut(name) {
+            Some(s) => s.add(value),
+            None => b.latencies.entry(name.to_owned()).or_default().add(value),
         });
     }
 }

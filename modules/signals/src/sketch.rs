@@ -58,6 +58,31 @@ impl Sketch {
     }
 }
 
+/// The reference sample sets of the accuracy test and the publishing bench, 10,000 values
+/// each: uniform (1 ms to 10 s), long-tailed (Pareto α = 1.5 from 10 ms, by inverse transform
+/// over evenly spaced probabilities), bimodal (80% around 2 ms, 20% around 300 ms).
+#[doc(hidden)]
+pub fn reference_sets() -> [(&'static str, Vec<f64>); 3] {
+    let uniform = (1..=10_000).map(|i| i as f64 / 1000.0).collect();
+    let pareto = (0..10_000)
+        .map(|i| 0.01 * (1.0 - (i as f64 + 0.5) / 10_000.0).powf(-1.0 / 1.5))
+        .collect();
+    let bimodal = (0..10_000)
+        .map(|i| {
+            if i % 10 < 8 {
+                0.002 + (i % 97) as f64 * 1e-5
+            } else {
+                0.3 + (i % 89) as f64 * 1e-3
+            }
+        })
+        .collect();
+    [
+        ("uniform", uniform),
+        ("long-tailed", pareto),
+        ("bimodal", bimodal),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,21 +115,7 @@ mod tests {
 
     #[test]
     fn merged_estimates_stay_within_the_relative_accuracy() {
-        let uniform: Vec<f64> = (1..=10_000).map(|i| i as f64 / 1000.0).collect();
-        // Long-tailed: Pareto(α = 1.5) by inverse transform over evenly spaced probabilities.
-        let pareto: Vec<f64> = (0..10_000)
-            .map(|i| 0.01 * (1.0 - (i as f64 + 0.5) / 10_000.0).powf(-1.0 / 1.5))
-            .collect();
-        // Bimodal: fast hits around 2 ms and slow misses around 300 ms.
-        let bimodal: Vec<f64> = (0..10_000)
-            .map(|i| {
-                if i % 10 < 8 {
-                    0.002 + (i % 97) as f64 * 1e-5
-                } else {
-                    0.3 + (i % 89) as f64 * 1e-3
-                }
-            })
-            .collect();
+        let [uniform, pareto, bimodal] = reference_sets().map(|(_, v)| v);
         check("uniform", uniform, 3);
         check("long-tailed", pareto, 5);
         check("bimodal", bimodal, 4);
