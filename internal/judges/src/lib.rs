@@ -4,6 +4,7 @@
 mod aggregates;
 mod http;
 mod judges;
+mod load;
 mod moto;
 mod postgres;
 mod process;
@@ -15,6 +16,7 @@ pub use aggregates::{aggregate_calls, aggregates_file, jobs_table, psql};
 pub use http::{Response, get, get_with, raw_request};
 pub use judges::{ParsedSample, PrometheusServer, parsed_value, promtool_check, python_parse};
 pub use judges::{assert_promtool_clean, run_judge};
+pub use load::{Conn, Head};
 pub use moto::TempMoto;
 pub use postgres::TempPostgres;
 pub use process::{

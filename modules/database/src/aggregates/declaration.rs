@@ -132,6 +132,9 @@ impl SqlAggregate {
             reason,
         };
         validate_metric_name(&self.name, false).map_err(|e| bad(e.to_string()))?;
+        if self.help.trim().is_empty() {
+            return Err(bad("help is empty: say what the value means".into()));
+        }
         if self.sql.trim().is_empty() {
             return Err(bad("sql is empty".into()));
         }
@@ -271,6 +274,7 @@ mod tests {
                 "only counters end in '_total'",
             ),
             (SqlAggregate::new("jobs", "J.", " "), "sql is empty"),
+            (SqlAggregate::new("jobs", " ", "SELECT 1"), "help is empty"),
             (
                 SqlAggregate::new("jobs", "J.", "SELECT 1 AS value; DELETE FROM jobs"),
                 "sql must be one statement",
