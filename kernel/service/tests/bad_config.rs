@@ -239,7 +239,11 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("max_staleness", "max_staleness = \"stale\"", "stale"),
     ("max_rows", "max_rows = 0", "max_rows must be at least 1"),
     ("max_rows type", "max_rows = -1", "expected usize"),
-    ("unknown field", "colour = \"red\"", "unknown field `colour`"),
+    (
+        "unknown field",
+        "colour = \"red\"",
+        "unknown field `colour`",
+    ),
 ];
 
 #[test]
