@@ -111,8 +111,54 @@ impl TempPostgres {
     }
 }
 
+impl TempPostgres {
+    /// The server's processes: the postmaster and its children (backends, background workers).
+    fn processes(&self) -> Vec<String> {
+        let pidfile = std::fs::read_to_string(self.dir.join("data/postmaster.pid"))
+            .expect("postmaster.pid: is the server running?");
+        let main = pidfile.lines().next().unwrap().trim().to_owned();
+        let children = Command::new("pgrep").args(["-P", &main]).output().unwrap();
+        let mut all = vec![main];
+        all.extend(
+            String::from_utf8_lossy(&children.stdout)
+                .split_whitespace()
+                .map(str::to_owned),
+        );
+        all
+    }
+
+    fn signal_all(&self, signal: &str) -> bool {
+        let pids = self.processes();
+        Command::new("kill")
+            .arg(signal)
+            .args(&pids)
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// Hangs the server without closing anything: every process stopped (SIGSTOP), so
+    /// connections stay open and new ones are queued by the kernel, and nothing answers.
+    pub fn freeze(&self) {
+        assert!(
+            self.signal_all("-STOP"),
+            "could not stop the server's processes"
+        );
+    }
+
+    /// Lets a frozen server go on (SIGCONT).
+    pub fn thaw(&self) {
+        assert!(
+            self.signal_all("-CONT"),
+            "could not continue the server's processes"
+        );
+    }
+}
+
 impl Drop for TempPostgres {
     fn drop(&mut self) {
+        if self.dir.join("data/postmaster.pid").exists() {
+            self.signal_all("-CONT"); // a frozen server cannot stop
+        }
         let data = self.data();
         let _ = self
             .command("pg_ctl", &["-D", &data, "-m", "immediate", "stop"])
