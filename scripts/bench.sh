@@ -31,8 +31,11 @@ if [ "$cores" -ge 2 ] && command -v taskset >/dev/null; then
     pin_server=(taskset -c 0); pin_load=(taskset -c 1)
 fi
 
-cargo build -q --release -p vitals-kernel --example bench_server
-server_bin=target/release/examples/bench_server
+# PROFILE=dev builds the debug profile instead (CI's smoke: figures meaningless, nothing rots).
+profile=${PROFILE:-release}
+out=$([ "$profile" = dev ] && echo debug || echo "$profile")
+cargo build -q --profile "$profile" -p vitals-kernel --example bench_server
+server_bin=target/$out/examples/bench_server
 results=$(mktemp)
 trap 'rm -f "$results"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true' EXIT
 

@@ -24,7 +24,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-cargo build -q --release -p vitals-service --bin vitals
+# PROFILE=dev builds the debug profile instead (CI's smoke: figures meaningless, nothing rots).
+profile=${PROFILE:-release}
+out=$([ "$profile" = dev ] && echo debug || echo "$profile")
+cargo build -q --profile "$profile" -p vitals-service --bin vitals
 work=$(mktemp -d)
 trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 cat > "$work/paths.lua" <<'LUA'
@@ -43,7 +46,7 @@ end
 LUA
 
 VITALS_BIND="127.0.0.1:$PORT" DATABASE_URL="sqlite://$work/vitals.db?mode=rwc" \
-    RUST_LOG=warn target/release/vitals >"$work/server.log" 2>&1 &
+    RUST_LOG=warn "target/$out/vitals" >"$work/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 200); do
     curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" && break

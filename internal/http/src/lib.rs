@@ -2,6 +2,8 @@
 //! [`configure_health`] mounts the probes, [`configure_metrics`] `/metrics`, [`RequestMetrics`] times requests.
 mod access;
 mod dispatch;
+#[doc(hidden)]
+pub mod fuzzing;
 mod health;
 mod metrics_endpoint;
 pub mod request_metrics;

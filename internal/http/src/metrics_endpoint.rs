@@ -93,27 +93,29 @@ pub fn configure_metrics(cfg: &mut web::ServiceConfig, state: MetricsState) {
 }
 
 /// The scrape deadline: the header's timeout less a margin (250 ms, at most half the timeout).
-fn deadline(req: &HttpRequest, default: Duration) -> Result<Duration, String> {
+pub(crate) fn deadline(req: &HttpRequest, default: Duration) -> Result<Duration, String> {
     let Some(raw) = req.headers().get(SCRAPE_TIMEOUT_HEADER) else {
         return Ok(default);
     };
     let text = raw.to_str().unwrap_or("");
     match text.trim().parse::<f64>() {
-        Ok(secs) if secs.is_finite() && secs > 0.0 => {
+        // At least a millisecond: a smaller value (even a subnormal one, found by fuzzing) would
+        // make a zero deadline.
+        Ok(secs) if secs.is_finite() && secs >= 0.001 => {
             let timeout = Duration::from_secs_f64(secs.min(3600.0));
             Ok(timeout
                 .saturating_sub(Duration::from_millis(250))
                 .max(timeout / 2))
         }
         _ => Err(format!(
-            "invalid {SCRAPE_TIMEOUT_HEADER} {text:?}: expected a positive number of seconds"
+            "invalid {SCRAPE_TIMEOUT_HEADER} {text:?}: expected a number of seconds, at least 0.001"
         )),
     }
 }
 
 /// Whether the scraper's `Accept-Encoding` (negotiated by actix's own header type, q-values
 /// included) picks gzip over the identity encoding. A malformed header gets identity.
-fn wants_gzip(req: &HttpRequest) -> bool {
+pub(crate) fn wants_gzip(req: &HttpRequest) -> bool {
     let gzip = Encoding::Known(ContentEncoding::Gzip);
     AcceptEncoding::parse(req)
         .ok()
@@ -176,6 +178,13 @@ mod tests {
             (Some("0.2"), Ok(Duration::from_millis(100))),
             (Some("abc"), Err(())),
             (Some("-1"), Err(())),
+            (Some("1e-310"), Err(())),
+            (Some("0.0001"), Err(())),
+            (Some("0.001"), Ok(Duration::from_micros(500))),
+            (
+                Some("1e9"),
+                Ok(Duration::from_secs(3600) - Duration::from_millis(250)),
+            ),
         ];
         for (header, want) in table {
             let mut req = TestRequest::default();

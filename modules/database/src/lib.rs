@@ -10,7 +10,7 @@ mod timing;
 
 pub use aggregates::{
     AggregateMode, AggregatesConfig, DEFAULT_MAX_ROWS, MAX_AGGREGATE_DURATION, SqlAggregate,
-    load_file,
+    load_file, parse as parse_aggregates,
 };
 pub use check::DbCheck;
 pub use config::{DatabaseConfig, SCHEMES, check_url, masked_url};

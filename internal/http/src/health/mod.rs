@@ -7,4 +7,7 @@ mod query;
 mod verbose;
 
 pub use handlers::{HealthState, configure_health};
+pub(crate) fn parse_probe_query(q: &str) -> Result<query::ProbeQuery, String> {
+    query::ProbeQuery::parse(q)
+}
 pub(crate) use handlers::{method_not_allowed, probe, read_only, readable};

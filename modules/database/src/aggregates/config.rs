@@ -105,7 +105,11 @@ pub fn load_file(path: &Path) -> Result<Vec<SqlAggregate>, Error> {
     parse(path, &text)
 }
 
-pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<SqlAggregate>, Error> {
+/// Parses and validates aggregates TOML read from `path` (named in errors), as [`load_file`].
+///
+/// # Errors
+/// As [`load_file`].
+pub fn parse(path: &Path, text: &str) -> Result<Vec<SqlAggregate>, Error> {
     let file_err = |reason: String| Error::AggregatesFile {
         path: path.display().to_string(),
         reason,

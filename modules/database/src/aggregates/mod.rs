@@ -9,7 +9,7 @@ mod sql;
 mod store;
 
 pub(crate) use collector::AggregateCollector;
-pub use config::{AggregateMode, AggregatesConfig, load_file};
+pub use config::{AggregateMode, AggregatesConfig, load_file, parse};
 pub use declaration::{DEFAULT_MAX_ROWS, MAX_AGGREGATE_DURATION, SqlAggregate};
 pub(crate) use runner::Runner;
 pub(crate) use store::Store;
