@@ -6,7 +6,7 @@ use std::time::Duration;
 
 /// `?verbose` / `?exclude=`: the excluded names, or the 400 reason.
 pub fn probe_query(query: &str) -> Result<Vec<String>, String> {
-    crate::health::parse_probe_query(query).map(|q| q.exclude)
+    crate::health::query::ProbeQuery::parse(query).map(|q| q.exclude)
 }
 
 /// The scrape deadline for `req`, or the 400 reason.

@@ -71,6 +71,30 @@ impl Snapshot {
         let (n, d) = (self.gauge(numerator)?.sum, self.gauge(denominator)?.sum);
         (d > 0.0).then(|| n / d)
     }
+
+    /// The ratio gauge `g` heads, if any, with the queue's or pool's name: `<q>.depth` over
+    /// `<q>.capacity` (queue pressure), `<p>.in_use` over `<p>.size` (pool utilisation).
+    pub fn derived<'a>(&self, g: &'a GaugeSignal) -> Option<(Derived, &'a str, f64)> {
+        [
+            (Derived::QueuePressure, ".depth", ".capacity"),
+            (Derived::PoolUtilisation, ".in_use", ".size"),
+        ]
+        .into_iter()
+        .find_map(|(kind, numerator, denominator)| {
+            let base = g.name.strip_suffix(numerator)?;
+            let r = self.ratio(&g.name, &format!("{base}{denominator}"))?;
+            Some((kind, base, r))
+        })
+    }
+}
+
+/// A ratio of two summed gauges (see [`Snapshot::derived`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Derived {
+    /// Queue depth over capacity.
+    QueuePressure,
+    /// Pool connections in use over pool size.
+    PoolUtilisation,
 }
 
 /// Reads and aggregates one tenant/project's signals.

@@ -1,5 +1,5 @@
 //! The pull export: the aggregate as gauges on `/metrics`, reused for the scrape TTL.
-use crate::aggregate::{Snapshot, WINDOWS};
+use crate::aggregate::{Derived, Snapshot, WINDOWS};
 use crate::source::Source;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,15 +56,10 @@ pub(crate) fn families(snap: Option<&Snapshot>) -> Vec<CollectedFamily> {
                 max.push(&[&g.name, w], m);
             }
         }
-        if let Some(q) = g.name.strip_suffix(".depth")
-            && let Some(r) = snap.ratio(&g.name, &format!("{q}.capacity"))
-        {
-            pressure.push(&[q], r);
-        }
-        if let Some(p) = g.name.strip_suffix(".in_use")
-            && let Some(r) = snap.ratio(&g.name, &format!("{p}.size"))
-        {
-            utilisation.push(&[p], r);
+        match snap.derived(g) {
+            Some((Derived::QueuePressure, q, r)) => pressure.push(&[q], r),
+            Some((Derived::PoolUtilisation, p, r)) => utilisation.push(&[p], r),
+            None => {}
         }
     }
     let mut latency = CollectedFamily::gauge(

@@ -73,12 +73,10 @@ impl SignalsConfig {
 
     /// Defaults for proxy mode over `urls`.
     pub fn proxy(urls: &[String], header: Option<(String, String)>) -> Self {
-        let mut c = Self::with_source(Source::Proxy(ProxyConfig {
+        Self::with_source(Source::Proxy(ProxyConfig {
             urls: urls.to_vec(),
             header,
-        }));
-        c.aggregate = true;
-        c
+        }))
     }
 
     fn with_source(source: Source) -> Self {

@@ -11,9 +11,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use vitals::metrics::{CounterFamily, GaugeFamily};
 
 pub(crate) struct Exports {
-    pub(crate) pushgateway: Option<Arc<Pushgateway>>,
-    pub(crate) cloudwatch: Option<CloudWatch>,
-    pub(crate) mapping: Mapping,
+    pushgateway: Option<Arc<Pushgateway>>,
+    cloudwatch: Option<CloudWatch>,
+    mapping: Mapping,
     instruments: OnceLock<(CounterFamily, GaugeFamily)>,
 }
 

@@ -19,7 +19,7 @@ mod sketch;
 mod source;
 mod text;
 
-pub use aggregate::{Aggregator, GaugeSignal, LatencySignal, Snapshot, WINDOWS};
+pub use aggregate::{Aggregator, Derived, GaugeSignal, LatencySignal, Snapshot, WINDOWS};
 pub use cloudwatch::{CloudWatchConfig, MAX_DATUMS_PER_CALL};
 pub use config::{ProxyConfig, SignalsConfig, Source};
 pub use mapping::{Exported, Kind, Mapping, Point, points};

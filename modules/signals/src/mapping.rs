@@ -1,6 +1,6 @@
 //! Exported names and units: a snapshot's datapoints under their internal keys, and the mapping
 //! file that renames them (`proc.queue.wait.p95` → `Processor/QueueWaitP95` in milliseconds).
-use crate::aggregate::{Snapshot, WINDOWS};
+use crate::aggregate::{Derived, Snapshot, WINDOWS};
 use serde::Deserialize;
 use std::collections::HashSet;
 
@@ -86,15 +86,12 @@ pub fn points(snap: &Snapshot) -> Vec<Point> {
                 push(format!("{}.max.{}", g.name, WINDOWS[i].0), *m, Kind::Count);
             }
         }
-        if let Some(q) = g.name.strip_suffix(".depth")
-            && let Some(r) = snap.ratio(&g.name, &format!("{q}.capacity"))
-        {
-            push(format!("{q}.pressure"), r, Kind::Ratio);
-        }
-        if let Some(p) = g.name.strip_suffix(".in_use")
-            && let Some(r) = snap.ratio(&g.name, &format!("{p}.size"))
-        {
-            push(format!("{p}.utilisation"), r, Kind::Ratio);
+        match snap.derived(g) {
+            Some((Derived::QueuePressure, q, r)) => push(format!("{q}.pressure"), r, Kind::Ratio),
+            Some((Derived::PoolUtilisation, p, r)) => {
+                push(format!("{p}.utilisation"), r, Kind::Ratio);
+            }
+            None => {}
         }
     }
     for l in &snap.latencies {

@@ -3,11 +3,8 @@
 //! `application/health+json` bodies or, with `?verbose`, plain text.
 mod handlers;
 mod json;
-mod query;
+pub(crate) mod query;
 mod verbose;
 
 pub use handlers::{HealthState, configure_health};
-pub(crate) fn parse_probe_query(q: &str) -> Result<query::ProbeQuery, String> {
-    query::ProbeQuery::parse(q)
-}
 pub(crate) use handlers::{method_not_allowed, probe, read_only, readable};
