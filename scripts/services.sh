@@ -14,6 +14,7 @@ ensure_packages() {
     command -v redis-server >/dev/null || missing+=(redis-server)
     command -v prometheus-pushgateway >/dev/null || missing+=(prometheus-pushgateway)
     command -v python3 >/dev/null || missing+=(python3 python3-pip)
+    command -v wrk >/dev/null || missing+=(wrk)
     if [ ${#missing[@]} -gt 0 ]; then
         echo "installing: ${missing[*]}"
         as_root apt-get update -qq
