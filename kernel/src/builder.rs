@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use vitals::{HealthChecker, Module};
 use vitals_health::{BackgroundConfig, Damping, HealthRegistry, RegistryConfig};
-use vitals_http::{AccessPolicy, DetailPolicy, RequestMetrics};
+use vitals_http::{AccessPolicy, DetailPolicy, ForwardedHeader, IpNet, RequestMetrics};
 use vitals_metrics::{HealthMetrics, PrometheusRecorder, register_builtins, register_service_info};
 
 /// Builds a [`Kernel`] over one [`Config`]: each setter changes one setting (its default is the
@@ -153,6 +153,16 @@ impl KernelBuilder {
         self
     }
 
+    /// Proxies whose `header` names the client (`VITALS_TRUSTED_PROXIES`,
+    /// `VITALS_FORWARDED_HEADER`): behind one of them, the caller is the right-most address of
+    /// `header` that is not itself a trusted proxy; the other forwarded header is ignored.
+    /// Defaults to no proxy (the peer is the caller) and `X-Forwarded-For`.
+    pub fn trusted_proxies(mut self, proxies: Vec<IpNet>, header: ForwardedHeader) -> Self {
+        self.config.scrapes.trusted_proxies = proxies;
+        self.config.scrapes.forwarded_header = header;
+        self
+    }
+
     /// The service's own name and version, exported as `service_info{service,version} 1`
     /// (`VITALS_SERVICE_NAME`, `VITALS_SERVICE_VERSION`). Defaults to none.
     pub fn service(mut self, name: impl Into<String>, version: impl Into<String>) -> Self {
@@ -227,7 +237,7 @@ impl KernelBuilder {
         let access =
             AccessPolicy::new(self.config.health.token.clone(), self.config.health.details)
                 .protect_scrapes(scrapes.token.clone(), scrapes.trusted.clone())
-                .trust_proxies(scrapes.trusted_proxies.clone());
+                .trust_proxies(scrapes.trusted_proxies.clone(), scrapes.forwarded_header);
         Kernel::new(container, access, timing, self.config)
     }
 }

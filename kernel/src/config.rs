@@ -2,7 +2,9 @@ use crate::Error;
 use std::net::SocketAddr;
 use std::time::Duration;
 use vitals::settings::{SettingError, Settings};
-use vitals_http::{DetailPolicy, RequestMetricsSettings, ScrapeSettings, parse_networks};
+use vitals_http::{
+    DetailPolicy, ForwardedHeader, RequestMetricsSettings, ScrapeSettings, parse_networks,
+};
 
 /// Log output format (`VITALS_LOG_FORMAT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -87,7 +89,8 @@ impl Default for ShutdownSettings {
 /// | `VITALS_MAX_SCRAPES` | `10` | concurrent `/metrics` scrapes before 503 |
 /// | `VITALS_METRICS_TOKEN` | unset | bearer token required to scrape `/metrics` (and granting details) |
 /// | `VITALS_METRICS_TRUSTED_CIDRS` | unset | networks that may scrape without a token, comma-separated |
-/// | `VITALS_TRUSTED_PROXIES` | unset | proxies whose `Forwarded` / `X-Forwarded-For` are believed |
+/// | `VITALS_TRUSTED_PROXIES` | unset | proxies whose forwarded header names the client |
+/// | `VITALS_FORWARDED_HEADER` | `x-forwarded-for` | the header those proxies write: `x-forwarded-for`, `forwarded` (RFC 7239) or `none`; the other is ignored |
 /// | `VITALS_SERVICE_NAME`, `VITALS_SERVICE_VERSION` | unset | the service's own name and version in `service_info` |
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -232,6 +235,9 @@ impl Config {
         if let Some(nets) = env.parsed("VITALS_TRUSTED_PROXIES", parse_networks)? {
             c.scrapes.trusted_proxies = nets;
         }
+        if let Some(h) = env.parsed("VITALS_FORWARDED_HEADER", forwarded_header)? {
+            c.scrapes.forwarded_header = h;
+        }
         match (
             env.string("VITALS_SERVICE_NAME"),
             env.string("VITALS_SERVICE_VERSION"),
@@ -329,6 +335,18 @@ impl Config {
             return Err(bad("VITALS_SERIES_BUDGET", "0", "must be at least 1"));
         }
         Ok(())
+    }
+}
+
+/// A header name in any case, or `none`.
+fn forwarded_header(v: &str) -> Result<ForwardedHeader, &'static str> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "x-forwarded-for" => Ok(ForwardedHeader::XForwardedFor),
+        "forwarded" => Ok(ForwardedHeader::Forwarded),
+        "none" => Ok(ForwardedHeader::Neither),
+        _ => Err(
+            "use x-forwarded-for, forwarded (RFC 7239) or none: the header the trusted proxies write",
+        ),
     }
 }
 

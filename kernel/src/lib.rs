@@ -17,7 +17,7 @@ pub use embed::Embedded;
 pub use error::Error;
 pub use kernel::{Kernel, Running};
 pub use logging::init_logging;
-pub use vitals_http::DetailPolicy;
+pub use vitals_http::{DetailPolicy, ForwardedHeader};
 
 /// The README's snippets, compiled and run as doc tests so the module-author guide stays true.
 #[cfg(doctest)]

@@ -8,7 +8,7 @@ mod health;
 mod metrics_endpoint;
 pub mod request_metrics;
 
-pub use access::{AccessPolicy, Caller, DetailPolicy, Refusal, parse_networks};
+pub use access::{AccessPolicy, Caller, DetailPolicy, ForwardedHeader, Refusal, parse_networks};
 pub use dispatch::{EndpointTemplate, dispatch};
 pub use health::{HealthState, configure_health};
 pub use ipnet::IpNet;

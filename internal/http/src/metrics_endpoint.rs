@@ -1,6 +1,6 @@
 //! `GET /metrics`: Prometheus text format 0.0.4, gzip on request, a deadline taken from
 //! Prometheus' scrape-timeout header, a limit on concurrent scrapes, and a count of its own answers.
-use crate::{AccessPolicy, Refusal};
+use crate::{AccessPolicy, ForwardedHeader, Refusal};
 use actix_web::http::StatusCode;
 use actix_web::http::header::WWW_AUTHENTICATE;
 use actix_web::http::header::{
@@ -30,9 +30,12 @@ pub struct ScrapeSettings {
     /// Networks allowed to scrape without a token (`VITALS_METRICS_TRUSTED_CIDRS`). Defaults to
     /// none.
     pub trusted: Vec<ipnet::IpNet>,
-    /// Proxies whose forwarded headers are believed (`VITALS_TRUSTED_PROXIES`). Defaults to
+    /// Proxies whose forwarded header is believed (`VITALS_TRUSTED_PROXIES`). Defaults to
     /// none.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The header those proxies write (`VITALS_FORWARDED_HEADER`); the other is ignored.
+    /// Defaults to `X-Forwarded-For`.
+    pub forwarded_header: ForwardedHeader,
 }
 
 impl Default for ScrapeSettings {
@@ -43,6 +46,7 @@ impl Default for ScrapeSettings {
             token: None,
             trusted: Vec::new(),
             trusted_proxies: Vec::new(),
+            forwarded_header: ForwardedHeader::default(),
         }
     }
 }

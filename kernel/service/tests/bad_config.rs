@@ -78,6 +78,7 @@ const CASES: &[Case] = &[
     },
     case("VITALS_METRICS_TRUSTED_CIDRS", "10.0.0.0/33"),
     case("VITALS_TRUSTED_PROXIES", "proxy.local"),
+    case("VITALS_FORWARDED_HEADER", "x-real-ip"),
     case("VITALS_SERVICE_VERSION", "1.2.3"),
     case("DATABASE_URL", "mongodb://x"),
     case("RUST_LOG", "[[["),

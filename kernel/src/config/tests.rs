@@ -63,6 +63,8 @@ fn good_values_are_read() {
         ("VITALS_HTTP_BUCKETS", "0.1, 1"),
         ("VITALS_SERVICE_NAME", "billing"),
         ("VITALS_SERVICE_VERSION", "2.3.1"),
+        ("VITALS_TRUSTED_PROXIES", "10.0.0.0/8"),
+        ("VITALS_FORWARDED_HEADER", "Forwarded"),
     ])
     .unwrap();
     assert_eq!(c.bind.port(), 9000);
@@ -73,6 +75,29 @@ fn good_values_are_read() {
     assert_eq!(c.log_format, LogFormat::Json);
     assert_eq!(c.requests.buckets, [0.1, 1.0]);
     assert_eq!(c.service, Some(("billing".into(), "2.3.1".into())));
+    assert_eq!(
+        c.scrapes.trusted_proxies,
+        parse_networks("10.0.0.0/8").unwrap()
+    );
+    assert_eq!(c.scrapes.forwarded_header, ForwardedHeader::Forwarded);
+}
+
+#[test]
+fn forwarded_header_is_one_of_three_names_in_any_case() {
+    let table = [
+        ("x-forwarded-for", ForwardedHeader::XForwardedFor),
+        ("X-Forwarded-For", ForwardedHeader::XForwardedFor),
+        ("forwarded", ForwardedHeader::Forwarded),
+        ("none", ForwardedHeader::Neither),
+    ];
+    for (value, want) in table {
+        let c = load(&[("VITALS_FORWARDED_HEADER", value)]).unwrap();
+        assert_eq!(c.scrapes.forwarded_header, want, "{value}");
+    }
+    assert_eq!(
+        load(&[]).unwrap().scrapes.forwarded_header,
+        ForwardedHeader::XForwardedFor
+    );
 }
 
 #[test]
@@ -137,6 +162,10 @@ fn bad_values_name_the_variable_and_the_value() {
         (
             ("VITALS_TRUSTED_PROXIES", "10.0.0.0/33"),
             "invalid VITALS_TRUSTED_PROXIES \"10.0.0.0/33\": \"10.0.0.0/33\" is not a network (e.g. 10.0.0.0/8) or an address",
+        ),
+        (
+            ("VITALS_FORWARDED_HEADER", "x-real-ip"),
+            "invalid VITALS_FORWARDED_HEADER \"x-real-ip\": use x-forwarded-for, forwarded (RFC 7239) or none: the header the trusted proxies write",
         ),
         (
             ("VITALS_METRICS_TOKEN", ""),
