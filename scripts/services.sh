@@ -15,6 +15,9 @@ ensure_packages() {
     command -v prometheus-pushgateway >/dev/null || missing+=(prometheus-pushgateway)
     command -v python3 >/dev/null || missing+=(python3 python3-pip)
     command -v wrk >/dev/null || missing+=(wrk)
+    # The real proxies of the forwarded-header tests (in /usr/sbin, outside some users' PATH).
+    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+    command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
     if [ ${#missing[@]} -gt 0 ]; then
         echo "installing: ${missing[*]}"
         as_root apt-get update -qq

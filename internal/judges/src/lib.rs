@@ -1,4 +1,4 @@
-//! The project's own test helpers: an HTTP client, child processes, a throwaway PostgreSQL, Redis and Pushgateway, sample
+//! The project's own test helpers: an HTTP client, child processes, a throwaway PostgreSQL, Redis, Pushgateway, nginx and HAProxy, sample
 //! readers over a Prometheus registry, and the judges. Dev-only; module authors use the public
 //! `vitals-testkit`, whose fakes are re-exported here for the project's tests.
 mod aggregates;
@@ -8,6 +8,7 @@ mod load;
 mod moto;
 mod postgres;
 mod process;
+mod proxy;
 mod pushgateway;
 mod redis;
 mod samples;
@@ -22,6 +23,7 @@ pub use postgres::TempPostgres;
 pub use process::{
     ChildGuard, free_addr, postgres_url, sqlite_url, start_service, wait_until_ok, wait_until_up,
 };
+pub use proxy::{PROXY_SOURCE, TempProxy, Writes, get_from};
 pub use pushgateway::TempPushgateway;
 pub use redis::TempRedis;
 pub use samples::{histogram_sum, sample, series_count};
