@@ -118,6 +118,10 @@ impl ModuleSet for ModuleSetImpl {
             })?;
             tracing::debug!(module = module.name(), "module registered");
         }
+        // The signals handle is always there: one that goes nowhere when no module publishes.
+        if ctx.service::<vitals::signals::Signals>().is_none() {
+            ctx.provide(vitals::signals::Signals::disabled())?;
+        }
         Ok(())
     }
 }

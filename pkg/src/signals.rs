@@ -9,6 +9,8 @@ pub trait SignalSink: Send + Sync + 'static {
     fn gauge(&self, name: &str, value: f64);
     /// One observation (a latency in seconds, or any positive quantity in base units).
     fn observe(&self, name: &str, value: f64);
+    /// Stops publishing `name`: this process's value leaves the cluster's sum.
+    fn remove(&self, name: &str);
 }
 
 /// The publishing handle a service gets from the container (`Kernel::service::<Signals>()`,
@@ -24,6 +26,7 @@ pub trait SignalSink: Send + Sync + 'static {
 /// impl vitals::signals::SignalSink for Recorded {
 ///     fn gauge(&self, name: &str, value: f64) { self.0.lock().unwrap().push((name.into(), value)) }
 ///     fn observe(&self, _: &str, _: f64) {}
+///     fn remove(&self, _: &str) {}
 /// }
 /// let seen = Recorded::default();
 /// let signals = vitals::signals::Signals::new(seen.clone());
@@ -63,10 +66,20 @@ impl Signals {
     }
 
     /// This process's current value of a gauge (e.g. open SSE connections); summed across
-    /// live publishers by the aggregator.
+    /// live publishers by the aggregator. Set it when it changes: the value is kept, and
+    /// republished, until it is set again, [`remove`](Self::remove)d, or the process stops.
     pub fn gauge(&self, name: &str, value: f64) {
         if let Some(s) = &self.sink {
             s.gauge(name, value);
+        }
+    }
+
+    /// Stops publishing gauge (or latency) `name`. A gauge otherwise keeps its last value, in
+    /// every flush, until the process sets it again or stops; remove a queue's or pool's with
+    /// the names [`queue`](Self::queue) and [`pool`](Self::pool) document.
+    pub fn remove(&self, name: &str) {
+        if let Some(s) = &self.sink {
+            s.remove(name);
         }
     }
 

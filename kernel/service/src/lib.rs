@@ -57,17 +57,21 @@ impl From<vitals_module_database::Error> for Failure {
     }
 }
 
-/// The signals module when `VITALS_SIGNALS_REDIS_URL` or `VITALS_SIGNALS_PROXY_URLS` is set
-/// (both binaries can host it).
+/// The signals module from the environment, as an embedding app gets it
+/// (`SignalsModule::from_env`): off, with one log line, when no `VITALS_SIGNALS_*` source is
+/// set. `aggregate_by_default`: whether this binary aggregates and exports when
+/// `VITALS_SIGNALS_AGGREGATE` is unset (the collector does; app replicas only publish).
 ///
 /// # Errors
 /// A bad `VITALS_SIGNALS_*`, `VITALS_TENANT` or `VITALS_PROJECT` value (exit 64).
-pub fn signals_from_env() -> Result<Option<Box<dyn ModuleBox>>, Failure> {
-    let Some(config) = vitals_module_signals::SignalsConfig::from_env()? else {
-        return Ok(None);
+pub fn signals_from_env(aggregate_by_default: bool) -> Result<Box<dyn ModuleBox>, Failure> {
+    let Some(mut config) = vitals_module_signals::SignalsConfig::from_env()? else {
+        return Ok(Box::new(vitals_module_signals::SignalsModule::disabled()));
     };
-    let module = vitals_module_signals::SignalsModule::new(config)?;
-    Ok(Some(Box::new(module)))
+    if aggregate_by_default && std::env::var_os("VITALS_SIGNALS_AGGREGATE").is_none() {
+        config.aggregate = true;
+    }
+    Ok(Box::new(vitals_module_signals::SignalsModule::new(config)?))
 }
 
 /// Runs a binary: `setup` reads the modules' settings and returns the modules (a settings error

@@ -1,6 +1,6 @@
 //! The signals module in the `vitals` binary: another process publishes to a real Redis, the
-//! binary aggregates and exports; promtool and Python's prometheus_client judge the scrape, and
-//! readiness follows Redis.
+//! binary aggregates and exports; promtool and Python's prometheus_client judge the scrape;
+//! Redis down never takes the replica out of readiness, and the aggregation's own group says so.
 use std::sync::Arc;
 use std::time::Duration;
 use vitals::{Module, ModuleContext};
@@ -11,7 +11,7 @@ use vitals_module_signals::{SignalsConfig, SignalsModule};
 const BIN: &str = env!("CARGO_BIN_EXE_vitals");
 
 #[tokio::test]
-async fn the_binary_exports_signals_published_elsewhere_and_readiness_follows_redis() {
+async fn the_binary_exports_signals_published_elsewhere_and_redis_down_leaves_readiness_alone() {
     let redis = TempRedis::start();
     let url = redis.url();
     let db = sqlite_url("signals");
@@ -20,6 +20,7 @@ async fn the_binary_exports_signals_published_elsewhere_and_readiness_follows_re
         &[
             ("DATABASE_URL", &db),
             ("VITALS_SIGNALS_REDIS_URL", &url),
+            ("VITALS_SIGNALS_AGGREGATE", "on"),
             ("VITALS_TENANT", "acme"),
             ("VITALS_SIGNALS_SCRAPE_TTL", "100ms"),
             ("VITALS_CHECK_TIMEOUT", "1s"),
@@ -68,13 +69,28 @@ async fn the_binary_exports_signals_published_elsewhere_and_readiness_follows_re
     .expect("p99 exported");
     assert!((p99 - 0.099).abs() <= 0.099 * 0.01, "p99 {p99}");
     assert_eq!(get(&format!("{base}/ready")).await.status, 200);
+    assert_eq!(get(&format!("{base}/health/signals")).await.status, 200);
 
     redis.stop();
+    // The aggregation is shared for the scrape TTL (100 ms here).
+    tokio::time::sleep(Duration::from_millis(150)).await;
     let started = std::time::Instant::now();
+    let group = get(&format!("{base}/health/signals?verbose")).await;
+    assert_eq!(group.status, 503, "{}", group.text());
+    assert!(
+        group.text().contains("[-]signals failed"),
+        "{}",
+        group.text()
+    );
+    assert!(started.elapsed() < Duration::from_secs(6));
     let ready = get(&format!("{base}/ready?verbose")).await;
-    assert_eq!(ready.status, 503, "{}", ready.text());
-    assert!(ready.text().contains("signals_redis"), "{}", ready.text());
-    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(
+        ready.status,
+        200,
+        "Redis down never fails readiness: {}",
+        ready.text()
+    );
+    assert!(!ready.text().contains("signals"), "{}", ready.text());
     tokio::time::sleep(Duration::from_millis(200)).await;
     let down = python_parse(&get(&format!("{base}/metrics")).await.text());
     assert_eq!(parsed_value(&down, "vitals_signals_up", &[]), Some(0.0));
@@ -88,7 +104,7 @@ async fn the_binary_exports_signals_published_elsewhere_and_readiness_follows_re
     );
 
     redis.resume();
-    vitals_judges::wait_until_ok(&format!("{base}/ready"), Duration::from_secs(10)).await;
+    vitals_judges::wait_until_ok(&format!("{base}/health/signals"), Duration::from_secs(10)).await;
 }
 
 const EXPORT: &str = env!("CARGO_BIN_EXE_vitals-signals-export");

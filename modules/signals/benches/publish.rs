@@ -108,7 +108,7 @@ fn main() {
         }
         let snap = rt.block_on(publishers[0].0.read()).unwrap();
         let (count, qs) = snap.latency(&signal).unwrap().windows[0];
-        assert_eq!(count, data.len(), "every sample aggregated");
+        assert_eq!(count, data.len() as u64, "every sample aggregated");
         data.sort_by(f64::total_cmp);
         let errors: Vec<String> = [0.5, 0.95, 0.99]
             .iter()

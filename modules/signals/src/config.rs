@@ -1,15 +1,15 @@
 //! The signals settings, read from the environment in one place and validated once.
-use crate::cloudwatch::CloudWatchConfig;
-use crate::mapping::Mapping;
+use crate::connection::{Target, shown};
+use crate::export::{CloudWatchConfig, Mapping};
 use std::time::Duration;
 use vitals::settings::{SettingError, Settings};
 
 /// Where the aggregate comes from.
 #[derive(Debug, Clone)]
 pub enum Source {
-    /// Samples published to Redis by every process (`VITALS_SIGNALS_REDIS_URL`, `redis://` or
-    /// `rediss://`).
-    Redis(String),
+    /// Samples published to Redis by every process: one node or a primary with its replicas
+    /// (`VITALS_SIGNALS_REDIS_URL`), or a Redis Cluster (`VITALS_SIGNALS_REDIS_CLUSTER_URLS`).
+    Redis(Target),
     /// Proxy mode: no Redis; each export fetches a JSON status document from every service.
     Proxy(ProxyConfig),
 }
@@ -32,20 +32,26 @@ pub struct SignalsConfig {
     pub tenant: String,
     /// Project of the keys (`VITALS_PROJECT`, default `default`).
     pub project: String,
-    /// This publisher's instance name (`VITALS_SIGNALS_INSTANCE`, default `<hostname>-<pid>`).
+    /// This publisher's instance name (`VITALS_SIGNALS_INSTANCE`, default
+    /// `<hostname>-<pid>-<6 random hex digits>`, unique even where every container is pid 1).
     pub instance: String,
     /// How often batched samples are flushed (`VITALS_SIGNALS_FLUSH_INTERVAL`, default 1 s).
     pub flush_interval: Duration,
-    /// Expiry of a gauge key no publisher refreshes (`VITALS_SIGNALS_GAUGE_TTL`, default 60 s).
-    pub gauge_ttl: Duration,
-    /// A publisher's gauge older than this is left out of sums (`VITALS_SIGNALS_MAX_AGE`,
-    /// default 120 s).
+    /// A publisher that has not flushed for this long is dead: its gauges leave the sums
+    /// (`VITALS_SIGNALS_MAX_AGE`, default 15 s; more than two flush intervals).
     pub max_age: Duration,
+    /// Most distinct signal names one process publishes (`VITALS_SIGNALS_MAX_NAMES`, default
+    /// 100); samples of further names are dropped and counted.
+    pub max_names: usize,
+    /// Timeouts in a row after which the Redis connection is replaced
+    /// (`VITALS_SIGNALS_RECONNECT_AFTER`, default 3).
+    pub reconnect_after: u32,
     /// How long an aggregate is reused across scrapes (`VITALS_SIGNALS_SCRAPE_TTL`, default 10 s).
     pub scrape_ttl: Duration,
     /// Deadline of every Redis call (`VITALS_SIGNALS_TIMEOUT`, default 1 s).
     pub timeout: Duration,
-    /// Whether this process aggregates and exports (`VITALS_SIGNALS_AGGREGATE`, default on).
+    /// Whether this process aggregates and exports (`VITALS_SIGNALS_AGGREGATE`; off for app
+    /// replicas, which only publish; on in `vitals-collector` and in proxy mode).
     pub aggregate: bool,
     /// Pushgateway base URL (`VITALS_SIGNALS_PUSHGATEWAY_URL`, `http(s)://`); unset: no push.
     pub pushgateway_url: Option<String>,
@@ -66,9 +72,14 @@ pub struct SignalsConfig {
 const NAME_CHARS: &str = "lowercase letters, digits, '_', '-' and '.'";
 
 impl SignalsConfig {
-    /// Defaults for `redis_url`.
+    /// Defaults for one Redis node at `redis_url` (publishing only).
     pub fn new(redis_url: &str) -> Self {
-        Self::with_source(Source::Redis(redis_url.to_owned()))
+        Self::with_source(Source::Redis(Target::Nodes(vec![redis_url.to_owned()])))
+    }
+
+    /// Defaults for `target` (publishing only).
+    pub fn redis(target: Target) -> Self {
+        Self::with_source(Source::Redis(target))
     }
 
     /// Defaults for proxy mode over `urls`.
@@ -80,21 +91,19 @@ impl SignalsConfig {
     }
 
     fn with_source(source: Source) -> Self {
+        let aggregate = matches!(source, Source::Proxy(_));
         Self {
             source,
             tenant: "default".into(),
             project: "default".into(),
-            instance: format!(
-                "{}-{}",
-                std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into()),
-                std::process::id()
-            ),
+            instance: default_instance(),
             flush_interval: Duration::from_secs(1),
-            gauge_ttl: Duration::from_secs(60),
-            max_age: Duration::from_secs(120),
+            max_age: Duration::from_secs(15),
+            max_names: 100,
+            reconnect_after: 3,
             scrape_ttl: Duration::from_secs(10),
             timeout: Duration::from_secs(1),
-            aggregate: true,
+            aggregate,
             pushgateway_url: None,
             push_job: "vitals_signals".into(),
             export_interval: Duration::from_secs(30),
@@ -104,16 +113,16 @@ impl SignalsConfig {
         }
     }
 
-    /// The Redis URL, unless in proxy mode.
-    pub fn redis_url(&self) -> Option<&str> {
+    /// The Redis target, unless in proxy mode.
+    pub fn redis_target(&self) -> Option<&Target> {
         match &self.source {
-            Source::Redis(url) => Some(url),
+            Source::Redis(t) => Some(t),
             Source::Proxy(_) => None,
         }
     }
 
-    /// From the process environment; `None` when neither `VITALS_SIGNALS_REDIS_URL` nor
-    /// `VITALS_SIGNALS_PROXY_URLS` is set.
+    /// From the process environment; `None` when none of `VITALS_SIGNALS_REDIS_URL`,
+    /// `VITALS_SIGNALS_REDIS_CLUSTER_URLS` and `VITALS_SIGNALS_PROXY_URLS` is set.
     ///
     /// # Errors
     /// A [`SettingError`] naming the first bad variable and its value.
@@ -149,7 +158,6 @@ impl SignalsConfig {
         }
         for (var, field) in [
             ("VITALS_SIGNALS_FLUSH_INTERVAL", &mut c.flush_interval),
-            ("VITALS_SIGNALS_GAUGE_TTL", &mut c.gauge_ttl),
             ("VITALS_SIGNALS_MAX_AGE", &mut c.max_age),
             ("VITALS_SIGNALS_SCRAPE_TTL", &mut c.scrape_ttl),
             ("VITALS_SIGNALS_TIMEOUT", &mut c.timeout),
@@ -161,6 +169,32 @@ impl SignalsConfig {
         }
         if let Some(on) = env.switch("VITALS_SIGNALS_AGGREGATE")? {
             c.aggregate = on;
+        }
+        if let Some(n) = env.string("VITALS_SIGNALS_MAX_NAMES") {
+            c.max_names = n
+                .parse()
+                .ok()
+                .filter(|n| (1..=crate::aggregate::MAX_SIGNALS).contains(n))
+                .ok_or_else(|| {
+                    SettingError::new(
+                        "VITALS_SIGNALS_MAX_NAMES",
+                        &n,
+                        "must be a whole number from 1 to 256",
+                    )
+                })?;
+        }
+        if let Some(n) = env.string("VITALS_SIGNALS_RECONNECT_AFTER") {
+            c.reconnect_after = n
+                .parse()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| {
+                    SettingError::new(
+                        "VITALS_SIGNALS_RECONNECT_AFTER",
+                        &n,
+                        "must be a whole number of timeouts from 1 to 1000",
+                    )
+                })?;
         }
         if let Some(on) = env.switch("VITALS_SIGNALS_EXPORT_AT_START")? {
             c.export_at_start = on;
@@ -180,11 +214,11 @@ impl SignalsConfig {
             c.mapping = Mapping::load(std::path::Path::new(&path))
                 .map_err(|e| SettingError::new("VITALS_SIGNALS_MAPPING_FILE", &path, e))?;
         }
-        if c.gauge_ttl <= c.flush_interval {
+        if c.max_age <= c.flush_interval * 2 {
             return Err(SettingError::new(
-                "VITALS_SIGNALS_GAUGE_TTL",
-                &format!("{:?}", c.gauge_ttl),
-                "must be longer than VITALS_SIGNALS_FLUSH_INTERVAL, or live gauges expire between flushes",
+                "VITALS_SIGNALS_MAX_AGE",
+                &humantime::format_duration(c.max_age).to_string(),
+                "must be longer than two VITALS_SIGNALS_FLUSH_INTERVALs, or live publishers drop out between flushes",
             ));
         }
         Ok(Some(c))
@@ -202,11 +236,56 @@ fn http_url(var: &str, u: &str) -> Result<String, SettingError> {
     Ok(u.to_owned())
 }
 
+fn redis_urls(var: &str, list: &str) -> Result<Vec<String>, SettingError> {
+    let urls: Vec<String> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if urls.is_empty() {
+        return Err(SettingError::new(
+            var,
+            list,
+            "list at least one redis:// URL",
+        ));
+    }
+    for u in &urls {
+        if !u.starts_with("redis://") {
+            return Err(SettingError::new(
+                var,
+                &shown(u),
+                "must start with redis:// (comma-separated for several nodes)",
+            ));
+        }
+        if let Err(e) = redis::Client::open(u.as_str()) {
+            return Err(SettingError::new(var, &shown(u), e.to_string()));
+        }
+    }
+    Ok(urls)
+}
+
 fn source(env: &Settings) -> Result<Option<Source>, SettingError> {
-    let (redis, proxy) = (
+    let (node, cluster, proxy) = (
         env.string("VITALS_SIGNALS_REDIS_URL"),
+        env.string("VITALS_SIGNALS_REDIS_CLUSTER_URLS"),
         env.string("VITALS_SIGNALS_PROXY_URLS"),
     );
+    let redis = match (node, cluster) {
+        (Some(_), Some(c)) => {
+            return Err(SettingError::new(
+                "VITALS_SIGNALS_REDIS_CLUSTER_URLS",
+                &c.split(',').map(shown).collect::<Vec<_>>().join(","),
+                "set either VITALS_SIGNALS_REDIS_URL (one node, or a primary and its replicas) or this (Redis Cluster seeds), not both",
+            ));
+        }
+        (Some(n), None) => Some(Target::Nodes(redis_urls("VITALS_SIGNALS_REDIS_URL", &n)?)),
+        (None, Some(c)) => Some(Target::Cluster(redis_urls(
+            "VITALS_SIGNALS_REDIS_CLUSTER_URLS",
+            &c,
+        )?)),
+        (None, None) => None,
+    };
     match (redis, proxy) {
         (None, None) => Ok(None),
         (Some(_), Some(p)) => Err(SettingError::new(
@@ -214,17 +293,7 @@ fn source(env: &Settings) -> Result<Option<Source>, SettingError> {
             &p,
             "set either VITALS_SIGNALS_REDIS_URL (publish and aggregate through Redis) or this (proxy mode), not both",
         )),
-        (Some(url), None) => {
-            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
-                let shown = url.split('@').next_back().unwrap_or_default();
-                return Err(SettingError::new(
-                    "VITALS_SIGNALS_REDIS_URL",
-                    shown,
-                    "must start with redis:// or rediss://",
-                ));
-            }
-            Ok(Some(Source::Redis(url)))
-        }
+        (Some(t), None) => Ok(Some(Source::Redis(t))),
         (None, Some(list)) => {
             let mut urls = Vec::new();
             for u in list.split(',').map(str::trim).filter(|u| !u.is_empty()) {
@@ -255,6 +324,25 @@ fn source(env: &Settings) -> Result<Option<Source>, SettingError> {
             Ok(Some(Source::Proxy(ProxyConfig { urls, header })))
         }
     }
+}
+
+/// `<hostname>-<pid>-<6 random hex digits>`: the pid alone repeats across containers (pid 1).
+fn default_instance() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| {
+            h.trim()
+                .to_ascii_lowercase()
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+                .take(40)
+                .collect::<String>()
+        })
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    let suffix: u32 = rand::random::<u32>() & 0xff_ffff;
+    format!("{host}-{}-{suffix:06x}", std::process::id())
 }
 
 /// `Name: value`, the name a header token, the value non-empty and visible ASCII.
@@ -296,8 +384,17 @@ mod tests {
             (c.tenant.as_str(), c.project.as_str()),
             ("default", "default")
         );
-        assert_eq!(c.gauge_ttl, Duration::from_secs(60));
-        assert_eq!(c.max_age, Duration::from_secs(120));
+        assert_eq!(c.max_age, Duration::from_secs(15));
+        assert!(!c.aggregate, "app replicas publish only by default");
+        assert_eq!(
+            c.redis_target(),
+            Some(&Target::Nodes(vec!["redis://127.0.0.1:6379".into()]))
+        );
+        let (a, b) = (
+            SignalsConfig::new("redis://h"),
+            SignalsConfig::new("redis://h"),
+        );
+        assert_ne!(a.instance, b.instance, "unique without HOSTNAME");
     }
 
     #[test]
@@ -305,7 +402,7 @@ mod tests {
         let url = ("VITALS_SIGNALS_REDIS_URL", "redis://h");
         assert_eq!(
             parse(&[("VITALS_SIGNALS_REDIS_URL", "http://u:secret@h")]).unwrap_err(),
-            "invalid VITALS_SIGNALS_REDIS_URL \"h\": must start with redis:// or rediss://"
+            "invalid VITALS_SIGNALS_REDIS_URL \"http://h\": must start with redis:// (comma-separated for several nodes)"
         );
         assert_eq!(
             parse(&[url, ("VITALS_TENANT", "Acme Corp")]).unwrap_err(),
@@ -325,10 +422,38 @@ mod tests {
                 .unwrap_err()
                 .starts_with("invalid VITALS_SIGNALS_EXPORT_INTERVAL \"often\"")
         );
+        assert_eq!(
+            parse(&[url, ("VITALS_SIGNALS_MAX_AGE", "2s")]).unwrap_err(),
+            "invalid VITALS_SIGNALS_MAX_AGE \"2s\": must be longer than two VITALS_SIGNALS_FLUSH_INTERVALs, or live publishers drop out between flushes"
+        );
+        assert_eq!(
+            parse(&[url, ("VITALS_SIGNALS_MAX_NAMES", "0")]).unwrap_err(),
+            "invalid VITALS_SIGNALS_MAX_NAMES \"0\": must be a whole number from 1 to 256"
+        );
+        assert_eq!(
+            parse(&[url, ("VITALS_SIGNALS_RECONNECT_AFTER", "never")]).unwrap_err(),
+            "invalid VITALS_SIGNALS_RECONNECT_AFTER \"never\": must be a whole number of timeouts from 1 to 1000"
+        );
+        assert_eq!(
+            parse(&[("VITALS_SIGNALS_REDIS_URL", "redis://a:1, redis://u:pw@b:2")])
+                .unwrap()
+                .unwrap()
+                .redis_target(),
+            Some(&Target::Nodes(vec![
+                "redis://a:1".into(),
+                "redis://u:pw@b:2".into()
+            ]))
+        );
+        assert_eq!(
+            parse(&[("VITALS_SIGNALS_REDIS_CLUSTER_URLS", "redis://a:1,b:2")]).unwrap_err(),
+            "invalid VITALS_SIGNALS_REDIS_CLUSTER_URLS \"b:2\": must start with redis:// (comma-separated for several nodes)"
+        );
         assert!(
-            parse(&[url, ("VITALS_SIGNALS_GAUGE_TTL", "1s")])
+            parse(&[url, ("VITALS_SIGNALS_REDIS_CLUSTER_URLS", "redis://a:1")])
                 .unwrap_err()
-                .starts_with("invalid VITALS_SIGNALS_GAUGE_TTL")
+                .starts_with(
+                    "invalid VITALS_SIGNALS_REDIS_CLUSTER_URLS \"redis://a:1\": set either"
+                )
         );
     }
 
@@ -351,7 +476,8 @@ mod tests {
             p.header,
             Some(("Authorization".into(), "Bearer s3cret".into()))
         );
-        assert!(c.redis_url().is_none());
+        assert!(c.redis_target().is_none());
+        assert!(c.aggregate, "proxy mode aggregates");
         assert_eq!(
             parse(&[urls, ("VITALS_SIGNALS_REDIS_URL", "redis://h")]).unwrap_err(),
             "invalid VITALS_SIGNALS_PROXY_URLS \"http://a:8080/status, http://b/status\": set either VITALS_SIGNALS_REDIS_URL (publish and aggregate through Redis) or this (proxy mode), not both"

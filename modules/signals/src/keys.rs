@@ -1,4 +1,16 @@
-//! Redis key layout, namespaced by tenant and project so one Redis serves many of them.
+//! Redis key layout, namespaced by tenant and project so one Redis serves many of them. Every
+//! key carries the hash tag `{tenant:project}`, so in Redis Cluster a tenant's keys share one
+//! slot and each script or pipeline runs on one node.
+//!
+//! | key | type | holds | grows with |
+//! |---|---|---|---|
+//! | `…:instances` | sorted set | live publisher → Redis time of its last flush | publishers |
+//! | `…:pub:<instance>` | hash | `g:<name>` → the publisher's gauge value, `l:<name>` → 1 for each latency it publishes | its names |
+//! | `…:lat:<name>:<minute>` | hash | bucket index → count, merged over every publisher (ADR 0013) | buckets (≤ 1,728) |
+//! | `…:latnames` | sorted set | latency name → Redis time it was last flushed | names |
+//! | `…:gmax:<minute>` | hash | gauge name → highest sum an aggregation saw in that minute | names |
+//! | `…:export:<slot>` | string | the exporter that claimed one export interval | — (expires) |
+//! | `…:exporters` | sorted set | exporter → Redis time of its last claim attempt | exporters |
 
 /// Keys of one tenant/project.
 #[derive(Debug, Clone)]
@@ -13,29 +25,24 @@ impl Keys {
         }
     }
 
-    /// Set of the gauge signal names published.
-    pub(crate) fn gauge_names(&self) -> String {
-        format!("{}:gauges", self.prefix)
+    /// The prefix the scripts build their keys from.
+    pub(crate) fn prefix(&self) -> &str {
+        &self.prefix
     }
 
-    /// Hash instance → "value@unix_ms" of one gauge.
-    pub(crate) fn gauge(&self, name: &str) -> String {
-        format!("{}:gauge:{name}", self.prefix)
+    /// Live publishers by the Redis time of their last flush.
+    pub(crate) fn instances(&self) -> String {
+        format!("{}:instances", self.prefix)
     }
 
-    /// Sorted set of the aggregated sum over time (score: unix ms).
-    pub(crate) fn history(&self, name: &str) -> String {
-        format!("{}:history:{name}", self.prefix)
+    /// Bucket counts of one latency signal in one minute (Redis time).
+    pub(crate) fn latency(&self, name: &str, minute: u64) -> String {
+        format!("{}:lat:{name}:{minute}", self.prefix)
     }
 
-    /// Set of the latency signal names published.
-    pub(crate) fn latency_names(&self) -> String {
-        format!("{}:latencies", self.prefix)
-    }
-
-    /// List of serialized sketches of one latency signal in one minute.
-    pub(crate) fn sketches(&self, name: &str, minute: u64) -> String {
-        format!("{}:sketch:{name}:{minute}", self.prefix)
+    /// Exporters by the Redis time of their last claim attempt.
+    pub(crate) fn exporters(&self) -> String {
+        format!("{}:exporters", self.prefix)
     }
 }
 

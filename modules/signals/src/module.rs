@@ -1,30 +1,40 @@
 //! The module: provides the [`Signals`] publishing handle to the container and flushes it on an
-//! interval; on aggregating processes registers the readiness check, the `/metrics` export and
-//! the export scheduler (Pushgateway, CloudWatch).
-use crate::aggregate::{Aggregator, Snapshot};
-use crate::check::{redis_check, sources_check};
-use crate::cloudwatch::CloudWatch;
-use crate::collector::SignalsCollector;
-use crate::config::{SignalsConfig, Source as SourceConfig};
+//! interval; on aggregating processes registers the aggregation's health (its own group), the
+//! `/metrics` export and the export schedule (Pushgateway, CloudWatch). Off when nothing is
+//! configured: the handle then goes nowhere.
+use crate::aggregate::{Aggregator, Origin, Proxy, Snapshot, Source, aggregation_check};
+use crate::config::{SignalsConfig, Source as Configured};
 use crate::connection::Redis;
-use crate::export::Exports;
+use crate::export::{Claims, CloudWatch, Exports, Pushgateway, Schedule, SignalsCollector};
 use crate::keys::Keys;
-use crate::proxy::Proxy;
-use crate::publisher::Publisher;
-use crate::pushgateway::Pushgateway;
-use crate::source::Source;
-use std::sync::{Arc, OnceLock};
+use crate::publish::Publisher;
+use std::sync::{Arc, Mutex, OnceLock};
+use tokio::task::JoinHandle;
 use vitals::settings::SettingError;
 use vitals::signals::Signals;
 use vitals::{Error, Module, ModuleContext};
 
 /// The signals module.
+///
+/// Embedded in an app, one line reads the same variables as the reference binaries
+/// (`VITALS_SIGNALS_REDIS_URL`, …; off, said once in the log, when none is set):
+///
+/// ```text
+/// let kernel = Kernel::from_env()?.module(SignalsModule::from_env()?).build()?;
+/// let signals = kernel.service::<vitals::signals::Signals>().expect("always provided");
+/// ```
 pub struct SignalsModule {
+    on: Option<On>,
+}
+
+struct On {
     config: SignalsConfig,
     redis: Option<Arc<Redis>>,
     source: Arc<Source>,
     exports: Arc<Exports>,
+    schedule: Schedule,
     publisher: OnceLock<Publisher>,
+    flushing: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl SignalsModule {
@@ -34,19 +44,31 @@ impl SignalsModule {
     /// A Redis URL the client cannot parse, naming the variable (credentials withheld).
     pub fn new(config: SignalsConfig) -> Result<Self, SettingError> {
         let keys = Keys::new(&config.tenant, &config.project);
-        let (redis, source) = match &config.source {
-            SourceConfig::Redis(url) => {
-                let redis = Arc::new(Redis::new(url, config.timeout).map_err(|e| {
-                    let shown = url.split('@').next_back().unwrap_or_default();
-                    SettingError::new("VITALS_SIGNALS_REDIS_URL", shown, e)
-                })?);
-                let aggregator = Aggregator::new(redis.clone(), keys, config.max_age);
-                (Some(redis), Source::Redis(aggregator))
+        let deadline = config.timeout * 4;
+        let (redis, origin) = match &config.source {
+            Configured::Redis(target) => {
+                let redis = Arc::new(
+                    Redis::new(target, config.timeout, config.reconnect_after).map_err(|e| {
+                        let var = match target {
+                            crate::connection::Target::Nodes(_) => "VITALS_SIGNALS_REDIS_URL",
+                            crate::connection::Target::Cluster(_) => {
+                                "VITALS_SIGNALS_REDIS_CLUSTER_URLS"
+                            }
+                        };
+                        let shown: Vec<String> = target
+                            .urls()
+                            .iter()
+                            .map(|u| crate::connection::shown(u))
+                            .collect();
+                        SettingError::new(var, &shown.join(","), e)
+                    })?,
+                );
+                let aggregator = Aggregator::new(redis.clone(), keys.clone(), config.max_age);
+                (Some(redis), Origin::Redis(aggregator))
             }
-            SourceConfig::Proxy(p) => {
-                (None, Source::Proxy(Arc::new(Proxy::new(p, config.timeout))))
-            }
+            Configured::Proxy(p) => (None, Origin::Proxy(Arc::new(Proxy::new(p, config.timeout)))),
         };
+        let source = Arc::new(Source::new(origin, deadline, config.scrape_ttl));
         let pushgateway = config.pushgateway_url.as_ref().map(|url| {
             Pushgateway::new(
                 url,
@@ -60,49 +82,93 @@ impl SignalsModule {
             .cloudwatch
             .clone()
             .map(|c| CloudWatch::new(c, config.timeout));
-        let exports = Exports::new(pushgateway, cloudwatch, config.mapping.clone());
-        Ok(Self {
-            config,
+        let exports = Arc::new(Exports::new(
+            pushgateway,
+            cloudwatch,
+            config.mapping.clone(),
+        ));
+        let claims = redis.clone().map(|redis| Claims {
             redis,
-            source: Arc::new(source),
-            exports: Arc::new(exports),
-            publisher: OnceLock::new(),
+            keys,
+            exporter: config.instance.clone(),
+        });
+        let schedule = Schedule::new(
+            source.clone(),
+            exports.clone(),
+            config.export_interval,
+            config.export_at_start,
+            claims,
+        );
+        Ok(Self {
+            on: Some(On {
+                config,
+                redis,
+                source,
+                exports,
+                schedule,
+                publisher: OnceLock::new(),
+                flushing: Mutex::new(None),
+            }),
         })
+    }
+
+    /// Off: the [`Signals`] handle it provides goes nowhere.
+    pub fn disabled() -> Self {
+        Self { on: None }
+    }
+
+    /// From the environment, as the reference binaries read it: on when
+    /// `VITALS_SIGNALS_REDIS_URL`, `VITALS_SIGNALS_REDIS_CLUSTER_URLS` or
+    /// `VITALS_SIGNALS_PROXY_URLS` is set, else off (said once in the log at registration).
+    /// App replicas publish only unless `VITALS_SIGNALS_AGGREGATE=on`.
+    ///
+    /// # Errors
+    /// A bad `VITALS_SIGNALS_*`, `VITALS_TENANT` or `VITALS_PROJECT` value, naming it.
+    pub fn from_env() -> Result<Self, SettingError> {
+        match SignalsConfig::from_env()? {
+            Some(c) => Self::new(c),
+            None => Ok(Self::disabled()),
+        }
+    }
+
+    /// Whether anything is configured.
+    pub fn is_enabled(&self) -> bool {
+        self.on.is_some()
+    }
+
+    fn on(&self) -> Result<&On, String> {
+        self.on
+            .as_ref()
+            .ok_or_else(|| "the signals module is off: set VITALS_SIGNALS_REDIS_URL".to_owned())
     }
 
     /// The aggregate now, from Redis or the proxied services (what every export sends).
     ///
     /// # Errors
-    /// Redis unreachable, or the services that could not be read, each named with why.
+    /// Redis unreachable (the call named), or the services that could not be read, each named
+    /// with why; the module off.
     pub async fn read(&self) -> Result<Snapshot, String> {
-        self.source.read().await
+        self.on()?.source.read_fresh().await
     }
 
-    /// Aggregates now and sends the result to every configured export: the scheduler's step,
-    /// and the whole of run-once mode.
+    /// Aggregates now and sends the result to every configured export: run-once mode.
     ///
     /// # Errors
     /// No export configured, the aggregate unreadable, or an export refused or unreachable.
     pub async fn export_once(&self) -> Result<(), String> {
-        if self.exports.is_empty() {
+        let on = self.on()?;
+        if on.exports.is_empty() {
             return Err(
                 "no export configured: set VITALS_SIGNALS_PUSHGATEWAY_URL or VITALS_SIGNALS_CLOUDWATCH_NAMESPACE"
                     .into(),
             );
         }
-        export(&self.source, &self.exports).await
+        on.exports.run(&on.source).await
     }
 
     /// The publisher (Redis mode, once registered): services use [`Signals`] instead.
     pub fn publisher(&self) -> Option<Publisher> {
-        self.publisher.get().cloned()
-    }
-}
-
-async fn export(source: &Source, exports: &Exports) -> Result<(), String> {
-    match source.read().await {
-        Ok(snap) => exports.export(&snap).await,
-        Err(e) => Err(exports.failed_everywhere(&e)),
+        self.on.as_ref()?.publisher.get().cloned()
     }
 }
 
@@ -113,85 +179,77 @@ impl Module for SignalsModule {
     }
 
     fn register(&self, ctx: &ModuleContext) -> Result<(), Error> {
-        match &self.redis {
+        let Some(on) = &self.on else {
+            tracing::info!(
+                "signals module off: set VITALS_SIGNALS_REDIS_URL to publish; the Signals handle goes nowhere"
+            );
+            return ctx.provide(Signals::disabled());
+        };
+        match &on.redis {
             Some(redis) => {
-                let publisher = Publisher::new(&self.config, redis.clone(), ctx.metrics())?;
-                let _ = self.publisher.set(publisher.clone());
+                redis.instrument(ctx.metrics())?;
+                let publisher = Publisher::new(&on.config, redis.clone(), ctx.metrics())?;
+                let _ = on.publisher.set(publisher.clone());
                 ctx.provide(Signals::new(publisher))?;
             }
             None => ctx.provide(Signals::disabled())?,
         }
-        self.exports.register(ctx.metrics())?;
-        if self.config.aggregate {
-            match &self.redis {
-                Some(redis) => ctx.add_checker(redis_check(redis.clone()))?,
-                None => ctx.add_checker(sources_check(self.source.clone()))?,
-            }
+        if on.config.aggregate {
+            on.exports.register(ctx.metrics())?;
+            on.source.instrument(ctx.metrics())?;
+            ctx.add_checker(aggregation_check(on.source.clone()))?;
             ctx.metrics().add_collector(SignalsCollector {
-                source: self.source.clone(),
-                ttl: self.config.scrape_ttl,
-                timeout: self.config.timeout * 4,
+                source: on.source.clone(),
+                ttl: on.config.scrape_ttl,
+                timeout: on.config.timeout * 4,
             })?;
         }
         Ok(())
     }
 
     async fn start(&self, _ctx: &ModuleContext) -> Result<(), Error> {
-        if self.config.aggregate && !self.exports.is_empty() {
-            self.schedule_exports();
+        let Some(on) = &self.on else { return Ok(()) };
+        if on.config.aggregate && !on.exports.is_empty() {
+            on.schedule.start();
         }
-        let Some(publisher) = self.publisher() else {
+        let Some(publisher) = on.publisher.get().cloned() else {
             return Ok(());
         };
-        let every = self.config.flush_interval;
-        tokio::spawn(async move {
+        let every = on.config.flush_interval;
+        let task = tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
                 // Each flush is a task of its own: a panic ends that flush, not the loop.
+                // Failures are logged by the publisher, once per change of state.
                 let p = publisher.clone();
-                match tokio::spawn(async move { p.flush().await }).await {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => tracing::warn!(error = %e, "signals flush failed"),
-                    Err(e) => tracing::error!(error = %e, "signals flush panicked"),
+                if let Err(e) = tokio::spawn(async move { p.flush().await }).await {
+                    tracing::error!(error = %e, "signals flush panicked");
                 }
             }
         });
+        *on.flushing.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
         Ok(())
     }
 
-    /// Withdraws the pushed group, so a stopped aggregator leaves no stale signals behind.
+    /// Ends the flush loop, flushes what is left and takes this process's gauges out of the
+    /// sums; ends the export schedule (the last exporter deletes the Pushgateway group).
     async fn stop(&self) {
-        self.exports.withdraw().await;
-    }
-}
-
-impl SignalsModule {
-    /// Exports every interval (at once first when asked); each export is a task of its own
-    /// under the Redis, HTTP and AWS deadlines, and a failure is counted and logged.
-    fn schedule_exports(&self) {
-        let (source, exports) = (self.source.clone(), self.exports.clone());
-        let (every, at_start) = (self.config.export_interval, self.config.export_at_start);
-        tokio::spawn(async move {
-            let first = if at_start {
-                tokio::time::Instant::now()
-            } else {
-                tokio::time::Instant::now() + every
-            };
-            let mut tick = tokio::time::interval_at(first, every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                let (s, e) = (source.clone(), exports.clone());
-                let outcome = match tokio::spawn(async move { export(&s, &e).await }).await {
-                    Ok(r) => r,
-                    Err(p) => Err(exports.failed_everywhere(&format!("export panicked: {p}"))),
-                };
-                if let Err(e) = outcome {
-                    tracing::warn!(error = %e, "signals export failed");
+        let Some(on) = &self.on else { return };
+        let task = on.flushing.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(task) = task {
+            task.abort();
+            let _ = task.await;
+        }
+        if let Some(p) = on.publisher.get() {
+            match p.leave().await {
+                Ok(()) => tracing::info!("signals: this process left the sums"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "signals: leaving the sums failed; they drop this process after VITALS_SIGNALS_MAX_AGE")
                 }
             }
-        });
+        }
+        on.schedule.stop().await;
     }
 }

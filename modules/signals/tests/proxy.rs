@@ -54,6 +54,7 @@ async fn proxied(urls: &[String], header: Option<&str>, push: Option<String>) ->
     let header = header.map(|h| ("Authorization".to_owned(), h.to_owned()));
     let mut config = SignalsConfig::proxy(urls, header);
     config.pushgateway_url = push;
+    config.scrape_ttl = std::time::Duration::from_millis(1);
     let module = SignalsModule::new(config).unwrap();
     let (registrar, metrics) = (Arc::new(Registrar::default()), TestRecorder::new());
     let ctx = ModuleContext::new(registrar.clone(), metrics.metrics());
@@ -67,10 +68,7 @@ async fn proxied(urls: &[String], header: Option<&str>, push: Option<String>) ->
 
 impl Proxied {
     async fn readiness(&self) -> (HealthStatus, Option<String>) {
-        let c = self
-            .registrar
-            .checker("signals_sources")
-            .expect("registered");
+        let c = self.registrar.checker("signals").expect("registered");
         let outcome = c.check().await;
         (outcome.status(), outcome.error().map(str::to_owned))
     }
@@ -126,4 +124,68 @@ async fn documents_are_summed_and_every_failure_names_the_service_and_why() {
     let failures = "vitals_signals_export_failures_total";
     assert_eq!(good.metrics.value(failures, &["pushgateway"]), Some(1.0));
     assert_eq!(good.readiness().await.0, HealthStatus::Unhealthy);
+}
+
+/// A server that answers every request with `302` to `to`; counts what it received.
+async fn redirecting(to: String) -> (String, actix_web::dev::ServerHandle) {
+    let server = HttpServer::new(move || {
+        let to = to.clone();
+        App::new().default_service(web::to(move || {
+            let to = to.clone();
+            async move {
+                HttpResponse::Found()
+                    .insert_header(("Location", to))
+                    .finish()
+            }
+        }))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(("127.0.0.1", 0))
+    .unwrap();
+    let addr = server.addrs()[0];
+    let server = server.run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    (format!("http://{addr}/status"), handle)
+}
+
+#[tokio::test]
+async fn a_redirect_is_an_error_naming_it_and_the_credential_never_leaves_the_origin() {
+    // The redirect target counts every request it receives, with or without the header.
+    let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = hits.clone();
+    let target = HttpServer::new(move || {
+        let counted = counted.clone();
+        App::new().default_service(web::to(move || {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async { HttpResponse::Ok().body("{}") }
+        }))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(("127.0.0.1", 0))
+    .unwrap();
+    let target_url = format!("http://{}/steal", target.addrs()[0]);
+    let target = target.run();
+    let target_handle = target.handle();
+    tokio::spawn(target);
+    let (url, handle) = redirecting(target_url.clone()).await;
+    let p = proxied(std::slice::from_ref(&url), Some("Bearer s3cret"), None).await;
+    let err = p.module.read().await.unwrap_err();
+    assert_eq!(
+        err,
+        format!("{url}: HTTP 302: redirects are not followed (Location: {target_url})")
+    );
+    assert!(!err.contains("s3cret"));
+    let (status, reason) = p.readiness().await;
+    assert_eq!(status, HealthStatus::Unhealthy);
+    assert!(reason.unwrap().contains("HTTP 302"));
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the other port received nothing"
+    );
+    handle.stop(true).await;
+    target_handle.stop(true).await;
 }

@@ -31,9 +31,11 @@ async fn pushes_replace_the_group_and_a_clean_stop_deletes_it() {
     config.project = "shop".into();
     config.max_age = Duration::from_secs(1);
     config.pushgateway_url = Some(gateway.url());
-    let module = SignalsModule::new(config).unwrap();
+    config.aggregate = true;
+    let module = SignalsModule::new(config.clone()).unwrap();
     let ctx = ModuleContext::new(Arc::new(Registrar::default()), vitals::Metrics::noop());
     module.register(&ctx).unwrap();
+    module.start(&ctx).await.unwrap();
     let publisher = module.publisher().unwrap();
     let signals = (*ctx.service::<vitals::signals::Signals>().expect("provided")).clone();
 
@@ -46,9 +48,10 @@ async fn pushes_replace_the_group_and_a_clean_stop_deletes_it() {
     let ratio = "vitals_signal_pool_utilisation_ratio";
     assert_eq!(in_group(&first, ratio, "db"), Some(0.75));
 
-    // Later only sse.connections is published: the pool's publisher is gone, so the pool
-    // ratio family is not in the second push, and the group no longer has it (replaced).
-    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    // Later the pool is removed: its ratio family is not in the second push, and the group no
+    // longer has it (replaced).
+    signals.remove("db.in_use");
+    signals.remove("db.size");
     signals.gauge("sse.connections", 5.0);
     publisher.flush().await.unwrap();
     module.export_once().await.unwrap();
@@ -64,9 +67,26 @@ async fn pushes_replace_the_group_and_a_clean_stop_deletes_it() {
     let after = python_parse(&get(&format!("{}/metrics", gateway.url())).await.text());
     assert_eq!(group(&after, "sse.connections"), None, "deleted on stop");
 
+    // Nothing is pushed after the delete: the group stays gone.
+    assert!(
+        module
+            .export_once()
+            .await
+            .unwrap_err()
+            .contains("the group was deleted at stop")
+    );
+
     // A Pushgateway that is gone is an error, never a hang.
     drop(gateway);
+    let other = SignalsModule::new(config).unwrap();
+    other
+        .register(&ModuleContext::new(
+            Arc::new(Registrar::default()),
+            vitals::Metrics::noop(),
+        ))
+        .unwrap();
     let started = std::time::Instant::now();
-    assert!(module.export_once().await.is_err());
+    let e = other.export_once().await.unwrap_err();
+    assert!(e.contains("pushgateway: PUT"), "{e}");
     assert!(started.elapsed() < Duration::from_secs(6));
 }

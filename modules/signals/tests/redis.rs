@@ -1,5 +1,6 @@
 //! The signals module against a real Redis (`redis-server` on loopback, one per test): several
-//! publishers with known samples, the aggregate read back, expiry, tenants, and an outage.
+//! publishers with known samples, the aggregate read back, gauges that persist, publishers that
+//! stop or die, tenants, corrupt buckets, and an outage.
 use std::sync::Arc;
 use std::time::Duration;
 use vitals::signals::Signals;
@@ -16,12 +17,20 @@ struct Started {
     registrar: Arc<Registrar>,
 }
 
-/// A module registered and started as a kernel would, publishing as `instance`.
-async fn start(url: &str, tenant: &str, instance: &str, max_age: Duration) -> Started {
+/// A module registered as a kernel would (aggregating, publishing as `instance`); flushed by
+/// hand unless `looping`, when its flush loop runs every 100 ms.
+async fn start_with(
+    url: &str,
+    tenant: &str,
+    instance: &str,
+    max_age: Duration,
+    looping: bool,
+) -> Started {
     let mut config = SignalsConfig::new(url);
     config.tenant = tenant.into();
     config.instance = instance.into();
     config.max_age = max_age;
+    config.aggregate = true;
     config.flush_interval = Duration::from_millis(100);
     config.scrape_ttl = Duration::from_millis(1);
     config.timeout = Duration::from_secs(1);
@@ -30,7 +39,9 @@ async fn start(url: &str, tenant: &str, instance: &str, max_age: Duration) -> St
     let registrar = Arc::new(Registrar::default());
     let ctx = ModuleContext::new(registrar.clone(), metrics.metrics());
     module.register(&ctx).unwrap();
-    module.start(&ctx).await.unwrap();
+    if looping {
+        module.start(&ctx).await.unwrap();
+    }
     let publisher = module.publisher().unwrap();
     let signals = (*ctx.service::<Signals>().expect("provided")).clone();
     Started {
@@ -42,6 +53,10 @@ async fn start(url: &str, tenant: &str, instance: &str, max_age: Duration) -> St
     }
 }
 
+async fn start(url: &str, tenant: &str, instance: &str, max_age: Duration) -> Started {
+    start_with(url, tenant, instance, max_age, false).await
+}
+
 fn exact(mut v: Vec<f64>, q: f64) -> f64 {
     v.sort_by(f64::total_cmp);
     v[(q * (v.len() - 1) as f64).floor() as usize]
@@ -49,7 +64,7 @@ fn exact(mut v: Vec<f64>, q: f64) -> f64 {
 
 async fn check(s: &Started) -> CheckOutcome {
     s.registrar
-        .checker("signals_redis")
+        .checker("signals")
         .expect("registered")
         .check()
         .await
@@ -137,7 +152,7 @@ async fn three_publishers_sum_to_one_signal_with_percentiles_within_the_bound() 
 }
 
 #[tokio::test]
-async fn a_publisher_that_stops_drops_out_after_the_max_age_and_the_window_keeps_its_peak() {
+async fn a_publisher_that_dies_drops_out_after_the_max_age_and_the_window_keeps_its_peak() {
     let redis = TempRedis::start();
     let a = start(&redis.url(), "acme", "a", Duration::from_secs(1)).await;
     let b = start(&redis.url(), "acme", "b", Duration::from_secs(1)).await;
@@ -145,25 +160,127 @@ async fn a_publisher_that_stops_drops_out_after_the_max_age_and_the_window_keeps
     b.signals.gauge("workers.busy", 7.0);
     a.publisher.flush().await.unwrap();
     b.publisher.flush().await.unwrap();
-    assert_eq!(
-        a.module
-            .read()
-            .await
-            .unwrap()
-            .gauge("workers.busy")
-            .unwrap()
-            .sum,
-        12.0
-    );
-    // b goes away; a keeps publishing.
-    drop(b);
-    tokio::time::sleep(Duration::from_millis(1_300)).await;
-    a.signals.gauge("workers.busy", 5.0);
-    a.publisher.flush().await.unwrap();
+    let sum = |s: &vitals_module_signals::Snapshot| {
+        s.gauge("workers.busy").map(|g| (g.sum, g.publishers))
+    };
+    assert_eq!(sum(&a.module.read().await.unwrap()), Some((12.0, 2)));
+    // b stops flushing without leaving (a crash); a keeps flushing without setting anything.
+    for _ in 0..13 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        a.publisher.flush().await.unwrap();
+    }
     let g = a.module.read().await.unwrap();
-    let g = g.gauge("workers.busy").unwrap();
-    assert_eq!((g.sum, g.publishers), (5.0, 1));
-    assert_eq!(g.max, [Some(12.0); 3], "the peak stays in every window");
+    assert_eq!(sum(&g), Some((5.0, 1)), "a's gauge is kept, b's is gone");
+    assert_eq!(
+        g.gauge("workers.busy").unwrap().max,
+        [Some(12.0); 3],
+        "the peak stays in every window"
+    );
+    drop(b);
+}
+
+#[tokio::test]
+async fn a_gauge_set_once_stays_in_the_sum_until_removed_or_stopped() {
+    let redis = TempRedis::start();
+    let max_age = Duration::from_millis(500);
+    let a = start_with(&redis.url(), "acme", "a", max_age, true).await;
+    let b = start_with(&redis.url(), "acme", "b", max_age, true).await;
+    a.signals.pool("db", 3.0, 10.0);
+    b.signals.gauge("sse.connections", 4.0);
+    a.signals.gauge("sse.connections", 1.0);
+    // Five max ages later, nothing set again: the values are still there.
+    tokio::time::sleep(max_age * 5 + Duration::from_millis(300)).await;
+    let snap = a.module.read().await.unwrap();
+    assert_eq!(snap.gauge("db.in_use").map(|g| g.sum), Some(3.0));
+    assert_eq!(
+        snap.gauge("sse.connections").map(|g| (g.sum, g.publishers)),
+        Some((5.0, 2))
+    );
+    assert_eq!(snap.ratio("db.in_use", "db.size"), Some(0.3));
+    // Removed: gone at the next flush.
+    a.signals.remove("db.in_use");
+    a.signals.remove("db.size");
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let snap = a.module.read().await.unwrap();
+    assert!(snap.gauge("db.in_use").is_none() && snap.gauge("db.size").is_none());
+    // A clean stop takes b out at once, well within one flush interval of the stop.
+    b.module.stop().await;
+    let snap = a.module.read().await.unwrap();
+    assert_eq!(
+        snap.gauge("sse.connections").map(|g| (g.sum, g.publishers)),
+        Some((1.0, 1))
+    );
+    // When every publisher of a signal is gone, the signal is absent, not 0.
+    a.module.stop().await;
+    let snap = b.module.read().await.unwrap();
+    assert!(snap.gauges.is_empty(), "{:?}", snap.gauges);
+    let families = b.metrics.collect("signals").await.unwrap();
+    for f in &families {
+        assert!(
+            f.name == "vitals_signals_up"
+                || f.name == "vitals_signals_names_left_out"
+                || f.samples.is_empty(),
+            "{} has samples with no publisher left: {:?}",
+            f.name,
+            f.samples
+        );
+    }
+}
+
+#[tokio::test]
+async fn names_past_the_limit_and_invalid_samples_are_dropped_and_counted_by_reason() {
+    let redis = TempRedis::start();
+    let mut config = SignalsConfig::new(&redis.url());
+    config.max_names = 2;
+    let module = SignalsModule::new(config).unwrap();
+    let metrics = TestRecorder::new();
+    let ctx = ModuleContext::new(Arc::new(Registrar::default()), metrics.metrics());
+    module.register(&ctx).unwrap();
+    let signals = (*ctx.service::<Signals>().unwrap()).clone();
+    signals.gauge("a", 1.0);
+    signals.observe("b", 0.1);
+    signals.gauge("c", 1.0);
+    signals.observe("d", 0.1);
+    signals.gauge("a", 2.0);
+    signals.gauge("Bad Name", 1.0);
+    signals.gauge("e", f64::NAN);
+    let dropped = |r: &str| metrics.value("vitals_signals_dropped_total", &[r]);
+    assert_eq!(dropped("name_limit"), Some(2.0));
+    assert_eq!(dropped("invalid_name"), Some(1.0));
+    assert_eq!(dropped("invalid_value"), Some(1.0));
+    assert_eq!(module.publisher().unwrap().flush().await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn a_corrupt_bucket_leaves_its_signal_out_counts_it_and_keeps_the_rest() {
+    let redis = TempRedis::start();
+    let s = start(&redis.url(), "acme", "a", Duration::from_secs(120)).await;
+    s.signals.observe("good", 0.25);
+    s.signals.observe("bad", 0.25);
+    s.publisher.flush().await.unwrap();
+    let client = ::redis::Client::open(redis.url()).unwrap();
+    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = ::redis::cmd("KEYS")
+        .arg("vitals:signals:{acme:default}:lat:bad:*")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 1);
+    let _: () = ::redis::cmd("HSET")
+        .arg(&keys[0])
+        .arg("not-a-bucket")
+        .arg("x")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let snap = s.module.read().await.unwrap();
+    assert!(snap.latency("bad").is_none());
+    assert_eq!(snap.latency("good").unwrap().windows[0].0, 1);
+    assert_eq!(
+        s.metrics
+            .value("vitals_signals_corrupt_sketches_total", &[]),
+        Some(1.0)
+    );
 }
 
 #[tokio::test]
@@ -184,9 +301,9 @@ async fn two_tenants_on_one_redis_do_not_see_each_other() {
 }
 
 #[tokio::test]
-async fn a_redis_outage_drops_and_counts_samples_fails_readiness_and_recovers() {
+async fn a_redis_outage_drops_and_counts_observations_fails_the_aggregation_check_and_recovers() {
     let redis = TempRedis::start();
-    let s = start(&redis.url(), "acme", "a", Duration::from_secs(120)).await;
+    let s = start_with(&redis.url(), "acme", "a", Duration::from_secs(120), true).await;
     s.signals.gauge("sse.connections", 1.0);
     s.publisher.flush().await.unwrap();
     redis.stop();
@@ -208,7 +325,7 @@ async fn a_redis_outage_drops_and_counts_samples_fails_readiness_and_recovers() 
     );
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     assert_eq!(
-        s.metrics.value("vitals_signals_dropped_total", &[]),
+        s.metrics.value("vitals_signals_dropped_total", &["redis"]),
         Some(50.0)
     );
     let families = s.metrics.collect("signals").await.unwrap();
@@ -250,7 +367,7 @@ async fn a_redis_outage_drops_and_counts_samples_fails_readiness_and_recovers() 
         .unwrap();
     let dropped = s
         .metrics
-        .value("vitals_signals_dropped_total", &[])
+        .value("vitals_signals_dropped_total", &["redis"])
         .unwrap();
     assert_eq!(
         flushed + dropped,

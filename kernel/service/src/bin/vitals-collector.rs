@@ -37,7 +37,7 @@ async fn main() -> ExitCode {
             ..config
         };
         let mut modules = vec![Box::new(db) as Box<dyn ModuleBox>];
-        modules.extend(signals_from_env()?);
+        modules.push(signals_from_env(true)?);
         Ok::<_, Failure>((config, modules))
     })
     .await

@@ -9,7 +9,7 @@ async fn main() -> ExitCode {
     run("vitals", |config| async move {
         let db = DatabaseModule::connect(DatabaseConfig::from_env()?).await?;
         let mut modules = vec![Box::new(db) as Box<dyn ModuleBox>];
-        modules.extend(signals_from_env()?);
+        modules.push(signals_from_env(false)?);
         Ok::<_, Failure>((config, modules))
     })
     .await

@@ -257,6 +257,7 @@ mod tests {
                 windows: [(10, Some([0.01, 0.25, 0.5])), (0, None), (0, None)],
             }],
             history: true,
+            cut: 0,
         }
     }
 

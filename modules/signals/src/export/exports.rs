@@ -1,11 +1,13 @@
 //! The exports of an aggregate, run together by the scheduler and by run-once mode: the
 //! Pushgateway (families as on `/metrics`) and CloudWatch (datapoints through the mapping).
-//! Each failure is counted per exporter and logged; each success stamps a gauge.
-use crate::aggregate::Snapshot;
-use crate::cloudwatch::CloudWatch;
-use crate::collector::families;
-use crate::mapping::{Mapping, points};
-use crate::pushgateway::Pushgateway;
+//! Each failure is counted per exporter and logged; each success stamps a gauge. A failed
+//! aggregation sends only `vitals_signals_up 0` to the Pushgateway and nothing to CloudWatch, so
+//! neither shows old values as fresh.
+use super::cloudwatch::CloudWatch;
+use super::mapping::{Mapping, points};
+use super::metrics::families;
+use super::pushgateway::Pushgateway;
+use crate::aggregate::{Snapshot, Source};
 use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 use vitals::metrics::{CounterFamily, GaugeFamily};
@@ -51,6 +53,9 @@ impl Exports {
             &["exporter"],
         )?;
         let _ = self.instruments.set((failures, last));
+        if let Some(cw) = &self.cloudwatch {
+            cw.instrument(metrics)?;
+        }
         Ok(())
     }
 
@@ -94,22 +99,40 @@ impl Exports {
         }
     }
 
-    /// Counts a failed aggregation against every exporter (nothing could be sent).
-    pub(crate) fn failed_everywhere(&self, reason: &str) -> String {
-        let mut names = Vec::new();
-        if self.pushgateway.is_some() {
-            names.push("pushgateway");
+    /// Aggregates now and sends the result to every exporter (the scheduler's step and the
+    /// whole of run-once mode).
+    ///
+    /// # Errors
+    /// The aggregation failed, or an exporter refused or was unreachable.
+    pub(crate) async fn run(&self, source: &Source) -> Result<(), String> {
+        match source.read_fresh().await {
+            Ok(snap) => self.export(&snap).await,
+            Err(e) => Err(self.failed(&e).await),
         }
-        if self.cloudwatch.is_some() {
-            names.push("cloudwatch");
-        }
-        for n in &names {
-            let _ = self.outcome(n, Err(String::new()));
-        }
-        format!("aggregation failed, nothing exported: {reason}")
     }
 
-    /// Withdraws what a clean stop should not leave behind (the Pushgateway group).
+    /// A failed aggregation: `vitals_signals_up 0` alone replaces the Pushgateway group (so its
+    /// old values do not look fresh), CloudWatch gets no datum (its alarms' missing-data policy
+    /// applies), and the failure counts against every exporter.
+    pub(crate) async fn failed(&self, reason: &str) -> String {
+        let mut errors = vec![format!("aggregation failed, nothing exported: {reason}")];
+        if let Some(push) = self.pushgateway.clone() {
+            let down = families(None);
+            let r = tokio::task::spawn_blocking(move || push.push(&down))
+                .await
+                .unwrap_or_else(|e| Err(format!("push panicked: {e}")));
+            if let Err(e) = r {
+                errors.push(format!("pushgateway: {e}"));
+            }
+            let _ = self.outcome("pushgateway", Err(String::new()));
+        }
+        if self.cloudwatch.is_some() {
+            let _ = self.outcome("cloudwatch", Err(String::new()));
+        }
+        errors.join("; ")
+    }
+
+    /// Deletes the Pushgateway group: the last exporter's clean stop.
     pub(crate) async fn withdraw(&self) {
         if let Some(push) = self.pushgateway.clone() {
             match tokio::task::spawn_blocking(move || push.delete()).await {

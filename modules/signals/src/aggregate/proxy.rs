@@ -4,15 +4,12 @@
 //!
 //! The document: `{"gauges": {"sse.connections": 12}, "latencies": {"http.request":
 //! {"count": 120, "p50": 0.012, "p95": 0.2, "p99": 0.41}}}`, both maps optional.
-use crate::aggregate::{GaugeSignal, LatencySignal, Snapshot};
+use super::snapshot::{GaugeSignal, LatencySignal, MAX_SIGNALS, Snapshot};
 use crate::config::ProxyConfig;
 use crate::keys::valid_name;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-/// Most signals of each kind taken from the documents: keeps label values bounded.
-const MAX_SIGNALS: usize = 256;
 
 #[derive(Debug, Default, Deserialize)]
 struct Status {
@@ -38,7 +35,7 @@ pub(crate) struct Proxy {
 
 impl Proxy {
     pub(crate) fn new(config: &ProxyConfig, timeout: Duration) -> Self {
-        let agent = crate::http::agent(timeout);
+        let agent = crate::export::http_agent(timeout);
         Self {
             urls: config.urls.clone(),
             header: config.header.clone(),
@@ -54,6 +51,17 @@ impl Proxy {
         let mut resp = req.call().map_err(|e| format!("{url}: unreachable: {e}"))?;
         match resp.status().as_u16() {
             200 => {}
+            s @ 300..=399 => {
+                // Never followed: the credential header stays with the configured origin.
+                let to = resp
+                    .headers()
+                    .get("location")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("(no Location)");
+                return Err(format!(
+                    "{url}: HTTP {s}: redirects are not followed (Location: {to})"
+                ));
+            }
             401 | 403 if self.header.is_some() => {
                 return Err(format!(
                     "{url}: HTTP {}: the service refused the credentials of VITALS_SIGNALS_PROXY_HEADER",
@@ -108,7 +116,7 @@ impl Proxy {
 /// the highest of the services' (an upper bound: percentiles do not add).
 fn merge(docs: Vec<Status>) -> Snapshot {
     let mut gauges: BTreeMap<String, (f64, usize)> = BTreeMap::new();
-    let mut latencies: BTreeMap<String, (usize, [f64; 3])> = BTreeMap::new();
+    let mut latencies: BTreeMap<String, (u64, [f64; 3])> = BTreeMap::new();
     for d in docs {
         for (name, v) in d.gauges {
             if valid_name(&name) && v.is_finite() {
@@ -121,14 +129,17 @@ fn merge(docs: Vec<Status>) -> Snapshot {
             let qs = [l.p50, l.p95, l.p99];
             if valid_name(&name) && qs.iter().all(|q| q.is_finite()) {
                 let e = latencies.entry(name).or_insert((0, [f64::MIN; 3]));
-                e.0 += l.count as usize;
+                e.0 += l.count;
                 for (m, q) in e.1.iter_mut().zip(qs) {
                     *m = m.max(q);
                 }
             }
         }
     }
+    let cut =
+        gauges.len().saturating_sub(MAX_SIGNALS) + latencies.len().saturating_sub(MAX_SIGNALS);
     Snapshot {
+        cut,
         gauges: gauges
             .into_iter()
             .take(MAX_SIGNALS)

@@ -1,6 +1,7 @@
-//! The pull export: the aggregate as gauges on `/metrics`, reused for the scrape TTL.
-use crate::aggregate::{Derived, Snapshot, WINDOWS};
-use crate::source::Source;
+//! The pull export: the aggregate as gauges on `/metrics`, reused for the scrape TTL. What is
+//! not known is absent: a signal no live publisher publishes has no series, and a failed or
+//! late aggregation leaves `vitals_signals_up 0` and nothing else.
+use crate::aggregate::{Derived, Snapshot, Source, WINDOWS};
 use std::sync::Arc;
 use std::time::Duration;
 use vitals::metrics::{Collect, CollectedFamily};
@@ -23,6 +24,12 @@ pub(crate) fn families(snap: Option<&Snapshot>) -> Vec<CollectedFamily> {
     );
     up.push(&[], if snap.is_some() { 1.0 } else { 0.0 });
     let Some(snap) = snap else { return vec![up] };
+    let mut cut = CollectedFamily::gauge(
+        "vitals_signals_names_left_out",
+        "Live signal names the last aggregation left out: past 256 of a kind.",
+        &[],
+    );
+    cut.push(&[], snap.cut as f64);
     let mut value = CollectedFamily::gauge(
         "vitals_signal_value",
         "A signal summed over its live publishers.",
@@ -85,6 +92,7 @@ pub(crate) fn families(snap: Option<&Snapshot>) -> Vec<CollectedFamily> {
     }
     vec![
         up,
+        cut,
         value,
         publishers,
         max,

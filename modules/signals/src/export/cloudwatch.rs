@@ -1,13 +1,15 @@
 //! Export to AWS CloudWatch with `PutMetricData`: credentials and region from the standard AWS
 //! chain, batches within the per-call limit, the SDK's retries with backoff, every call under
 //! a deadline. The client is built on first export, so a missing AWS never stops a start.
-use crate::mapping::Exported;
+use super::mapping::Exported;
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::error::DisplayErrorContext;
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 use tokio::sync::OnceCell;
+use vitals::metrics::Counter;
 use vitals::settings::{SettingError, Settings};
 
 /// `PutMetricData` takes at most 1,000 datums per call.
@@ -96,6 +98,14 @@ pub(crate) struct CloudWatch {
     config: CloudWatchConfig,
     timeout: Duration,
     client: OnceCell<Client>,
+    unsendable: OnceLock<Counter>,
+}
+
+/// Whether CloudWatch accepts `v`: it refuses a whole call for one value above 2^360 (~1e108)
+/// in magnitude, non-zero below 2^-360, or not finite.
+fn sendable(v: f64) -> bool {
+    let (lo, hi) = (2f64.powi(-360), 2f64.powi(360));
+    v.is_finite() && (v == 0.0 || (lo..=hi).contains(&v.abs()))
 }
 
 impl CloudWatch {
@@ -104,7 +114,18 @@ impl CloudWatch {
             config,
             timeout,
             client: OnceCell::new(),
+            unsendable: OnceLock::new(),
         }
+    }
+
+    /// Declares `vitals_signals_cloudwatch_unsendable_total`.
+    pub(crate) fn instrument(&self, metrics: &vitals::Metrics) -> Result<(), vitals::Error> {
+        let c = metrics.counter(
+            "vitals_signals_cloudwatch_unsendable_total",
+            "Datapoints not sent to CloudWatch because it refuses their value (beyond ±2^360, non-zero below 2^-360, or not finite); the log names the key.",
+        )?;
+        let _ = self.unsendable.set(c);
+        Ok(())
     }
 
     async fn client(&self) -> Result<&Client, String> {
@@ -139,12 +160,23 @@ impl CloudWatch {
     }
 
     /// Puts `metrics` in batches of at most [`MAX_DATUMS_PER_CALL`], all stamped now with the
-    /// configured dimensions. Returns the number of calls.
+    /// configured dimensions; a value CloudWatch would refuse is left out, counted and logged
+    /// by name, and the rest still go. Every batch is tried even when one fails. Returns the
+    /// number of calls that succeeded.
     ///
     /// # Errors
-    /// The first call that failed after the SDK's retries, with AWS's reason.
+    /// Every call that failed after the SDK's retries, with AWS's reason.
     pub(crate) async fn put(&self, metrics: &[Exported]) -> Result<usize, String> {
         let client = self.client().await?;
+        let (metrics, refused): (Vec<&Exported>, Vec<&Exported>) =
+            metrics.iter().partition(|m| sendable(m.value));
+        if !refused.is_empty() {
+            let names: Vec<&str> = refused.iter().map(|m| m.name.as_str()).collect();
+            tracing::warn!(metrics = ?names, "values CloudWatch refuses left out of PutMetricData");
+            if let Some(c) = self.unsendable.get() {
+                c.inc_by(refused.len() as u64);
+            }
+        }
         let now = DateTime::from(SystemTime::now());
         let dims: Vec<Dimension> = self
             .config
@@ -152,7 +184,8 @@ impl CloudWatch {
             .iter()
             .map(|(k, v)| Dimension::builder().name(k).value(v).build())
             .collect();
-        let batches = batches(metrics);
+        let batches = batches(&metrics);
+        let (mut sent, mut errors) = (0, Vec::new());
         for batch in &batches {
             let datums = batch.iter().map(|m| {
                 MetricDatum::builder()
@@ -163,20 +196,27 @@ impl CloudWatch {
                     .set_dimensions(Some(dims.clone()))
                     .build()
             });
-            client
+            match client
                 .put_metric_data()
                 .namespace(&self.config.namespace)
                 .set_metric_data(Some(datums.collect()))
                 .send()
                 .await
-                .map_err(|e| format!("PutMetricData: {}", DisplayErrorContext(&e)))?;
+            {
+                Ok(_) => sent += 1,
+                Err(e) => errors.push(format!("PutMetricData: {}", DisplayErrorContext(&e))),
+            }
         }
-        Ok(batches.len())
+        if errors.is_empty() {
+            Ok(sent)
+        } else {
+            Err(errors.join("; "))
+        }
     }
 }
 
 /// `metrics` cut into calls of at most [`MAX_DATUMS_PER_CALL`].
-fn batches(metrics: &[Exported]) -> Vec<&[Exported]> {
+fn batches<T>(metrics: &[T]) -> Vec<&[T]> {
     metrics.chunks(MAX_DATUMS_PER_CALL).collect()
 }
 
@@ -248,6 +288,23 @@ mod tests {
         let metrics = vec![m; 2_500];
         let sizes: Vec<usize> = batches(&metrics).iter().map(|b| b.len()).collect();
         assert_eq!(sizes, [1_000, 1_000, 500]);
-        assert!(batches(&[]).is_empty());
+        assert!(batches::<Exported>(&[]).is_empty());
+    }
+
+    #[test]
+    fn values_cloudwatch_refuses_are_told_apart() {
+        for v in [0.0, 1.0, -3.5, 1e100, -1e-100, 2f64.powi(360)] {
+            assert!(sendable(v), "{v}");
+        }
+        for v in [
+            1e200,
+            -1e109,
+            1e-200,
+            f64::NAN,
+            f64::INFINITY,
+            2f64.powi(361),
+        ] {
+            assert!(!sendable(v), "{v}");
+        }
     }
 }

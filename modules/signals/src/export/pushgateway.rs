@@ -1,12 +1,17 @@
 //! Export to a Prometheus Pushgateway: the group `job/<job>/tenant/<t>/project/<p>` is replaced
-//! (PUT) on every push and deleted on clean shutdown.
-use crate::text::render;
+//! (PUT) on every push and deleted by the last exporter's clean stop. A push and the delete
+//! take turns, and nothing is pushed after the delete: a push in flight cannot re-create the
+//! group.
+use super::text::render;
+use std::sync::Mutex;
 use std::time::Duration;
 use vitals::metrics::CollectedFamily;
 
 pub(crate) struct Pushgateway {
     group_url: String,
     agent: ureq::Agent,
+    /// Held for each request; `true` once the group is deleted.
+    closed: Mutex<bool>,
 }
 
 impl Pushgateway {
@@ -17,17 +22,28 @@ impl Pushgateway {
         project: &str,
         timeout: Duration,
     ) -> Self {
-        let agent = crate::http::agent(timeout);
+        let agent = super::http::agent(timeout);
         Self {
             group_url: format!(
                 "{}/metrics/job/{job}/tenant/{tenant}/project/{project}",
                 base.trim_end_matches('/')
             ),
             agent,
+            closed: Mutex::new(false),
         }
     }
 
     fn send(&self, method: &'static str, body: Option<String>) -> Result<(), String> {
+        let mut closed = self.closed.lock().unwrap_or_else(|e| e.into_inner());
+        if *closed {
+            return Err(format!(
+                "{method} {}: the group was deleted at stop",
+                self.group_url
+            ));
+        }
+        if body.is_none() {
+            *closed = true;
+        }
         let resp = match body {
             Some(b) => self
                 .agent

@@ -1,0 +1,211 @@
+//! The aggregation from Redis: one script call for the gauges (sums over live publishers and
+//! their per-minute maxima), one pipeline per latency signal for its 61 per-minute merged
+//! hashes. Decoding and merging run off the async workers. A read costs publishers × gauges in
+//! Redis and windows × buckets here, whatever the number of flushes; a latency signal's cost
+//! does not depend on the number of publishers at all (ADR 0013).
+use super::snapshot::{GaugeSignal, LatencySignal, MAX_SIGNALS, Snapshot, WINDOWS};
+use crate::connection::{Redis, RedisResult};
+use crate::keys::Keys;
+use crate::scripts::READ;
+use crate::sketch::{MAX_INDEX, MIN_INDEX, Sketch};
+use redis::Value;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use vitals::metrics::Counter;
+
+/// Minutes a latency read covers: the longest window and the current minute.
+const MINUTES: u64 = WINDOWS[WINDOWS.len() - 1].1;
+
+/// Reads and aggregates one tenant/project's signals.
+pub struct Aggregator {
+    redis: Arc<Redis>,
+    keys: Keys,
+    max_age: Duration,
+    corrupt: OnceLock<Counter>,
+}
+
+impl Aggregator {
+    pub(crate) fn new(redis: Arc<Redis>, keys: Keys, max_age: Duration) -> Self {
+        Self {
+            redis,
+            keys,
+            max_age,
+            corrupt: OnceLock::new(),
+        }
+    }
+
+    /// Declares `vitals_signals_corrupt_sketches_total`.
+    pub(crate) fn instrument(&self, metrics: &vitals::Metrics) -> Result<(), vitals::Error> {
+        let c = metrics.counter(
+            "vitals_signals_corrupt_sketches_total",
+            "Latency signals left out of an aggregation because a stored bucket was not one this module writes.",
+        )?;
+        let _ = self.corrupt.set(c);
+        Ok(())
+    }
+
+    /// Aggregates every live signal now.
+    ///
+    /// # Errors
+    /// The first Redis failure, naming the call (and the signal); every call has the
+    /// configured deadline.
+    pub async fn read(&self) -> RedisResult<Snapshot> {
+        let mut call = READ.key(self.keys.instances());
+        call.arg(self.keys.prefix())
+            .arg(self.max_age.as_millis() as u64)
+            .arg(MAX_SIGNALS);
+        for (_, minutes) in WINDOWS {
+            call.arg(minutes);
+        }
+        let (now, cut, gauges, latencies): (u64, usize, Vec<String>, Vec<String>) = self
+            .redis
+            .call("signals read (gauges)", |mut c| async move {
+                call.invoke_async(&mut c).await
+            })
+            .await?;
+        let minute = now / 60_000;
+        let mut raw = Vec::with_capacity(latencies.len());
+        for name in latencies {
+            let mut pipe = redis::pipe();
+            for back in 0..=MINUTES {
+                pipe.hgetall(self.keys.latency(&name, minute.saturating_sub(back)));
+            }
+            let what = format!("signals read (latency {name})");
+            let hashes: Vec<Value> = self.redis.query(&what, &pipe).await?;
+            raw.push((name, hashes));
+        }
+        let (mut snap, corrupt) = tokio::task::spawn_blocking(move || decode(&gauges, raw))
+            .await
+            .map_err(|e| format!("signals read: decoding failed: {e}"))??;
+        snap.cut = cut;
+        if !corrupt.is_empty() {
+            tracing::warn!(signals = ?corrupt, "signals with corrupt buckets left out");
+            if let Some(c) = self.corrupt.get() {
+                c.inc_by(corrupt.len() as u64);
+            }
+        }
+        Ok(snap)
+    }
+}
+
+/// The snapshot from the gauge script's flat list and each latency's per-minute hashes (newest
+/// first); the names of latencies with a corrupt bucket, which are left out.
+fn decode(
+    gauges: &[String],
+    latencies: Vec<(String, Vec<Value>)>,
+) -> RedisResult<(Snapshot, Vec<String>)> {
+    let mut snap = Snapshot {
+        history: true,
+        ..Snapshot::default()
+    };
+    let width = 3 + WINDOWS.len();
+    for g in gauges.chunks(width) {
+        let bad = || format!("signals read: malformed gauge entry {g:?}");
+        let [name, sum, publishers, m1, m15, m60] = g else {
+            return Err(bad());
+        };
+        let num = |s: &String| s.parse::<f64>().map_err(|_| bad());
+        snap.gauges.push(GaugeSignal {
+            name: name.clone(),
+            sum: num(sum)?,
+            publishers: publishers.parse().map_err(|_| bad())?,
+            max: [Some(num(m1)?), Some(num(m15)?), Some(num(m60)?)],
+        });
+    }
+    let mut corrupt = Vec::new();
+    for (name, hashes) in latencies {
+        match windows(&hashes) {
+            Some(windows) => snap.latencies.push(LatencySignal { name, windows }),
+            None => corrupt.push(name),
+        }
+    }
+    Ok((snap, corrupt))
+}
+
+/// Merges the minutes newest first; window `w` holds minutes `0..=w` back. `None` when any
+/// bucket is not one this module writes.
+fn windows(hashes: &[Value]) -> Option<[(u64, Option<[f64; 3]>); 3]> {
+    let mut merged = Sketch::default();
+    let mut out = [(0, None); 3];
+    for (back, h) in hashes.iter().enumerate() {
+        merge_hash(&mut merged, h)?;
+        for (i, (_, minutes)) in WINDOWS.iter().enumerate() {
+            if back as u64 == *minutes {
+                let q = |p| merged.quantile(p);
+                let qs = match (q(0.5), q(0.95), q(0.99)) {
+                    (Some(a), Some(b), Some(c)) => Some([a, b, c]),
+                    _ => None,
+                };
+                out[i] = (merged.count(), qs);
+            }
+        }
+    }
+    Some(out)
+}
+
+fn merge_hash(into: &mut Sketch, h: &Value) -> Option<()> {
+    let pairs: Vec<(String, String)> = redis::from_redis_value(h).ok()?;
+    let mut minute = Sketch::default();
+    for (field, count) in pairs {
+        let n: u64 = count.parse().ok()?;
+        if field == "z" {
+            minute.add_zero(n);
+            continue;
+        }
+        let i: i32 = field.parse().ok()?;
+        if !(MIN_INDEX..=MAX_INDEX).contains(&i) {
+            return None;
+        }
+        minute.add_bucket(i, n);
+    }
+    minute.recount();
+    into.merge(&minute);
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash(pairs: &[(&str, &str)]) -> Value {
+        Value::Array(
+            pairs
+                .iter()
+                .flat_map(|(k, v)| {
+                    [
+                        Value::BulkString(k.as_bytes().to_vec()),
+                        Value::BulkString(v.as_bytes().to_vec()),
+                    ]
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn a_corrupt_bucket_leaves_its_signal_out_and_keeps_the_others() {
+        let good = vec![hash(&[("0", "3"), ("z", "1")]); 61];
+        let mut bad = good.clone();
+        bad[7] = hash(&[("99999", "1")]);
+        let mut worse = good.clone();
+        worse[0] = hash(&[("5", "many")]);
+        let (snap, corrupt) = decode(
+            &[],
+            vec![
+                ("ok".into(), good),
+                ("far".into(), bad),
+                ("nan".into(), worse),
+            ],
+        )
+        .unwrap();
+        assert_eq!(corrupt, ["far", "nan"]);
+        assert_eq!(snap.latencies.len(), 1);
+        let w = snap.latencies[0].windows;
+        assert_eq!([w[0].0, w[1].0, w[2].0], [8, 64, 244]);
+    }
+
+    #[test]
+    fn a_malformed_gauge_entry_is_an_error_not_a_panic() {
+        let e = decode(&["a".into(), "1".into()], vec![]).unwrap_err();
+        assert!(e.starts_with("signals read: malformed gauge entry"), "{e}");
+    }
+}

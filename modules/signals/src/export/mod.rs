@@ -1,0 +1,20 @@
+//! The exports of the aggregate: gauges on `/metrics` (pull), and on an interval the
+//! Pushgateway and CloudWatch — exactly once per interval cluster-wide, whatever the number of
+//! aggregators (each interval claimed in Redis; ADR 0013).
+mod cloudwatch;
+mod exports;
+mod http;
+mod mapping;
+mod metrics;
+mod pushgateway;
+mod schedule;
+mod text;
+
+pub(crate) use cloudwatch::CloudWatch;
+pub use cloudwatch::{CloudWatchConfig, MAX_DATUMS_PER_CALL};
+pub(crate) use exports::Exports;
+pub(crate) use http::agent as http_agent;
+pub use mapping::{Exported, Kind, Mapping, Point, points};
+pub(crate) use metrics::SignalsCollector;
+pub(crate) use pushgateway::Pushgateway;
+pub(crate) use schedule::{Claims, Schedule};

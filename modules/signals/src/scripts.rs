@@ -1,0 +1,170 @@
+//! The Lua scripts the module runs in Redis. Each takes the tenant's `instances` or `exporters`
+//! key as its one declared key (so a cluster client routes it to the node of the tenant's
+//! slot) and builds the tenant's other keys from the prefix, which carries the same hash tag.
+//! Time is always Redis' own (`TIME`): publishers' and aggregators' clocks never enter a key
+//! or an age (ADR 0010).
+use std::sync::LazyLock;
+
+/// A publisher's flush. `ARGV`: prefix, instance, key expiry (ms), then the gauge count and
+/// `name, value` pairs, the latency-name count and names, the sketch count and for each
+/// `name, field count, field, count…` (fields are bucket indices, `z` the zero bucket). Replaces
+/// the publisher's hash (a gauge it removed is gone), adds its sketches into the current
+/// minute's merged hashes, and stamps it live. Returns Redis' time in ms.
+pub(crate) static FLUSH: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local p, inst, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local pub = p .. ':pub:' .. inst
+redis.call('DEL', pub)
+local i = 4
+local n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  redis.call('HSET', pub, 'g:' .. ARGV[i], ARGV[i + 1]); i = i + 2
+end
+n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  redis.call('HSET', pub, 'l:' .. ARGV[i], '1')
+  redis.call('ZADD', p .. ':latnames', now, ARGV[i]); i = i + 1
+end
+redis.call('PEXPIRE', pub, ttl)
+local minute = math.floor(now / 60000)
+n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  local key = p .. ':lat:' .. ARGV[i] .. ':' .. minute
+  local fields = tonumber(ARGV[i + 1]); i = i + 2
+  for _ = 1, fields do
+    redis.call('HINCRBY', key, ARGV[i], ARGV[i + 1]); i = i + 2
+  end
+  redis.call('EXPIRE', key, 3720)
+end
+redis.call('ZADD', KEYS[1], now, inst)
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('PEXPIRE', p .. ':latnames', 3720000)
+return now
+",
+    )
+});
+
+/// A publisher's clean stop: `ARGV` prefix, instance. Its gauges leave every sum at once.
+pub(crate) static LEAVE: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+redis.call('ZREM', KEYS[1], ARGV[2])
+return redis.call('DEL', ARGV[1] .. ':pub:' .. ARGV[2])
+",
+    )
+});
+
+/// The gauge side of an aggregation. `ARGV`: prefix, max age (ms), most names of each kind,
+/// then the window lengths in minutes. Forgets publishers older than the max age (and their
+/// hashes), sums each gauge over the live ones, records each sum as a candidate for its
+/// minute's maximum and reads the maxima back per window. Returns `{now, cut, gauges,
+/// latencies}`: `gauges` a flat list of `name, sum, publishers, max…` (numbers as strings,
+/// `%.17g`, exact for doubles), `latencies` the names live publishers declare, `cut` how many
+/// names the cap left out. Work: publishers × their names, plus windows × names.
+pub(crate) static READ: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local p, cap = ARGV[1], tonumber(ARGV[3])
+local oldest = '(' .. (now - tonumber(ARGV[2]))
+for _, inst in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', oldest)) do
+  redis.call('DEL', p .. ':pub:' .. inst)
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', oldest)
+redis.call('ZREMRANGEBYSCORE', p .. ':latnames', '-inf', '(' .. (now - 3720000))
+local sums, counts, gnames, lseen, lnames = {}, {}, {}, {}, {}
+for _, inst in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local f = redis.call('HGETALL', p .. ':pub:' .. inst)
+  for j = 1, #f, 2 do
+    local kind, name = string.sub(f[j], 1, 2), string.sub(f[j], 3)
+    if kind == 'g:' then
+      local v = tonumber(f[j + 1])
+      if v and v == v and v ~= math.huge and v ~= -math.huge then
+        if not sums[name] then sums[name] = 0; counts[name] = 0; gnames[#gnames + 1] = name end
+        sums[name] = sums[name] + v; counts[name] = counts[name] + 1
+      end
+    elseif kind == 'l:' and not lseen[name] then
+      lseen[name] = true; lnames[#lnames + 1] = name
+    end
+  end
+end
+table.sort(gnames); table.sort(lnames)
+local cut = 0
+while #gnames > cap do table.remove(gnames); cut = cut + 1 end
+while #lnames > cap do table.remove(lnames); cut = cut + 1 end
+local minute = math.floor(now / 60000)
+local gmax = p .. ':gmax:' .. minute
+for _, name in ipairs(gnames) do
+  local cur = tonumber(redis.call('HGET', gmax, name))
+  if not cur or sums[name] > cur then
+    redis.call('HSET', gmax, name, string.format('%.17g', sums[name]))
+  end
+end
+if #gnames > 0 then redis.call('EXPIRE', gmax, 3720) end
+local windows = {}
+for w = 4, #ARGV do windows[#windows + 1] = tonumber(ARGV[w]) end
+local longest = windows[#windows] or 0
+local best = {}
+for back = 0, longest do
+  local vals = #gnames > 0 and redis.call('HMGET', p .. ':gmax:' .. (minute - back), unpack(gnames)) or {}
+  for k, name in ipairs(gnames) do
+    local v = tonumber(vals[k])
+    for wi, w in ipairs(windows) do
+      if back <= w and v then
+        local key = name .. '\0' .. wi
+        if not best[key] or v > best[key] then best[key] = v end
+      end
+    end
+  end
+end
+local gauges = {}
+for _, name in ipairs(gnames) do
+  gauges[#gauges + 1] = name
+  gauges[#gauges + 1] = string.format('%.17g', sums[name])
+  gauges[#gauges + 1] = counts[name]
+  for wi = 1, #windows do
+    gauges[#gauges + 1] = string.format('%.17g', best[name .. '\0' .. wi] or sums[name])
+  end
+end
+return {now, cut, gauges, lnames}
+",
+    )
+});
+
+/// An exporter's claim of the current export interval. `ARGV`: prefix, exporter, interval
+/// (ms). The interval's number is `⌊now / interval⌋` on Redis' clock; the first claim of it
+/// wins (`SET NX`, expiring after two intervals), so however many aggregators run, one exports
+/// each interval, and one killed mid-interval leaves the next to another. Returns `{now,
+/// slot, won}`.
+pub(crate) static CLAIM: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local every = tonumber(ARGV[3])
+local slot = math.floor(now / every)
+redis.call('ZADD', KEYS[1], now, ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - 3 * every))
+redis.call('PEXPIRE', KEYS[1], 3 * every)
+local won = redis.call('SET', ARGV[1] .. ':export:' .. slot, ARGV[2], 'NX', 'PX', 2 * every)
+return {now, slot, won and 1 or 0}
+",
+    )
+});
+
+/// An exporter's clean stop: `ARGV` exporter, interval (ms). Returns how many other exporters
+/// claimed within the last two intervals (0: this was the last one).
+pub(crate) static RETIRE: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREM', KEYS[1], ARGV[1])
+return redis.call('ZCOUNT', KEYS[1], now - 2 * tonumber(ARGV[2]), '+inf')
+",
+    )
+});
