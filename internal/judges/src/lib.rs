@@ -21,7 +21,8 @@ pub use load::{Conn, Head};
 pub use moto::TempMoto;
 pub use postgres::TempPostgres;
 pub use process::{
-    ChildGuard, free_addr, postgres_url, sqlite_url, start_service, wait_until_ok, wait_until_up,
+    ChildGuard, free_addr, postgres_url, sqlite_url, start_service, wait_for_port, wait_until_ok,
+    wait_until_up,
 };
 pub use proxy::{PROXY_SOURCE, TempProxy, Writes, get_from};
 pub use pushgateway::TempPushgateway;

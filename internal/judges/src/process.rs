@@ -9,7 +9,7 @@ pub fn free_addr() -> SocketAddr {
 }
 
 /// Waits until `addr` accepts connections; panics with `what` after `limit`.
-pub(crate) fn wait_for_port(addr: SocketAddr, what: &str, limit: Duration) {
+pub fn wait_for_port(addr: SocketAddr, what: &str, limit: Duration) {
     let deadline = Instant::now() + limit;
     while std::net::TcpStream::connect(addr).is_err() {
         assert!(Instant::now() < deadline, "{what} did not start");
