@@ -154,3 +154,94 @@ async fn run_once_export_exits_zero_after_a_push_and_non_zero_when_it_cannot() {
         "{stderr}"
     );
 }
+
+/// A Pushgateway stand-in that records when each push (PUT) arrives.
+async fn counting_receiver() -> (String, Arc<std::sync::Mutex<Vec<std::time::Instant>>>) {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let server = HttpServer::new(move || {
+        let record = record.clone();
+        App::new().default_service(web::to(move |req: actix_web::HttpRequest| {
+            let record = record.clone();
+            async move {
+                if req.method() == actix_web::http::Method::PUT {
+                    record.lock().unwrap().push(std::time::Instant::now());
+                }
+                HttpResponse::Ok().finish()
+            }
+        }))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(("127.0.0.1", 0))
+    .unwrap();
+    let url = format!("http://{}", server.addrs()[0]);
+    tokio::spawn(server.run());
+    (url, seen)
+}
+
+#[tokio::test]
+async fn three_aggregators_export_once_per_interval_and_a_killed_holder_is_replaced() {
+    let redis = TempRedis::start();
+    let url = redis.url();
+    let port = url.rsplit(':').next().unwrap().to_owned();
+    let (push, seen) = counting_receiver().await;
+    let mut services = Vec::new();
+    for i in 0..3 {
+        let (db, instance) = (sqlite_url(&format!("export-{i}")), format!("agg-{i}"));
+        services.push(
+            start_service(
+                BIN,
+                &[
+                    ("DATABASE_URL", &db),
+                    ("VITALS_SIGNALS_REDIS_URL", &url),
+                    ("VITALS_SIGNALS_AGGREGATE", "on"),
+                    ("VITALS_SIGNALS_INSTANCE", &instance),
+                    ("VITALS_SIGNALS_PUSHGATEWAY_URL", &push),
+                    ("VITALS_SIGNALS_EXPORT_INTERVAL", "1s"),
+                    ("VITALS_TENANT", "acme"),
+                ],
+            )
+            .await
+            .0,
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(4_300)).await;
+    // kill -9 of the aggregator that holds the latest interval.
+    let claims = std::process::Command::new("redis-cli")
+        .args([
+            "-p",
+            &port,
+            "--scan",
+            "--pattern",
+            "vitals:signals:{acme:default}:export:*",
+        ])
+        .output()
+        .unwrap();
+    let latest = String::from_utf8_lossy(&claims.stdout)
+        .lines()
+        .max_by_key(|k| k.rsplit(':').next().unwrap().parse::<u64>().unwrap())
+        .unwrap()
+        .to_owned();
+    let holder = std::process::Command::new("redis-cli")
+        .args(["-p", &port, "GET", &latest])
+        .output()
+        .unwrap();
+    let holder = String::from_utf8_lossy(&holder.stdout).trim().to_owned();
+    let i: usize = holder.strip_prefix("agg-").unwrap().parse().unwrap();
+    services[i].signal("KILL");
+    tokio::time::sleep(Duration::from_millis(4_300)).await;
+    drop(services);
+    let times = seen.lock().unwrap().clone();
+    let gaps: Vec<f64> = times
+        .windows(2)
+        .map(|w| (w[1] - w[0]).as_secs_f64())
+        .collect();
+    let span = (times[times.len() - 1] - times[0]).as_secs_f64();
+    eprintln!("{} pushes over {span:.2} s, gaps {gaps:.2?}", times.len());
+    // One push per interval: as many pushes as intervals spanned, none doubled, none missed.
+    assert_eq!(times.len(), span.round() as usize + 1, "gaps {gaps:?}");
+    assert!(gaps.iter().all(|g| (0.5..1.5).contains(g)), "gaps {gaps:?}");
+    assert!(times.len() >= 7, "{} pushes", times.len());
+}
