@@ -111,6 +111,18 @@ impl Sketch {
         (self.zero, it)
     }
 
+    /// The Redis hash fields and counts a flush writes for this sketch (`z` is the zero
+    /// bucket): for benches that lay down history directly.
+    #[doc(hidden)]
+    pub fn bucket_counts(&self) -> Vec<(String, u64)> {
+        let (zero, buckets) = self.buckets();
+        let mut out: Vec<(String, u64)> = buckets.map(|(i, c)| (i.to_string(), c)).collect();
+        if zero > 0 {
+            out.push(("z".into(), zero));
+        }
+        out
+    }
+
     /// The `q` quantile (0..=1) by nearest rank, `None` when empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
         if self.total == 0 || !(0.0..=1.0).contains(&q) {

@@ -124,6 +124,26 @@ impl Publisher {
         }
     }
 
+    /// Another publisher on the same connection and settings, publishing as `instance`: a
+    /// fleet simulated in one process (benches).
+    #[doc(hidden)]
+    pub fn clone_as(&self, instance: &str) -> Publisher {
+        let i = &self.inner;
+        Publisher {
+            inner: Arc::new(Inner {
+                state: Mutex::default(),
+                redis: i.redis.clone(),
+                keys: i.keys.clone(),
+                instance: instance.to_owned(),
+                max_names: i.max_names,
+                expiry_ms: i.expiry_ms,
+                healthy: AtomicBool::new(true),
+                dropped: i.dropped.clone(),
+                flushed: i.flushed.clone(),
+            }),
+        }
+    }
+
     /// Stops publishing gauge `name`: it leaves the cluster's sum at the next flush.
     pub fn remove(&self, name: &str) {
         let mut s = self.inner.state.lock().unwrap_or_else(|e| e.into_inner());
