@@ -6,7 +6,7 @@
 //! |---|---|---|---|
 //! | `…:instances` | sorted set | live publisher → Redis time of its last flush | publishers |
 //! | `…:pub:<instance>` | hash | `g:<name>` → the publisher's gauge value, `l:<name>` → 1 for each latency it publishes | its names |
-//! | `…:lat:<name>:<minute>` | hash | bucket index → count, merged over every publisher (ADR 0013) | buckets (≤ 1,728) |
+//! | `…:lat:<name>:<minute>` | hash | bucket index → count, merged over every publisher (ADR 0014) | buckets (≤ 1,728) |
 //! | `…:latnames` | sorted set | latency name → Redis time it was last flushed | names |
 //! | `…:gmax:<minute>` | hash | gauge name → highest sum an aggregation saw in that minute | names |
 //! | `…:export:<slot>` | string | the exporter that claimed one export interval | — (expires) |

@@ -1,7 +1,7 @@
 //! A mergeable quantile sketch with a fixed logarithmic bucket mapping (the DDSketch paper's
 //! canonical mapping, relative accuracy 1%): a value `v` lands in bucket `⌈log_γ v⌉`, γ = 1.01 /
 //! 0.99. Bucket counts add, so sketches merge by adding counts — in memory, or in Redis with
-//! `HINCRBY` of bucket indices into one hash per signal per minute (ADR 0013): a read costs the
+//! `HINCRBY` of bucket indices into one hash per signal per minute (ADR 0014): a read costs the
 //! number of buckets, whatever the number of publishers or flushes.
 
 /// Relative accuracy of every sketch: a quantile estimate `q̂` of a true value `q` satisfies

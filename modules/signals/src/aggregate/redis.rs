@@ -2,7 +2,7 @@
 //! their per-minute maxima), one pipeline per latency signal for its 61 per-minute merged
 //! hashes. Decoding and merging run off the async workers. A read costs publishers × gauges in
 //! Redis and windows × buckets here, whatever the number of flushes; a latency signal's cost
-//! does not depend on the number of publishers at all (ADR 0013).
+//! does not depend on the number of publishers at all (ADR 0014).
 use super::snapshot::{GaugeSignal, LatencySignal, MAX_SIGNALS, Snapshot, WINDOWS};
 use crate::connection::{Redis, RedisResult};
 use crate::keys::Keys;

@@ -1,6 +1,6 @@
 //! The exports of the aggregate: gauges on `/metrics` (pull), and on an interval the
 //! Pushgateway and CloudWatch — exactly once per interval cluster-wide, whatever the number of
-//! aggregators (each interval claimed in Redis; ADR 0013).
+//! aggregators (each interval claimed in Redis; ADR 0014).
 mod cloudwatch;
 mod exports;
 mod http;
