@@ -87,6 +87,13 @@ const CASES: &[Case] = &[
     case("VITALS_AGGREGATE_MODE", "sometimes"),
     case("VITALS_AGGREGATE_POOL_SIZE", "big"),
     case("VITALS_AGGREGATE_STORE_TIMEOUT", "soon"),
+    Case {
+        var: "VITALS_AGGREGATE_DATABASE_URL",
+        value: "oracle://reader:s3cret@x/db",
+        with: &[],
+        shown: Some("oracle://reader:***@x/db"),
+    },
+    case("VITALS_DB_CHECK_CACHE_TTL", "often"),
     case("VITALS_SIGNALS_REDIS_URL", "http://cache:6379"),
     with("VITALS_TENANT", "Acme Corp", &[REDIS]),
     with("VITALS_PROJECT", "a/b", &[REDIS]),

@@ -8,27 +8,34 @@ use vitals::{CheckOutcome, Dependency, HealthChecker, HealthGroup, async_trait};
 /// The `db` readiness check: a ping, then `SELECT 1`, on a connection of its own (so that a
 /// request pool saturated by traffic does not turn every replica unready at once: the check
 /// measures the database, not the pool); then the request pool's state: exhausted → degraded.
+///
+/// Its reading is cached (2 s by default, `VITALS_DB_CHECK_CACHE_TTL`): `/ready` is anonymous
+/// and often reachable by load balancers or the internet, and a flood of it must not become a
+/// flood of queries: whatever the probe rate, a replica sends at most one `SELECT 1` per period.
 pub struct DbCheck {
     own: DatabaseConnection,
     requests: DatabaseConnection,
     timing: Arc<OnceLock<QueryMetrics>>,
     timeout: Option<Duration>,
+    cache_ttl: Duration,
 }
 
 impl DbCheck {
     /// A check that queries over `own` (a one-connection pool of its own) and reports the state
-    /// of the `requests` pool and its latest wait, with its own timeout.
+    /// of the `requests` pool and its latest wait, with its own timeout and cache TTL.
     pub(crate) fn new(
         own: DatabaseConnection,
         requests: DatabaseConnection,
         timing: Arc<OnceLock<QueryMetrics>>,
         timeout: Option<Duration>,
+        cache_ttl: Duration,
     ) -> Self {
         Self {
             own,
             requests,
             timing,
             timeout,
+            cache_ttl,
         }
     }
 }
@@ -53,6 +60,10 @@ impl HealthChecker for DbCheck {
 
     fn dependency(&self) -> Dependency {
         Dependency::External
+    }
+
+    fn cache_ttl(&self) -> Duration {
+        self.cache_ttl
     }
 }
 

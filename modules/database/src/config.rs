@@ -14,6 +14,10 @@ pub struct DatabaseConfig {
     pub acquire_timeout: Duration,
     /// Timeout of the `db` health check. Defaults to none: the kernel's check timeout.
     pub check_timeout: Option<Duration>,
+    /// How long a reading of the `db` check is reused: a flood of `/ready` probes costs the
+    /// database at most one `SELECT 1` per period. Zero runs it on every probe. Defaults to
+    /// [`DatabaseConfig::DEFAULT_CHECK_CACHE_TTL`].
+    pub check_cache_ttl: Duration,
     /// Registers only the aggregate gauges and the `db` check, not the request pool's gauges
     /// and query timing: for a process that serves no queries of its own (`vitals-collector`).
     /// Defaults to `false`.
@@ -35,6 +39,9 @@ impl DatabaseConfig {
     /// The embedded default: a SQLite file `vitals.db` in the working directory.
     pub const DEFAULT_URL: &'static str = "sqlite://vitals.db?mode=rwc";
 
+    /// The `db` check's default cache TTL: 2 s.
+    pub const DEFAULT_CHECK_CACHE_TTL: Duration = Duration::from_secs(2);
+
     /// Defaults with the given URL.
     pub fn new(url: impl Into<String>) -> Self {
         Self {
@@ -42,6 +49,7 @@ impl DatabaseConfig {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(5),
             check_timeout: None,
+            check_cache_ttl: Self::DEFAULT_CHECK_CACHE_TTL,
             aggregates_only: false,
             aggregates: AggregatesConfig::default(),
         }
@@ -52,8 +60,10 @@ impl DatabaseConfig {
     /// | variable | default | meaning |
     /// |---|---|---|
     /// | `DATABASE_URL` | `sqlite://vitals.db?mode=rwc` | SQLite file or `postgres://…` |
+    /// | `VITALS_DB_CHECK_CACHE_TTL` | `2s` | how long a `db` check reading is reused (`0s`: never) |
     /// | `VITALS_AGGREGATES` | `on` | serve the aggregate gauges here (`off` when a collector does) |
     /// | `VITALS_AGGREGATES_FILE` | unset | TOML file of `[[aggregate]]` entries |
+    /// | `VITALS_AGGREGATE_DATABASE_URL` | unset | the aggregates' own URL (a read-only role) |
     /// | `VITALS_AGGREGATE_POOL_SIZE` | `2` | connections of the dedicated aggregate pool |
     /// | `VITALS_AGGREGATE_MODE` | `cluster` | `cluster` (once per window across replicas) or `local` |
     /// | `VITALS_AGGREGATE_STORE_TIMEOUT` | `1s` | deadline of each results-table call and aggregate-pool wait |
@@ -71,16 +81,25 @@ impl DatabaseConfig {
     /// [`Error::Config`] naming the first variable whose value cannot be used.
     pub fn from_settings(env: &Settings) -> Result<Self, Error> {
         let mut c = Self::default();
-        if let Some(url) = env.string("DATABASE_URL") {
-            if let Err(Error::InvalidUrl {
-                url: masked,
-                reason,
-            }) = check_url(&url)
-            {
-                return Err(SettingError::new("DATABASE_URL", &masked, reason).into());
+        let url_setting = |var: &str| -> Result<Option<String>, SettingError> {
+            let Some(url) = env.string(var) else {
+                return Ok(None);
+            };
+            match check_url(&url) {
+                Err(Error::InvalidUrl {
+                    url: masked,
+                    reason,
+                }) => Err(SettingError::new(var, &masked, reason)),
+                _ => Ok(Some(url)),
             }
+        };
+        if let Some(url) = url_setting("DATABASE_URL")? {
             c.url = url;
         }
+        if let Some(ttl) = env.duration("VITALS_DB_CHECK_CACHE_TTL")? {
+            c.check_cache_ttl = ttl;
+        }
+        c.aggregates.url = url_setting("VITALS_AGGREGATE_DATABASE_URL")?;
         let a = &mut c.aggregates;
         if let Some(on) = env.switch("VITALS_AGGREGATES")? {
             a.enabled = on;
@@ -202,8 +221,19 @@ mod tests {
             ("VITALS_AGGREGATES", "off"),
             ("VITALS_AGGREGATE_MODE", "local"),
             ("VITALS_AGGREGATE_POOL_SIZE", "3"),
+            ("VITALS_AGGREGATE_DATABASE_URL", "postgres://reader:r@h/db"),
+            ("VITALS_DB_CHECK_CACHE_TTL", "0s"),
         ])
         .unwrap();
+        assert_eq!(
+            c.aggregates.url.as_deref(),
+            Some("postgres://reader:r@h/db")
+        );
+        assert_eq!(c.check_cache_ttl, Duration::ZERO);
+        assert_eq!(
+            load(&[]).unwrap().check_cache_ttl,
+            DatabaseConfig::DEFAULT_CHECK_CACHE_TTL
+        );
         assert_eq!(c.url, "postgres://u:p@h/db");
         assert!(!c.aggregates.enabled);
         assert_eq!(c.aggregates.mode, AggregateMode::Local);
@@ -212,6 +242,21 @@ mod tests {
             (
                 ("DATABASE_URL", "oracle://u:s3cret@x/db"),
                 "invalid DATABASE_URL \"oracle://u:***@x/db\": unsupported scheme \"oracle\": use sqlite:, postgres:, postgresql:",
+            ),
+            (
+                (
+                    "VITALS_AGGREGATE_DATABASE_URL",
+                    "oracle://reader:s3cret@x/db",
+                ),
+                "invalid VITALS_AGGREGATE_DATABASE_URL \"oracle://reader:***@x/db\": unsupported scheme \"oracle\": use sqlite:, postgres:, postgresql:",
+            ),
+            (
+                ("VITALS_AGGREGATE_DATABASE_URL", "reader:s3cret@x/db"),
+                "invalid VITALS_AGGREGATE_DATABASE_URL \"<not a URL; withheld>\": unsupported scheme \"reader\": use sqlite:, postgres:, postgresql:",
+            ),
+            (
+                ("VITALS_DB_CHECK_CACHE_TTL", "often"),
+                "invalid VITALS_DB_CHECK_CACHE_TTL \"often\": expected number at 0 (use e.g. 500ms, 2s, 1m)",
             ),
             (
                 ("VITALS_AGGREGATES", "maybe"),

@@ -1,11 +1,11 @@
 use crate::SqlAggregate;
 use crate::aggregates::{
-    AggregateCollector, AggregateMode, AggregatesConfig, Runner, Store, load_file,
+    AggregateCollector, AggregateMode, AggregatePools, Runner, Store, load_file,
 };
-use crate::pool::PoolCollector;
+use crate::pool::{PoolCollector, options};
 use crate::timing::{QueryMetrics, TimedConnection, mark_acquired};
 use crate::{DatabaseConfig, DbCheck, Error, check_url, masked_url};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{Database, DatabaseConnection, DbBackend};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use vitals::{Module, ModuleContext};
@@ -31,35 +31,6 @@ pub struct DatabaseModule {
     file_aggregates: Vec<SqlAggregate>,
     declared: Arc<Mutex<Vec<SqlAggregate>>>,
     runners: Arc<Mutex<Vec<Arc<Runner>>>>,
-}
-
-/// Pool options; every pool connects lazily, so a database that is down at start-up does not
-/// stop the service from starting (ADR 0007).
-fn options(url: &str, max: u32, wait: Duration) -> ConnectOptions {
-    let mut opts = ConnectOptions::new(url.to_owned());
-    opts.max_connections(max)
-        .min_connections(0)
-        .acquire_timeout(wait)
-        .connect_timeout(wait)
-        .connect_lazy(true)
-        .sqlx_logging(false);
-    opts
-}
-
-/// The aggregate pool: small, every wait bounded by `store_timeout`, sessions that cannot hang
-/// on a lock (`lock_timeout`, `statement_timeout` on PostgreSQL) and cannot write on SQLite
-/// (`PRAGMA query_only`).
-fn aggregate_options(url: &str, settings: &AggregatesConfig) -> ConnectOptions {
-    let mut opts = options(url, settings.pool_size.max(1), settings.store_timeout);
-    let ms = settings.store_timeout.as_millis().max(1).to_string();
-    opts.map_sqlx_postgres_opts(move |o| {
-        o.options([
-            ("lock_timeout", ms.as_str()),
-            ("statement_timeout", ms.as_str()),
-        ])
-    })
-    .map_sqlx_sqlite_opts(|o| o.pragma("query_only", "ON"));
-    opts
 }
 
 /// Marks the end of the pool wait when a connection is handed over: `before_acquire` runs for an
@@ -91,6 +62,9 @@ impl DatabaseModule {
     /// for a bad aggregates file, [`Error::Connect`] for options the driver refuses.
     pub async fn connect(config: DatabaseConfig) -> Result<Self, Error> {
         check_url(&config.url)?;
+        if let Some(url) = &config.aggregates.url {
+            check_url(url)?;
+        }
         let masked = masked_url(&config.url);
         let file_aggregates = match (&config.aggregates.file, config.aggregates.enabled) {
             (Some(path), true) => load_file(path)?,
@@ -194,25 +168,27 @@ impl DatabaseModule {
             module: "database".into(),
             reason,
         };
-        let pool = Database::connect(aggregate_options(&self.config.url, settings))
+        let pools = AggregatePools::open(&self.config.url, &self.conn, settings)
             .await
             .map_err(|e| module_err(format!("cannot open the aggregate pool: {e}")))?;
-        let backend = pool.get_database_backend();
-        let store = match (backend, settings.mode) {
+        let store = match (pools.store.get_database_backend(), settings.mode) {
             (DbBackend::Postgres, AggregateMode::Cluster) => Some(Arc::new(Store::new(
                 &settings.table,
-                all.iter().map(|a| a.name.clone()).collect(),
                 settings.store_timeout,
             ))),
             _ => None,
         };
-        let reachable = matches!(
-            tokio::time::timeout(settings.store_timeout, pool.ping()).await,
-            Ok(Ok(()))
-        );
+        let ping = |pool: DatabaseConnection| async move {
+            matches!(
+                tokio::time::timeout(settings.store_timeout, pool.ping()).await,
+                Ok(Ok(()))
+            )
+        };
+        let reachable = ping(pools.queries.clone()).await
+            && (store.is_none() || ping(pools.store.clone()).await);
         let runners: Vec<Arc<Runner>> = all
             .into_iter()
-            .map(|a| Arc::new(Runner::new(a, pool.clone(), store.clone(), settings, false)))
+            .map(|a| Arc::new(Runner::new(a, &pools, store.clone(), settings, false)))
             .collect();
         if reachable {
             // The database answers: a bad aggregate or an unusable results table stops start-up.
@@ -228,7 +204,7 @@ impl DatabaseModule {
                 })?;
             }
             if let Some(store) = &store {
-                store.prepare(&pool).await.map_err(|e| {
+                store.prepare(&pools.store).await.map_err(|e| {
                     module_err(format!("cannot prepare table {:?}: {e}", settings.table))
                 })?;
             }
@@ -273,6 +249,7 @@ impl Module for DatabaseModule {
             self.conn.clone(),
             self.query_metrics.clone(),
             self.config.check_timeout,
+            self.config.check_cache_ttl,
         ))
     }
 

@@ -1,4 +1,18 @@
-use sea_orm::{DatabaseBackend, DatabaseConnection};
+use sea_orm::{ConnectOptions, DatabaseBackend, DatabaseConnection};
+use std::time::Duration;
+
+/// Pool options; every pool connects lazily, so a database that is down at start-up does not
+/// stop the service from starting (ADR 0007).
+pub(crate) fn options(url: &str, max: u32, wait: Duration) -> ConnectOptions {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(max)
+        .min_connections(0)
+        .acquire_timeout(wait)
+        .connect_timeout(wait)
+        .connect_lazy(true)
+        .sqlx_logging(false);
+    opts
+}
 
 /// A snapshot of the connection pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

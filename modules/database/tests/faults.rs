@@ -204,7 +204,9 @@ async fn an_aggregate_cannot_write_and_several_statements_are_refused() {
         .unwrap()
         .to_string();
     assert!(
-        err.ends_with("sql must be one statement: aggregates are read-only queries"),
+        err.contains(
+            "sql must be one statement: the ';' at byte 17 ends a statement as SQLite reads it"
+        ),
         "{err}"
     );
     db.execute_unprepared(&format!("DROP SEQUENCE {seq}"))

@@ -65,8 +65,14 @@ impl AggregateCollector {
                     &runner.agg.help,
                     &labels,
                 );
+                // Rows are checked against the declaration when read back from the results table;
+                // a row of another shape is skipped here too, never indexed out of range.
                 for (label_values, values) in rows.iter() {
-                    if let Some(v) = values[i] {
+                    if label_values.len() != labels.len() || values.len() != runner.agg.values.len()
+                    {
+                        continue;
+                    }
+                    if let Some(v) = values.get(i).copied().flatten() {
                         let lv: Vec<&str> = label_values.iter().map(String::as_str).collect();
                         f.push(&lv, v);
                     }

@@ -27,7 +27,12 @@ pub struct AggregatesConfig {
     pub pool_size: u32,
     /// Sharing mode. Defaults to [`AggregateMode::Cluster`].
     pub mode: AggregateMode,
-    /// Results table used in cluster mode. Defaults to `vitals_aggregate_results`.
+    /// A URL of its own for running the declared SQL (`VITALS_AGGREGATE_DATABASE_URL`): a
+    /// read-only role on PostgreSQL (see `docs/database.md`), or a read replica. The results
+    /// table stays on the service's URL. Defaults to none: the service's URL.
+    pub url: Option<String>,
+    /// Results table used in cluster mode, one row per aggregate and declaration fingerprint.
+    /// Defaults to `vitals_aggregate_results_v2`.
     pub table: String,
     /// Longest a scrape waits for a running refresh before serving the previous value.
     /// Defaults to 1 s.
@@ -45,7 +50,8 @@ impl Default for AggregatesConfig {
             file: None,
             pool_size: 2,
             mode: AggregateMode::Cluster,
-            table: "vitals_aggregate_results".to_owned(),
+            url: None,
+            table: "vitals_aggregate_results_v2".to_owned(),
             wait: Duration::from_secs(1),
             store_timeout: Duration::from_secs(1),
         }

@@ -4,12 +4,15 @@ mod collector;
 mod config;
 mod declaration;
 mod payload;
+mod pools;
 mod runner;
 mod sql;
+mod statement;
 mod store;
 
 pub(crate) use collector::AggregateCollector;
 pub use config::{AggregateMode, AggregatesConfig, load_file, parse};
 pub use declaration::{DEFAULT_MAX_ROWS, MAX_AGGREGATE_DURATION, SqlAggregate};
+pub(crate) use pools::AggregatePools;
 pub(crate) use runner::Runner;
 pub(crate) use store::Store;

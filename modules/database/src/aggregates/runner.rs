@@ -1,6 +1,7 @@
-use super::AggregatesConfig;
+use super::pools::AggregatePools;
 use super::sql::{Row, probe, read_rows, wrapped};
-use super::store::{Store, StoreError, Stored, new_token};
+use super::store::{Key, Store, StoreError, Stored, new_token};
+use super::{AggregatesConfig, payload};
 use crate::SqlAggregate;
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement,
@@ -32,8 +33,13 @@ pub(crate) struct Runner {
     sql: String,
     probe: String,
     backend: DbBackend,
-    pool: DatabaseConnection,
+    /// Runs the declared SQL (read-only where the driver allows).
+    queries: DatabaseConnection,
+    /// Reads and writes the results table.
+    store_pool: DatabaseConnection,
     store: Option<Arc<Store>>,
+    /// Of the declaration: the results table keeps one row per name and fingerprint.
+    fingerprint: String,
     wait: Duration,
     store_deadline: Duration,
     /// Whether the query was checked against the database (at start, or on the first
@@ -56,20 +62,22 @@ fn unix_now() -> f64 {
 impl Runner {
     pub(crate) fn new(
         agg: SqlAggregate,
-        pool: DatabaseConnection,
+        pools: &AggregatePools,
         store: Option<Arc<Store>>,
         settings: &AggregatesConfig,
         validated: bool,
     ) -> Self {
-        let backend = pool.get_database_backend();
+        let backend = pools.queries.get_database_backend();
         let run_failed = Arc::new(AtomicBool::new(false));
         let (failed, name) = (run_failed.clone(), agg.name.clone());
         Self {
             sql: wrapped(&agg, backend),
             probe: probe(&agg, backend),
+            fingerprint: payload::fingerprint(&agg),
             agg,
             backend,
-            pool,
+            queries: pools.queries.clone(),
+            store_pool: pools.store.clone(),
             store,
             wait: settings.wait,
             store_deadline: settings.store_timeout,
@@ -134,13 +142,13 @@ impl Runner {
         let query = async {
             if self.backend == DbBackend::Sqlite {
                 return self
-                    .pool
+                    .queries
                     .query_all_raw(stmt)
                     .await
                     .map_err(|e| e.to_string());
             }
             let txn = self
-                .pool
+                .queries
                 .begin_with_config(None, Some(AccessMode::ReadOnly))
                 .await
                 .map_err(|e| e.to_string())?;
@@ -156,13 +164,40 @@ impl Runner {
             txn.commit().await.map_err(|e| e.to_string())?;
             Ok(rows)
         };
-        let bound = timeout + self.store_deadline + Duration::from_secs(1);
-        match tokio::time::timeout(bound, query).await {
+        match tokio::time::timeout(self.run_bound(), query).await {
             Ok(r) => r,
             Err(_) => Err(format!(
                 "timed out after {}",
                 humantime::format_duration(timeout)
             )),
+        }
+    }
+
+    /// The longest one read-only statement takes, pool wait included.
+    fn run_bound(&self) -> Duration {
+        self.agg.timeout + self.store_deadline + Duration::from_secs(1)
+    }
+
+    /// The lease a claimant takes: the claim's answer, the work it then does — validating the
+    /// query first when that is still due, then running it, each within [`Self::run_bound`] —
+    /// and the write of the result, with a second to spare. No other replica can claim the
+    /// window while the claimant may still be running it, so the first run after an outage,
+    /// which also validates, does not run twice.
+    fn lease(&self) -> Duration {
+        let steps = if self.validated.load(Ordering::SeqCst) {
+            1
+        } else {
+            2
+        };
+        self.run_bound() * steps + self.store_deadline * 2 + Duration::from_secs(1)
+    }
+
+    fn key(&self) -> Key<'_> {
+        Key {
+            name: &self.agg.name,
+            fingerprint: &self.fingerprint,
+            labels: self.agg.labels.len(),
+            values: self.agg.values.len(),
         }
     }
 
@@ -222,19 +257,22 @@ impl Runner {
 
     /// Cluster mode: claim the window or read what the claimant wrote.
     async fn refresh_shared(&self, store: &Store) -> (Snapshot, Instant) {
-        if let Err(e) = store.prepare(&self.pool).await {
+        if let Err(e) = store.prepare(&self.store_pool).await {
             return self.store_failed(e);
         }
-        let name = &self.agg.name;
+        let key = self.key();
+        let name = key.name;
         let token = new_token();
-        let lease = self.agg.timeout + self.store_deadline * 2 + Duration::from_secs(1);
-        match store.claim(&self.pool, name, &token, lease).await {
+        match store
+            .claim(&self.store_pool, &key, &token, self.lease())
+            .await
+        {
             Ok(true) => {
                 let start = Instant::now();
                 let result = self.run_query().await;
                 let took = start.elapsed();
                 match store
-                    .complete(&self.pool, name, &token, &result, took, self.agg.ttl)
+                    .complete(&self.store_pool, &key, &token, &result, took, self.agg.ttl)
                     .await
                 {
                     Ok(Some(at)) => (self.after(result, took, at), Instant::now() + self.agg.ttl),
@@ -251,7 +289,7 @@ impl Runner {
     }
 
     async fn read_shared(&self, store: &Store) -> (Snapshot, Instant) {
-        match store.read(&self.pool, &self.agg.name).await {
+        match store.read(&self.store_pool, &self.key()).await {
             Ok(stored) => {
                 let next = if stored.due_in_seconds > 0.0 {
                     Duration::from_secs_f64(stored.due_in_seconds.min(self.agg.ttl.as_secs_f64()))
@@ -303,33 +341,4 @@ impl Runner {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use sea_orm::Database;
-
-    #[tokio::test]
-    async fn an_aborted_refresh_reads_down_and_the_next_scrape_runs_again() {
-        let pool = Database::connect("sqlite::memory:").await.unwrap();
-        let agg = SqlAggregate::new("quick", "Q.", "SELECT 2 AS value");
-        let runner = Arc::new(Runner::new(
-            agg,
-            pool,
-            None,
-            &AggregatesConfig::default(),
-            true,
-        ));
-        // A refresh held up (as by a hung connection), then aborted.
-        let me = runner.clone();
-        let _waiting = runner.snap.get(move || async move {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
-            me.refresh().await
-        });
-        runner.cancel_refresh();
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        assert_eq!(runner.previous().up, Some(false));
-        let snap = runner.snapshot().await;
-        assert_eq!(snap.up, Some(true));
-        assert_eq!(snap.rows.as_ref().unwrap()[0].1, [Some(2.0)]);
-        assert_eq!(runner.executions(), 1);
-    }
-}
+mod tests;

@@ -46,7 +46,10 @@ fn select(agg: &SqlAggregate, backend: DbBackend, alias: &str, limit: Option<usi
                 .map(|v| format!("CAST({q} AS {num}) AS {q}", q = quote(backend, v))),
         )
         .collect();
-    let inner = agg.sql.trim().trim_end_matches(';').trim_end();
+    let inner = agg
+        .sql
+        .trim()
+        .trim_end_matches(|c: char| c == ';' || c.is_whitespace());
     let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
     format!(
         "SELECT {} FROM ({inner}) AS {alias}{limit}",

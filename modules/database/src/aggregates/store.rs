@@ -6,7 +6,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The PostgreSQL results table that lets replicas share one computation per window.
 ///
-/// Each aggregate has a row. A replica whose window is due *claims* the row with one atomic
+/// Each version of an aggregate — its name and the [fingerprint](super::payload::fingerprint)
+/// of its declaration — has a row, so that during a rolling deploy the old and the new
+/// declaration each have their own window and result, and neither ever reads the other's rows
+/// (ADR 0015). A replica whose window is due *claims* the row with one atomic
 /// `UPDATE … WHERE due_at <= now() AND lease expired … RETURNING`, writing a fresh token; only
 /// the claimant runs the query, then writes the result, the next due time and clears the lease,
 /// *only while its token still holds*: a claimant whose lease expired and was taken over cannot
@@ -17,9 +20,21 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// `statement_timeout`, and each call here runs under a deadline of its own.
 pub(crate) struct Store {
     table: String,
-    names: Vec<String>,
     deadline: Duration,
     prepared: AtomicBool,
+}
+
+/// Rows no version has claimed for this long past their due time are removed at start-up: a
+/// declaration that was deployed away. A live one that was merely not scraped is due anyway,
+/// and its next claim writes its row again.
+const ABANDONED_AFTER: &str = "1 day";
+
+/// One version of one aggregate: its row in the table, and the shape its payload must have.
+pub(crate) struct Key<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) fingerprint: &'a str,
+    pub(crate) labels: usize,
+    pub(crate) values: usize,
 }
 
 /// What the results row says. Times are the database's clock.
@@ -64,10 +79,9 @@ pub(crate) fn new_token() -> String {
 }
 
 impl Store {
-    pub(crate) fn new(table: &str, names: Vec<String>, deadline: Duration) -> Self {
+    pub(crate) fn new(table: &str, deadline: Duration) -> Self {
         Self {
             table: format!("\"{}\"", table.replace('"', "\"\"")),
-            names,
             deadline,
             prepared: AtomicBool::new(false),
         }
@@ -83,15 +97,16 @@ impl Store {
         }
     }
 
-    /// Creates the table (once per cluster; a concurrent creator's race is tolerated) and a row
-    /// per aggregate, unless done already by this process.
+    /// Creates the table (once per cluster; a concurrent creator's race is tolerated) and
+    /// removes abandoned rows, unless done already by this process.
     pub(crate) async fn prepare(&self, db: &DatabaseConnection) -> Result<(), StoreError> {
         if self.prepared.load(Ordering::Acquire) {
             return Ok(());
         }
         let create = format!(
             "CREATE TABLE IF NOT EXISTS {t} (
-                name text PRIMARY KEY,
+                name text NOT NULL,
+                fingerprint text NOT NULL,
                 payload text,
                 succeeded_at timestamptz,
                 attempted_at timestamptz,
@@ -100,60 +115,54 @@ impl Store {
                 due_at timestamptz NOT NULL DEFAULT to_timestamp(0),
                 claimed_until timestamptz,
                 claim_token text,
-                accepted_runs bigint NOT NULL DEFAULT 0
+                accepted_runs bigint NOT NULL DEFAULT 0,
+                PRIMARY KEY (name, fingerprint)
             )",
             t = self.table
         );
         if let Err(e) = self.bounded(db.execute_unprepared(&create)).await {
             // Two replicas creating the table at once: the loser sees a unique violation on the
-            // catalog; the table exists either way, which the statements below confirm.
+            // catalog; the table exists either way, which the statement below confirms.
             tracing::debug!("creating aggregate results table: {e}");
         }
-        for column in [
-            "claim_token text",
-            "accepted_runs bigint NOT NULL DEFAULT 0",
-        ] {
-            let alter = format!(
-                "ALTER TABLE {} ADD COLUMN IF NOT EXISTS {column}",
-                self.table
-            );
-            self.bounded(db.execute_unprepared(&alter)).await?;
-        }
-        for name in &self.names {
-            self.bounded(db.execute_raw(stmt(
-                format!(
-                    "INSERT INTO {} (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
-                    self.table
-                ),
-                vec![name.clone().into()],
-            )))
-            .await?;
-        }
+        self.bounded(db.execute_unprepared(&format!(
+            "DELETE FROM {} WHERE due_at < now() - interval '{ABANDONED_AFTER}'
+               AND (claimed_until IS NULL OR claimed_until < now())",
+            self.table
+        )))
+        .await?;
         self.prepared.store(true, Ordering::Release);
         Ok(())
     }
 
-    /// Claims the refresh of `name` with `token` if its window is due and nobody holds the lease.
-    /// The lease starts on the database's clock when the statement runs (after the connection
-    /// was acquired).
+    /// Claims the refresh of `key` with `token` if its window is due and nobody holds the lease;
+    /// a version without a row yet gets one, claimed. The lease starts on the database's clock
+    /// when the statement runs (after the connection was acquired).
     pub(crate) async fn claim(
         &self,
         db: &DatabaseConnection,
-        name: &str,
+        key: &Key<'_>,
         token: &str,
         lease: Duration,
     ) -> Result<bool, StoreError> {
         let row = self
             .bounded(db.query_one_raw(stmt(
                 format!(
-                    "UPDATE {} SET claimed_until = clock_timestamp() + make_interval(secs => $2),
-                            claim_token = $3
-                     WHERE name = $1 AND due_at <= now()
-                       AND (claimed_until IS NULL OR claimed_until < now())
-                     RETURNING name",
-                    self.table
+                    "INSERT INTO {t} AS r (name, fingerprint, claimed_until, claim_token)
+                     VALUES ($1, $2, clock_timestamp() + make_interval(secs => $3), $4)
+                     ON CONFLICT (name, fingerprint) DO UPDATE
+                        SET claimed_until = excluded.claimed_until, claim_token = excluded.claim_token
+                        WHERE r.due_at <= now()
+                          AND (r.claimed_until IS NULL OR r.claimed_until < now())
+                     RETURNING r.name",
+                    t = self.table
                 ),
-                vec![name.into(), lease.as_secs_f64().into(), token.into()],
+                vec![
+                    key.name.into(),
+                    key.fingerprint.into(),
+                    lease.as_secs_f64().into(),
+                    token.into(),
+                ],
             )))
             .await?;
         Ok(row.is_some())
@@ -166,7 +175,7 @@ impl Store {
     pub(crate) async fn complete(
         &self,
         db: &DatabaseConnection,
-        name: &str,
+        key: &Key<'_>,
         token: &str,
         result: &Result<Vec<Row>, String>,
         refresh: Duration,
@@ -189,17 +198,18 @@ impl Store {
                         claimed_until = NULL,
                         claim_token = NULL,
                         accepted_runs = accepted_runs + 1
-                     WHERE name = $1 AND claim_token = $6
+                     WHERE name = $1 AND fingerprint = $7 AND claim_token = $6
                      RETURNING EXTRACT(EPOCH FROM now())::float8 AS at",
                     self.table
                 ),
                 vec![
-                    name.into(),
+                    key.name.into(),
                     payload.into(),
                     error.into(),
                     refresh.as_secs_f64().into(),
                     ttl.as_secs_f64().into(),
                     token.into(),
+                    key.fingerprint.into(),
                 ],
             )))
             .await?;
@@ -209,11 +219,12 @@ impl Store {
         }
     }
 
-    /// Reads the shared result of `name`.
+    /// Reads the shared result of `key`. A payload that does not have the declaration's shape
+    /// is ignored (no rows), never served.
     pub(crate) async fn read(
         &self,
         db: &DatabaseConnection,
-        name: &str,
+        key: &Key<'_>,
     ) -> Result<Stored, StoreError> {
         let row = self
             .bounded(db.query_one_raw(stmt(
@@ -224,20 +235,24 @@ impl Store {
                         refresh_seconds, last_error,
                         attempted_at IS NOT NULL AS attempted,
                         EXTRACT(EPOCH FROM (due_at - now()))::float8 AS due_in
-                     FROM {} WHERE name = $1",
+                     FROM {} WHERE name = $1 AND fingerprint = $2",
                     self.table
                 ),
-                vec![name.into()],
+                vec![key.name.into(), key.fingerprint.into()],
             )))
             .await?;
         let Some(r) = row else {
             return Ok(Stored::default());
         };
         let payload: Option<String> = r.try_get("", "payload")?;
-        let rows = match payload.as_deref().map(payload::decode).transpose() {
+        let decoded = payload
+            .as_deref()
+            .map(|p| payload::decode(p, key.labels, key.values))
+            .transpose();
+        let rows = match decoded {
             Ok(rows) => rows,
             Err(e) => {
-                tracing::warn!(aggregate = %name, "stored result ignored: {e}");
+                tracing::warn!(aggregate = %key.name, "stored result ignored: {e}");
                 None
             }
         };
@@ -252,17 +267,20 @@ impl Store {
         })
     }
 
-    /// How many completed runs of `name` were accepted.
+    /// How many completed runs of `key` were accepted.
     #[cfg(test)]
     pub(crate) async fn accepted_runs(
         &self,
         db: &DatabaseConnection,
-        name: &str,
+        key: &Key<'_>,
     ) -> Result<i64, StoreError> {
         let row = self
             .bounded(db.query_one_raw(stmt(
-                format!("SELECT accepted_runs FROM {} WHERE name = $1", self.table),
-                vec![name.into()],
+                format!(
+                    "SELECT accepted_runs FROM {} WHERE name = $1 AND fingerprint = $2",
+                    self.table
+                ),
+                vec![key.name.into(), key.fingerprint.into()],
             )))
             .await?;
         Ok(match row {
@@ -273,55 +291,4 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use sea_orm::Database;
-
-    #[tokio::test]
-    async fn a_late_claimant_cannot_overwrite_the_result_of_the_replica_that_took_over() {
-        let db = Database::connect(vitals_judges::postgres_url())
-            .await
-            .unwrap();
-        let table = format!("vitals_lease_test_{}", std::process::id());
-        let name = "lease_demo";
-        let store = Store::new(&table, vec![name.into()], Duration::from_secs(2));
-        store.prepare(&db).await.unwrap();
-        let short = Duration::from_millis(200);
-        assert!(store.claim(&db, name, "first", short).await.unwrap());
-        assert!(
-            !store.claim(&db, name, "second", short).await.unwrap(),
-            "the lease holds"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        assert!(
-            store
-                .claim(&db, name, "second", Duration::from_secs(5))
-                .await
-                .unwrap(),
-            "an expired lease is taken over"
-        );
-        let ttl = Duration::from_secs(60);
-        let newer: Vec<Row> = vec![(vec![], vec![Some(2.0)])];
-        let late: Vec<Row> = vec![(vec![], vec![Some(1.0)])];
-        let at = store
-            .complete(&db, name, "second", &Ok(newer), short, ttl)
-            .await
-            .unwrap();
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs_f64();
-        assert!((at.unwrap() - now).abs() < 5.0, "the database's clock");
-        let refused = store
-            .complete(&db, name, "first", &Ok(late), short, ttl)
-            .await
-            .unwrap();
-        assert_eq!(refused, None, "the late write is refused");
-        assert_eq!(store.accepted_runs(&db, name).await.unwrap(), 1);
-        let stored = store.read(&db, name).await.unwrap();
-        assert_eq!(stored.rows.unwrap(), [(vec![], vec![Some(2.0)])]);
-        db.execute_unprepared(&format!("DROP TABLE {}", store.table))
-            .await
-            .unwrap();
-    }
-}
+mod tests;
