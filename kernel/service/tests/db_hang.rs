@@ -54,6 +54,8 @@ async fn a_hung_database_is_reported_within_one_timeout_and_nothing_piles_up() {
             ("VITALS_BIND", &addr),
             ("DATABASE_URL", &url),
             ("VITALS_CHECK_TIMEOUT", "1s"),
+            // Every probe reaches the database (no cached reading): the hung case under test.
+            ("VITALS_DB_CHECK_CACHE_TTL", "0s"),
             ("VITALS_AGGREGATES_FILE", &file),
             ("VITALS_AGGREGATE_STORE_TIMEOUT", "500ms"),
         ],
