@@ -7,6 +7,8 @@
 //! | `…:instances` | sorted set | live publisher → Redis time of its last flush | publishers |
 //! | `…:pub:<instance>` | hash | `g:<name>` → the publisher's gauge value, `l:<name>` → 1 for each latency it publishes | its names |
 //! | `…:lat:<name>:<minute>` | hash | bucket index → count, merged over every publisher (ADR 0014) | buckets (≤ 1,728) |
+//! | `…:win15:<name>`, `…:win60:<name>` | hash | bucket → count of the closed minutes in the 15 and 60 minutes before the current one | buckets |
+//! | `…:rolled` | hash | latency name → the last minute folded into its windows | names |
 //! | `…:latnames` | sorted set | latency name → Redis time it was last flushed | names |
 //! | `…:gmax:<minute>` | hash | gauge name → highest sum an aggregation saw in that minute | names |
 //! | `…:export:<slot>` | string | the exporter that claimed one export interval | — (expires) |
@@ -38,6 +40,12 @@ impl Keys {
     /// Bucket counts of one latency signal in one minute (Redis time).
     pub(crate) fn latency(&self, name: &str, minute: u64) -> String {
         format!("{}:lat:{name}:{minute}", self.prefix)
+    }
+
+    /// A latency signal's closed minutes within the last `minutes` (15 or 60) before the
+    /// current one.
+    pub(crate) fn window(&self, name: &str, minutes: u64) -> String {
+        format!("{}:win{minutes}:{name}", self.prefix)
     }
 
     /// Exporters by the Redis time of their last claim attempt.

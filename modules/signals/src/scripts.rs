@@ -57,13 +57,19 @@ return redis.call('DEL', ARGV[1] .. ':pub:' .. ARGV[2])
     )
 });
 
-/// The gauge side of an aggregation. `ARGV`: prefix, max age (ms), most names of each kind,
+/// The Redis side of an aggregation. `ARGV`: prefix, max age (ms), most names of each kind,
 /// then the window lengths in minutes. Forgets publishers older than the max age (and their
 /// hashes), sums each gauge over the live ones, records each sum as a candidate for its
-/// minute's maximum and reads the maxima back per window. Returns `{now, cut, gauges,
-/// latencies}`: `gauges` a flat list of `name, sum, publishers, max…` (numbers as strings,
-/// `%.17g`, exact for doubles), `latencies` the names live publishers declare, `cut` how many
-/// names the cap left out. Work: publishers × their names, plus windows × names.
+/// minute's maximum and reads the maxima back per window; then, for each live latency signal,
+/// folds the minutes closed since the last aggregation into its 15-minute and 60-minute window
+/// hashes (adding the closed minute, subtracting the one that left each window), so a read
+/// fetches four hashes per signal instead of 61. A field whose count is not an integer is
+/// folded as the field `!`, which marks the window corrupt for as long as that minute is in it.
+/// Returns `{now, cut, gauges, latencies}`: `gauges` a flat list of `name, sum, publishers,
+/// max…` (numbers as strings, `%.17g`, exact for doubles), `latencies` the names live
+/// publishers declare, `cut` how many names the cap left out. Work: publishers × their names,
+/// windows × names, and per latency signal the buckets of each minute closed since the last
+/// read (at most 61 minutes after a long pause or at first).
 pub(crate) static READ: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r"
@@ -130,6 +136,35 @@ for _, name in ipairs(gnames) do
     gauges[#gauges + 1] = string.format('%.17g', best[name .. '\0' .. wi] or sums[name])
   end
 end
+local function fold(dst, src, sign)
+  local f = redis.call('HGETALL', src)
+  for j = 1, #f, 2 do
+    local n = tonumber(f[j + 1])
+    local field = f[j]
+    if not n or n ~= math.floor(n) then field = '!'; n = 1 end
+    if redis.call('HINCRBY', dst, field, sign * n) == 0 then redis.call('HDEL', dst, field) end
+  end
+end
+local rolled = p .. ':rolled'
+for _, name in ipairs(lnames) do
+  local lat = p .. ':lat:' .. name .. ':'
+  local w15, w60 = p .. ':win15:' .. name, p .. ':win60:' .. name
+  local last = tonumber(redis.call('HGET', rolled, name))
+  if not last or minute - 1 - last > 60 or last >= minute then
+    redis.call('DEL', w15, w60)
+    last = minute - 62
+  end
+  for m = last + 1, minute - 1 do
+    fold(w15, lat .. m, 1)
+    fold(w60, lat .. m, 1)
+    fold(w15, lat .. (m - 15), -1)
+    fold(w60, lat .. (m - 60), -1)
+  end
+  redis.call('HSET', rolled, name, minute - 1)
+  redis.call('EXPIRE', w15, 3720)
+  redis.call('EXPIRE', w60, 3720)
+end
+redis.call('EXPIRE', rolled, 3720)
 return {now, cut, gauges, lnames}
 ",
     )

@@ -375,3 +375,41 @@ async fn a_redis_outage_drops_and_counts_observations_fails_the_aggregation_chec
         "flushed {flushed} dropped {dropped}"
     );
 }
+
+#[tokio::test]
+async fn closed_minutes_fold_into_the_windows_once_and_only_within_them() {
+    let redis = TempRedis::start();
+    let s = start(&redis.url(), "acme", "a", Duration::from_secs(120)).await;
+    let client = ::redis::Client::open(redis.url()).unwrap();
+    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    let (mut now, _): (u64, u64) = ::redis::cmd("TIME").query_async(&mut c).await.unwrap();
+    if now % 60 >= 55 {
+        // The whole test runs within one minute of Redis' clock.
+        tokio::time::sleep(Duration::from_secs(61 - now % 60)).await;
+        now += 61 - now % 60;
+    }
+    let minute = now / 60;
+    s.signals.observe("lat", 0.25);
+    s.publisher.flush().await.unwrap();
+    // Minutes as earlier flushes left them: 1 observation one minute ago, 2 at 15, 4 at 16,
+    // 8 at 60 and 16 at 61 minutes ago (outside every window).
+    for (back, n) in [(1, 1), (15, 2), (16, 4), (60, 8), (61, 16)] {
+        let key = format!("vitals:signals:{{acme:default}}:lat:lat:{}", minute - back);
+        let _: () = ::redis::cmd("HINCRBY")
+            .arg(&key)
+            .arg("0")
+            .arg(n)
+            .query_async(&mut c)
+            .await
+            .unwrap();
+    }
+    for _ in 0..3 {
+        let snap = s.module.read().await.unwrap();
+        let w = snap.latency("lat").unwrap().windows;
+        assert_eq!(
+            [w[0].0, w[1].0, w[2].0],
+            [1 + 1, 1 + 1 + 2, 1 + 1 + 2 + 4 + 8],
+            "1m, 15m, 1h"
+        );
+    }
+}

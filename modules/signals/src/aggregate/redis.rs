@@ -1,8 +1,9 @@
 //! The aggregation from Redis: one script call for the gauges (sums over live publishers and
-//! their per-minute maxima), one pipeline per latency signal for its 61 per-minute merged
-//! hashes. Decoding and merging run off the async workers. A read costs publishers × gauges in
-//! Redis and windows × buckets here, whatever the number of flushes; a latency signal's cost
-//! does not depend on the number of publishers at all (ADR 0014).
+//! their per-minute maxima) that also folds closed minutes into each latency signal's window
+//! hashes, then one pipeline per latency signal for its four hashes (this minute, the last, the
+//! 15- and 60-minute windows before this one). Decoding and merging run off the async workers.
+//! A read costs publishers × gauges in Redis and four × buckets per latency signal here,
+//! whatever the number of flushes or of publishers (ADR 0014).
 use super::snapshot::{GaugeSignal, LatencySignal, MAX_SIGNALS, Snapshot, WINDOWS};
 use crate::connection::{Redis, RedisResult};
 use crate::keys::Keys;
@@ -13,8 +14,6 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use vitals::metrics::Counter;
 
-/// Minutes a latency read covers: the longest window and the current minute.
-const MINUTES: u64 = WINDOWS[WINDOWS.len() - 1].1;
 
 /// Reads and aggregates one tenant/project's signals.
 pub struct Aggregator {
@@ -67,9 +66,10 @@ impl Aggregator {
         let mut raw = Vec::with_capacity(latencies.len());
         for name in latencies {
             let mut pipe = redis::pipe();
-            for back in 0..=MINUTES {
-                pipe.hgetall(self.keys.latency(&name, minute.saturating_sub(back)));
-            }
+            pipe.hgetall(self.keys.latency(&name, minute))
+                .hgetall(self.keys.latency(&name, minute.saturating_sub(1)))
+                .hgetall(self.keys.window(&name, WINDOWS[1].1))
+                .hgetall(self.keys.window(&name, WINDOWS[2].1));
             let what = format!("signals read (latency {name})");
             let hashes: Vec<Value> = self.redis.query(&what, &pipe).await?;
             raw.push((name, hashes));
@@ -88,8 +88,8 @@ impl Aggregator {
     }
 }
 
-/// The snapshot from the gauge script's flat list and each latency's per-minute hashes (newest
-/// first); the names of latencies with a corrupt bucket, which are left out.
+/// The snapshot from the gauge script's flat list and each latency's four hashes; the names
+/// of latencies with a corrupt bucket, which are left out.
 fn decode(
     gauges: &[String],
     latencies: Vec<(String, Vec<Value>)>,
@@ -122,23 +122,24 @@ fn decode(
     Ok((snap, corrupt))
 }
 
-/// Merges the minutes newest first; window `w` holds minutes `0..=w` back. `None` when any
-/// bucket is not one this module writes.
+/// The windows from `[this minute, the last minute, the 15 closed minutes before this one, the
+/// 60 before this one]`: 1m = this + last, 15m = this + 15, 1h = this + 60. `None` when any
+/// bucket is not one this module writes, or the hashes are not four.
 fn windows(hashes: &[Value]) -> Option<[(u64, Option<[f64; 3]>); 3]> {
-    let mut merged = Sketch::default();
+    let [now, last, w15, w60] = hashes else {
+        return None;
+    };
     let mut out = [(0, None); 3];
-    for (back, h) in hashes.iter().enumerate() {
-        merge_hash(&mut merged, h)?;
-        for (i, (_, minutes)) in WINDOWS.iter().enumerate() {
-            if back as u64 == *minutes {
-                let q = |p| merged.quantile(p);
-                let qs = match (q(0.5), q(0.95), q(0.99)) {
-                    (Some(a), Some(b), Some(c)) => Some([a, b, c]),
-                    _ => None,
-                };
-                out[i] = (merged.count(), qs);
-            }
-        }
+    for (i, other) in [last, w15, w60].into_iter().enumerate() {
+        let mut merged = Sketch::default();
+        merge_hash(&mut merged, now)?;
+        merge_hash(&mut merged, other)?;
+        let q = |p| merged.quantile(p);
+        let qs = match (q(0.5), q(0.95), q(0.99)) {
+            (Some(a), Some(b), Some(c)) => Some([a, b, c]),
+            _ => None,
+        };
+        out[i] = (merged.count(), qs);
     }
     Some(out)
 }
@@ -183,11 +184,16 @@ mod tests {
 
     #[test]
     fn a_corrupt_bucket_leaves_its_signal_out_and_keeps_the_others() {
-        let good = vec![hash(&[("0", "3"), ("z", "1")]); 61];
+        let good = vec![
+            hash(&[("0", "3"), ("z", "1")]),
+            hash(&[("0", "4")]),
+            hash(&[("0", "60")]),
+            hash(&[("1", "240")]),
+        ];
         let mut bad = good.clone();
-        bad[7] = hash(&[("99999", "1")]);
+        bad[2] = hash(&[("99999", "1")]);
         let mut worse = good.clone();
-        worse[0] = hash(&[("5", "many")]);
+        worse[3] = hash(&[("!", "1")]);
         let (snap, corrupt) = decode(
             &[],
             vec![
@@ -201,6 +207,7 @@ mod tests {
         assert_eq!(snap.latencies.len(), 1);
         let w = snap.latencies[0].windows;
         assert_eq!([w[0].0, w[1].0, w[2].0], [8, 64, 244]);
+        assert_eq!(decode(&[], vec![("short".into(), vec![hash(&[])])]).unwrap().1, ["short"]);
     }
 
     #[test]
