@@ -14,7 +14,6 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use vitals::metrics::Counter;
 
-
 /// Reads and aggregates one tenant/project's signals.
 pub struct Aggregator {
     redis: Arc<Redis>,
@@ -207,7 +206,12 @@ mod tests {
         assert_eq!(snap.latencies.len(), 1);
         let w = snap.latencies[0].windows;
         assert_eq!([w[0].0, w[1].0, w[2].0], [8, 64, 244]);
-        assert_eq!(decode(&[], vec![("short".into(), vec![hash(&[])])]).unwrap().1, ["short"]);
+        assert_eq!(
+            decode(&[], vec![("short".into(), vec![hash(&[])])])
+                .unwrap()
+                .1,
+            ["short"]
+        );
     }
 
     #[test]
