@@ -128,11 +128,11 @@ fn windows(hashes: &[Value]) -> Option<[(u64, Option<[f64; 3]>); 3]> {
     let [now, last, w15, w60] = hashes else {
         return None;
     };
+    let now = parse(now)?;
     let mut out = [(0, None); 3];
     for (i, other) in [last, w15, w60].into_iter().enumerate() {
-        let mut merged = Sketch::default();
-        merge_hash(&mut merged, now)?;
-        merge_hash(&mut merged, other)?;
+        let mut merged = parse(other)?;
+        merged.merge(&now);
         let q = |p| merged.quantile(p);
         let qs = match (q(0.5), q(0.95), q(0.99)) {
             (Some(a), Some(b), Some(c)) => Some([a, b, c]),
@@ -143,24 +143,30 @@ fn windows(hashes: &[Value]) -> Option<[(u64, Option<[f64; 3]>); 3]> {
     Some(out)
 }
 
-fn merge_hash(into: &mut Sketch, h: &Value) -> Option<()> {
-    let pairs: Vec<(String, String)> = redis::from_redis_value(h).ok()?;
-    let mut minute = Sketch::default();
-    for (field, count) in pairs {
-        let n: u64 = count.parse().ok()?;
-        if field == "z" {
-            minute.add_zero(n);
+/// One stored hash as a sketch; `None` for a field or count this module does not write.
+fn parse(h: &Value) -> Option<Sketch> {
+    // HGETALL answers a flat array of field, count under RESP2, which the client speaks.
+    let Value::Array(items) = h else {
+        return None;
+    };
+    let mut sketch = Sketch::default();
+    for pair in items.chunks(2) {
+        let [Value::BulkString(field), Value::BulkString(count)] = pair else {
+            return None;
+        };
+        let n: u64 = std::str::from_utf8(count).ok()?.parse().ok()?;
+        if field == b"z" {
+            sketch.add_zero(n);
             continue;
         }
-        let i: i32 = field.parse().ok()?;
+        let i: i32 = std::str::from_utf8(field).ok()?.parse().ok()?;
         if !(MIN_INDEX..=MAX_INDEX).contains(&i) {
             return None;
         }
-        minute.add_bucket(i, n);
+        sketch.add_bucket(i, n);
     }
-    minute.recount();
-    into.merge(&minute);
-    Some(())
+    sketch.recount();
+    Some(sketch)
 }
 
 #[cfg(test)]
