@@ -12,6 +12,14 @@ fn invalid(reason: impl std::fmt::Display) -> ExitCode {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Warnings (a datapoint CloudWatch refuses, named) go to stderr like the binaries' logs.
+    let format = match vitals_kernel::Config::from_env() {
+        Ok(c) => c.log_format,
+        Err(e) => return invalid(e),
+    };
+    if let Err(e) = vitals_kernel::init_logging(format) {
+        return invalid(e);
+    }
     let config = match SignalsConfig::from_env() {
         Ok(Some(c)) => c,
         Ok(None) => {
