@@ -26,6 +26,8 @@ const VARS: &[&str] = &[
     "VITALS_AGGREGATE_MODE",
     "VITALS_AGGREGATE_POOL_SIZE",
     "VITALS_AGGREGATE_STORE_TIMEOUT",
+    "VITALS_AGGREGATE_DATABASE_URL",
+    "VITALS_DB_CHECK_CACHE_TTL",
     "VITALS_SIGNALS_REDIS_URL",
     "VITALS_TENANT",
     "VITALS_SIGNALS_GAUGE_TTL",
@@ -66,7 +68,10 @@ fuzz_target!(|data: &[u8]| {
         named(e.to_string());
     }
     if let Err(e) = vitals_module_database::DatabaseConfig::from_settings(&env) {
-        if var == "DATABASE_URL" || var.starts_with("VITALS_AGGREGATE") {
+        if var == "DATABASE_URL"
+            || var.starts_with("VITALS_AGGREGATE")
+            || var.starts_with("VITALS_DB_")
+        {
             named(e.to_string());
         }
     }

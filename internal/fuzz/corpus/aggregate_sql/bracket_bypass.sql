@@ -1,0 +1,1 @@
+SELECT 1 AS [$x$]) AS t; PRAGMA query_only=OFF; DELETE FROM jobs; SELECT 1 AS value FROM (SELECT 1 AS [$x$]

@@ -1,0 +1,1 @@
+SELECT E'\' ; $a$ ' ; DELETE FROM jobs; $a$

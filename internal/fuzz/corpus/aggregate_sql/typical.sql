@@ -1,0 +1,1 @@
+SELECT status, count(*) AS n FROM jobs WHERE note <> 'a;b' GROUP BY status
