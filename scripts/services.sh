@@ -14,6 +14,7 @@ ensure_packages() {
     command -v redis-server >/dev/null || missing+=(redis-server)
     command -v prometheus-pushgateway >/dev/null || missing+=(prometheus-pushgateway)
     command -v python3 >/dev/null || missing+=(python3 python3-pip)
+    command -v faketime >/dev/null || missing+=(faketime)
     command -v wrk >/dev/null || missing+=(wrk)
     # The real proxies of the forwarded-header tests (in /usr/sbin, outside some users' PATH).
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)

@@ -34,6 +34,21 @@ impl ChildGuard {
         }
     }
 
+    /// Starts `program` with arguments and `envs` added to the environment; its output goes to
+    /// the null device.
+    pub fn spawn_quiet_with(program: &str, args: &[&str], envs: &[(&str, &str)]) -> Self {
+        let mut cmd = Command::new(program);
+        cmd.args(args)
+            .envs(envs.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        Self {
+            child: Some(cmd.spawn().unwrap_or_else(|e| {
+                panic!("{program} is required (scripts/test.sh installs it): {e}")
+            })),
+        }
+    }
+
     /// Starts `program` with `envs`, stdout and stderr captured.
     pub fn spawn(program: &str, envs: &[(&str, &str)]) -> Self {
         let mut cmd = Command::new(program);
