@@ -26,6 +26,6 @@ pub use process::{
 };
 pub use proxy::{PROXY_SOURCE, TempProxy, Writes, get_from};
 pub use pushgateway::TempPushgateway;
-pub use redis::TempRedis;
+pub use redis::{TempRedis, redis_server};
 pub use samples::{histogram_sum, sample, series_count};
 pub use vitals_testkit::{Counting, Registrar, failing, panicking, sleeping};

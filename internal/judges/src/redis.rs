@@ -38,26 +38,30 @@ impl TempRedis {
 
     /// Starts the server again on the same port.
     pub fn resume(&self) {
-        let port = self.port.to_string();
-        let child = ChildGuard::spawn_quiet(
-            "redis-server",
-            &[
-                "--port",
-                &port,
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-        );
-        *self.child.lock().unwrap() = Some(child);
-        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
-        wait_for_port(
-            addr,
-            "redis-server (is it installed?)",
-            Duration::from_secs(10),
-        );
+        *self.child.lock().unwrap() = Some(redis_server(self.port, &[]));
     }
+}
+
+/// A `redis-server` on `127.0.0.1:port` without persistence, with `extra` arguments (a replica's
+/// `--replicaof`, a cluster node's `--cluster-enabled yes`), once it accepts connections.
+pub fn redis_server(port: u16, extra: &[&str]) -> ChildGuard {
+    let port_arg = port.to_string();
+    let mut args = vec![
+        "--port",
+        &port_arg,
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ];
+    args.extend_from_slice(extra);
+    let child = ChildGuard::spawn_quiet("redis-server", &args);
+    wait_for_port(
+        std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        "redis-server (is it installed?)",
+        Duration::from_secs(10),
+    );
+    child
 }

@@ -1,9 +1,10 @@
 //! CloudWatch export through the run-once binary against a local emulator (moto's server mode):
 //! a service publishes to a real Redis, `vitals-signals-export` puts the mapped datapoints, and
 //! the test reads them back with `ListMetrics` and `GetMetricStatistics`, dimensions and units.
-use aws_sdk_cloudwatch::config::{BehaviorVersion, Credentials, Region};
+mod common;
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{Dimension, StandardUnit, Statistic};
+use common::reader;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use vitals::signals::Signals;
@@ -13,16 +14,6 @@ use vitals_module_signals::{RELATIVE_ACCURACY, SignalsConfig, SignalsModule};
 
 const EXPORT: &str = env!("CARGO_BIN_EXE_vitals-signals-export");
 const NAMESPACE: &str = "Shop/Signals";
-
-fn reader(moto: &TempMoto) -> aws_sdk_cloudwatch::Client {
-    let conf = aws_sdk_cloudwatch::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-west-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .endpoint_url(moto.url())
-        .build();
-    aws_sdk_cloudwatch::Client::from_conf(conf)
-}
 
 /// The largest value put under `name` with the test's dimensions, and its unit.
 async fn read_back(

@@ -2,9 +2,10 @@
 //! a counting Pushgateway stand-in and to CloudWatch (moto) exactly once per interval, a `kill -9`
 //! of the interval's holder leaves the next interval to another, and a signal whose publisher
 //! has gone is absent from both; one value CloudWatch refuses among 1,504 leaves the rest sent.
-use aws_sdk_cloudwatch::config::{BehaviorVersion, Credentials, Region};
+mod common;
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::Statistic;
+use common::reader;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use vitals::signals::Signals;
@@ -41,16 +42,6 @@ async fn counting_receiver() -> (String, Pushes) {
     let url = format!("http://{}", server.addrs()[0]);
     tokio::spawn(server.run());
     (url, seen)
-}
-
-fn reader(moto: &TempMoto) -> aws_sdk_cloudwatch::Client {
-    let conf = aws_sdk_cloudwatch::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-west-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .endpoint_url(moto.url())
-        .build();
-    aws_sdk_cloudwatch::Client::from_conf(conf)
 }
 
 /// How many datapoints CloudWatch holds for `name` in `namespace`.

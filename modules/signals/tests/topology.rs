@@ -5,31 +5,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vitals::signals::Signals;
 use vitals::{Module, ModuleContext};
-use vitals_judges::{ChildGuard, Registrar, free_addr, wait_for_port};
+use vitals_judges::{ChildGuard, Registrar, free_addr, redis_server};
 use vitals_module_signals::{SignalsConfig, SignalsModule, Target};
 use vitals_testkit::TestRecorder;
-
-fn server(port: u16, extra: &[&str]) -> ChildGuard {
-    let p = port.to_string();
-    let mut args = vec![
-        "--port",
-        &p,
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-    ];
-    args.extend_from_slice(extra);
-    let child = ChildGuard::spawn_quiet("redis-server", &args);
-    wait_for_port(
-        std::net::SocketAddr::from(([127, 0, 0, 1], port)),
-        "redis-server (is it installed?)",
-        Duration::from_secs(10),
-    );
-    child
-}
 
 fn cli(port: u16, args: &[&str]) -> String {
     let out = std::process::Command::new("redis-cli")
@@ -93,8 +71,8 @@ impl Running {
 #[tokio::test]
 async fn publishing_and_aggregation_follow_a_failover_without_a_restart() {
     let (a, b) = (free_addr().port(), free_addr().port());
-    let _primary = server(a, &[]);
-    let _replica = server(b, &["--replicaof", "127.0.0.1", &a.to_string()]);
+    let _primary = redis_server(a, &[]);
+    let _replica = redis_server(b, &["--replicaof", "127.0.0.1", &a.to_string()]);
     let urls = vec![
         format!("redis://127.0.0.1:{a}"),
         format!("redis://127.0.0.1:{b}"),
@@ -118,7 +96,7 @@ async fn publishing_and_aggregation_follow_a_failover_without_a_restart() {
 #[tokio::test]
 async fn a_server_that_stops_answering_is_timed_out_counted_and_left_when_it_answers_again() {
     let port = free_addr().port();
-    let redis = server(port, &[]);
+    let redis = redis_server(port, &[]);
     let r = running(Target::Nodes(vec![format!("redis://127.0.0.1:{port}")])).await;
     r.signals.gauge("sse.connections", 1.0);
     r.sees(1.0, Duration::from_secs(5)).await;
@@ -170,7 +148,7 @@ async fn a_three_master_cluster_serves_publishing_aggregation_and_survives_a_res
         .iter()
         .map(|p| {
             let conf = dir.join(format!("nodes-{p}.conf"));
-            server(
+            redis_server(
                 *p,
                 &[
                     "--cluster-enabled",
