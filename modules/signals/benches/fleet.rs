@@ -9,12 +9,14 @@
 //! published for real: every publisher flushes its gauges and one second of observations
 //! through the flush script. Then 20 aggregations are timed.
 //!
-//! Reported per P: Redis `used_memory`, the history's keys and fields, one aggregation's wall
+//! Each P runs twice, with the gauges and with latencies alone (what the latency windows cost).
+//! Reported per run: Redis `used_memory`, the history's keys, one aggregation's wall
 //! time (p50 and p99 of 20, after a first read that folds the hour of history into the window
 //! hashes, reported apart), bytes Redis sent per aggregation, and one publisher's flush (p50).
 //!
 //! `cargo bench -p vitals-module-signals --bench fleet`; `SIGNALS_FLEET` (default
-//! `10,100,1000`) and `SIGNALS_READS` (default 20) make it shorter.
+//! `10,100,1000`), `SIGNALS_READS` (default 20) and `SIGNALS_MINUTES` of history (default 60)
+//! make it shorter.
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vitals::{Module, ModuleContext};
@@ -54,14 +56,19 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
+    let minutes: u64 = std::env::var("SIGNALS_MINUTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
     println!(
-        "{:>6} {:>12} {:>10} {:>12} {:>12} {:>12} {:>14} {:>12}",
+        "{:>6} {:>10} {:>12} {:>10} {:>12} {:>12} {:>12} {:>14} {:>12}",
         "P",
+        "gauges",
         "used_memory",
         "hist keys",
         "first ms",
@@ -70,7 +77,8 @@ fn main() {
         "bytes/agg",
         "flush µs"
     );
-    for p in fleet {
+    // Each P twice: with the 10 gauges, and latencies alone (what latency windows cost).
+    for (p, gauges) in fleet.iter().flat_map(|p| [(*p, 10), (*p, 0)]) {
         let redis = TempRedis::start();
         let client = redis::Client::open(redis.url()).unwrap();
         let mut c = client.get_connection().unwrap();
@@ -88,7 +96,7 @@ fn main() {
         // History: 60 past minutes, each signal's minute merged over P publishers × 60 s.
         let (now_s, _): (u64, u64) = redis::cmd("TIME").query(&mut c).unwrap();
         let minute = now_s / 60;
-        for back in 1..=60 {
+        for back in 1..=minutes {
             let mut pipe = redis::pipe();
             for s in 0..SIGNALS {
                 let mut sketch = Sketch::default();
@@ -119,7 +127,7 @@ fn main() {
         rt.block_on(async {
             for (i, pub_) in publishers.iter().enumerate() {
                 use vitals::signals::SignalSink;
-                for g in 0..10 {
+                for g in 0..gauges {
                     pub_.gauge(&format!("gauge{g}"), (i + g) as f64);
                 }
                 for s in 0..SIGNALS {
@@ -152,15 +160,17 @@ fn main() {
                 let snap = module.read().await.unwrap();
                 times.push(t.elapsed().as_secs_f64() * 1e3);
                 bytes.push(info(&mut c, "total_net_output_bytes", "stats") - before);
-                assert_eq!(snap.gauges.len(), 10);
+                assert_eq!(snap.gauges.len(), gauges);
                 assert_eq!(snap.latencies.len(), SIGNALS);
-                assert_eq!(snap.gauge("gauge0").unwrap().publishers, p);
+                if gauges > 0 {
+                    assert_eq!(snap.gauge("gauge0").unwrap().publishers, p);
+                }
             }
         });
         times.sort_by(f64::total_cmp);
         bytes.sort();
         println!(
-            "{p:>6} {:>12} {:>10} {:>12.1} {:>12.2} {:>12.2} {:>14} {:>12.0}",
+            "{p:>6} {gauges:>10} {:>12} {:>10} {:>12.1} {:>12.2} {:>12.2} {:>14} {:>12.0}",
             used,
             keys.len(),
             first_read,
