@@ -9,8 +9,11 @@ pub trait SignalSink: Send + Sync + 'static {
     fn gauge(&self, name: &str, value: f64);
     /// One observation (a latency in seconds, or any positive quantity in base units).
     fn observe(&self, name: &str, value: f64);
-    /// Stops publishing `name`: this process's value leaves the cluster's sum.
-    fn remove(&self, name: &str);
+    /// Stops publishing `name`: this process's value leaves the cluster's sum. A sink that
+    /// keeps no state has nothing to do (the default).
+    fn remove(&self, name: &str) {
+        let _ = name;
+    }
 }
 
 /// The publishing handle a service gets from the container (`Kernel::service::<Signals>()`,
@@ -26,7 +29,6 @@ pub trait SignalSink: Send + Sync + 'static {
 /// impl vitals::signals::SignalSink for Recorded {
 ///     fn gauge(&self, name: &str, value: f64) { self.0.lock().unwrap().push((name.into(), value)) }
 ///     fn observe(&self, _: &str, _: f64) {}
-///     fn remove(&self, _: &str) {}
 /// }
 /// let seen = Recorded::default();
 /// let signals = vitals::signals::Signals::new(seen.clone());

@@ -165,24 +165,36 @@ impl Redis {
                 .map(Conn::Node)
                 .map_err(|e| format!("{}: {e}", nodes[0].1)),
             Clients::Nodes(nodes) => {
-                let mut why = Vec::new();
+                // Every node is asked at once, each under the deadline: a node that stopped
+                // answering (a dead primary without a RST) never hides the promoted one.
+                let mut asks = tokio::task::JoinSet::new();
                 for (client, url) in nodes {
-                    match client
-                        .get_multiplexed_async_connection_with_config(&config)
-                        .await
-                    {
-                        Ok(mut c) => {
-                            let role: redis::RedisResult<Vec<Value>> =
-                                redis::cmd("ROLE").query_async(&mut c).await;
-                            match role.as_deref() {
-                                Ok([Value::BulkString(r), ..]) if r == b"master" => {
-                                    return Ok(Conn::Node(c));
-                                }
-                                Ok(_) => why.push(format!("{url}: not the primary")),
-                                Err(e) => why.push(format!("{url}: ROLE: {e}")),
-                            }
+                    let (client, url, config) = (client.clone(), url.clone(), config.clone());
+                    let limit = self.timeout;
+                    asks.spawn(async move {
+                        let ask = async {
+                            let mut c = client
+                                .get_multiplexed_async_connection_with_config(&config)
+                                .await?;
+                            let role: Vec<Value> = redis::cmd("ROLE").query_async(&mut c).await?;
+                            Ok::<_, RedisError>((c, role))
+                        };
+                        match tokio::time::timeout(limit, ask).await {
+                            Err(_) => Err(format!("{url}: timed out after {limit:?}")),
+                            Ok(Err(e)) => Err(format!("{url}: {e}")),
+                            Ok(Ok((c, role))) => match role.first() {
+                                Some(Value::BulkString(r)) if r == b"master" => Ok(c),
+                                _ => Err(format!("{url}: not the primary")),
+                            },
                         }
-                        Err(e) => why.push(format!("{url}: {e}")),
+                    });
+                }
+                let mut why = Vec::new();
+                while let Some(done) = asks.join_next().await {
+                    match done {
+                        Ok(Ok(c)) => return Ok(Conn::Node(c)),
+                        Ok(Err(e)) => why.push(e),
+                        Err(e) => why.push(format!("ROLE probe failed: {e}")),
                     }
                 }
                 Err(format!("no primary: {}", why.join("; ")))

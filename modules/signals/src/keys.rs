@@ -9,7 +9,8 @@
 //! | `…:lat:<name>:<minute>` | hash | bucket index → count, merged over every publisher (ADR 0014) | buckets (≤ 1,728) |
 //! | `…:win15:<name>`, `…:win60:<name>` | hash | bucket → count of the closed minutes in the 15 and 60 minutes before the current one | buckets |
 //! | `…:rolled` | hash | latency name → the last minute folded into its windows | names |
-//! | `…:latnames` | sorted set | latency name → Redis time it was last flushed | names |
+//! | `…:latnames` | sorted set | latency name → Redis time it was last flushed (at most 256: the cluster-wide limit) | names |
+//! | `…:gone:<instance>` | string | a publisher that left, so a flush in flight cannot bring it back | — (expires) |
 //! | `…:gmax:<minute>` | hash | gauge name → highest sum an aggregation saw in that minute | names |
 //! | `…:export:<slot>` | string | the exporter that claimed one export interval | — (expires) |
 //! | `…:exporters` | sorted set | exporter → Redis time of its last claim attempt | exporters |

@@ -163,7 +163,8 @@ impl SignalsModule {
                     .into(),
             );
         }
-        on.exports.run(&on.source).await
+        let deadline = tokio::time::Instant::now() + on.config.timeout * 10;
+        on.exports.run(&on.source, deadline).await
     }
 
     /// The publisher (Redis mode, once registered): services use [`Signals`] instead.
@@ -198,11 +199,11 @@ impl Module for SignalsModule {
             on.exports.register(ctx.metrics())?;
             on.source.instrument(ctx.metrics())?;
             ctx.add_checker(aggregation_check(on.source.clone()))?;
-            ctx.metrics().add_collector(SignalsCollector {
-                source: on.source.clone(),
-                ttl: on.config.scrape_ttl,
-                timeout: on.config.timeout * 4,
-            })?;
+            ctx.metrics().add_collector(SignalsCollector::new(
+                on.source.clone(),
+                on.config.scrape_ttl,
+                on.config.timeout * 4,
+            ))?;
         }
         Ok(())
     }
@@ -215,6 +216,10 @@ impl Module for SignalsModule {
         let Some(publisher) = on.publisher.get().cloned() else {
             return Ok(());
         };
+        let mut flushing = on.flushing.lock().unwrap_or_else(|e| e.into_inner());
+        if flushing.is_some() {
+            return Ok(());
+        }
         let every = on.config.flush_interval;
         let task = tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
@@ -229,7 +234,7 @@ impl Module for SignalsModule {
                 }
             }
         });
-        *on.flushing.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
+        *flushing = Some(task);
         Ok(())
     }
 

@@ -5,52 +5,66 @@
 //! or an age (ADR 0010).
 use std::sync::LazyLock;
 
-/// A publisher's flush. `ARGV`: prefix, instance, key expiry (ms), then the gauge count and
-/// `name, value` pairs, the latency-name count and names, the sketch count and for each
-/// `name, field count, field, count…` (fields are bucket indices, `z` the zero bucket). Replaces
-/// the publisher's hash (a gauge it removed is gone), adds its sketches into the current
-/// minute's merged hashes, and stamps it live. Returns Redis' time in ms.
+/// A publisher's flush. `ARGV`: prefix, instance, key expiry (ms), most latency names
+/// cluster-wide, then the gauge count and `name, value` pairs, the latency-name count and
+/// names, the sketch count and for each `name, field count, field, count…` (fields are bucket
+/// indices, `z` the zero bucket). Replaces the publisher's hash (a gauge it removed is gone),
+/// adds its sketches into the current minute's merged hashes — for names already known
+/// cluster-wide, or new ones while fewer than the limit are — stamps it live and forgets
+/// publishers silent past the expiry. A publisher that left (`LEAVE`) is refused. Returns
+/// `{now, left, refused…}`: Redis' time in ms, 1 when the publisher had left (nothing
+/// written), and the names of the sketches the cluster-wide limit refused.
 pub(crate) static FLUSH: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local p, inst, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local p, inst, ttl, cap = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+if redis.call('EXISTS', p .. ':gone:' .. inst) == 1 then return {now, 1} end
 local pub = p .. ':pub:' .. inst
+local names = p .. ':latnames'
 redis.call('DEL', pub)
-local i = 4
+local i = 5
 local n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do
   redis.call('HSET', pub, 'g:' .. ARGV[i], ARGV[i + 1]); i = i + 2
 end
 n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do
-  redis.call('HSET', pub, 'l:' .. ARGV[i], '1')
-  redis.call('ZADD', p .. ':latnames', now, ARGV[i]); i = i + 1
+  redis.call('HSET', pub, 'l:' .. ARGV[i], '1'); i = i + 1
 end
 redis.call('PEXPIRE', pub, ttl)
 local minute = math.floor(now / 60000)
+local out = {now, 0}
 n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do
-  local key = p .. ':lat:' .. ARGV[i] .. ':' .. minute
-  local fields = tonumber(ARGV[i + 1]); i = i + 2
-  for _ = 1, fields do
-    redis.call('HINCRBY', key, ARGV[i], ARGV[i + 1]); i = i + 2
+  local name, fields = ARGV[i], tonumber(ARGV[i + 1]); i = i + 2
+  if redis.call('ZSCORE', names, name) or redis.call('ZCARD', names) < cap then
+    redis.call('ZADD', names, now, name)
+    local key = p .. ':lat:' .. name .. ':' .. minute
+    for _ = 1, fields do
+      redis.call('HINCRBY', key, ARGV[i], ARGV[i + 1]); i = i + 2
+    end
+    redis.call('EXPIRE', key, 3720)
+  else
+    out[#out + 1] = name; i = i + 2 * fields
   end
-  redis.call('EXPIRE', key, 3720)
 end
 redis.call('ZADD', KEYS[1], now, inst)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - ttl))
 redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', p .. ':latnames', 3720000)
-return now
+redis.call('PEXPIRE', names, 3720000)
+return out
 ",
     )
 });
 
-/// A publisher's clean stop: `ARGV` prefix, instance. Its gauges leave every sum at once.
+/// A publisher's clean stop: `ARGV` prefix, instance, expiry (ms). Its gauges leave every sum
+/// at once, and a flush of it still in flight is refused afterwards.
 pub(crate) static LEAVE: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r"
+redis.call('SET', ARGV[1] .. ':gone:' .. ARGV[2], '1', 'PX', tonumber(ARGV[3]))
 redis.call('ZREM', KEYS[1], ARGV[2])
 return redis.call('DEL', ARGV[1] .. ':pub:' .. ARGV[2])
 ",
@@ -58,24 +72,30 @@ return redis.call('DEL', ARGV[1] .. ':pub:' .. ARGV[2])
 });
 
 /// The Redis side of an aggregation. `ARGV`: prefix, max age (ms), most names of each kind,
-/// then the window lengths in minutes. Forgets publishers older than the max age (and their
-/// hashes), sums each gauge over the live ones, records each sum as a candidate for its
-/// minute's maximum and reads the maxima back per window; then, for each live latency signal,
-/// folds the minutes closed since the last aggregation into its 15-minute and 60-minute window
-/// hashes (adding the closed minute, subtracting the one that left each window), so a read
-/// fetches four hashes per signal instead of 61. A field whose count is not an integer is
-/// folded as the field `!`, which marks the window corrupt for as long as that minute is in it.
+/// most latency windows to rebuild in this call, then the window lengths in minutes.
+///
+/// Forgets publishers older than the max age (and their hashes), sums each gauge over the live
+/// ones, records each sum as a candidate for its minute's maximum and reads the maxima back per
+/// window. Then brings each live latency signal's 15- and 60-minute window hashes (the closed
+/// minutes before the current one) up to date: one minute on from the last read, by adding the
+/// minute that closed and subtracting the ones that left (all still kept: minute hashes live
+/// 62 minutes); any other gap, at first or after a pause or a clock step, by rebuilding the
+/// windows from the minutes themselves — at most the given number of signals per call, the
+/// rest in later calls (absent until then). A count that is not an integer below 2^53, or that
+/// Redis refuses, is folded as the field `!`, which marks the window corrupt while that minute
+/// is in it; nothing in a stored hash can fail the script.
+///
 /// Returns `{now, cut, gauges, latencies}`: `gauges` a flat list of `name, sum, publishers,
-/// max…` (numbers as strings, `%.17g`, exact for doubles), `latencies` the names live
-/// publishers declare, `cut` how many names the cap left out. Work: publishers × their names,
-/// windows × names, and per latency signal the buckets of each minute closed since the last
-/// read (at most 61 minutes after a long pause or at first).
+/// max…` (numbers as strings, `%.17g`, exact for doubles), `latencies` the live latency names
+/// whose windows are current, `cut` how many names the cap left out. Work: publishers × their
+/// names, windows × names, one minute's buckets × 3 per latency signal, and a rebuild's 75
+/// minutes for at most the given number of signals.
 pub(crate) static READ: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local p, cap = ARGV[1], tonumber(ARGV[3])
+local p, cap, rebuilds = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4])
 local oldest = '(' .. (now - tonumber(ARGV[2]))
 for _, inst in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', oldest)) do
   redis.call('DEL', p .. ':pub:' .. inst)
@@ -101,7 +121,7 @@ end
 table.sort(gnames); table.sort(lnames)
 local cut = 0
 while #gnames > cap do table.remove(gnames); cut = cut + 1 end
-while #lnames > cap do table.remove(lnames); cut = cut + 1 end
+while #lnames > cap do lseen[table.remove(lnames)] = nil; cut = cut + 1 end
 local minute = math.floor(now / 60000)
 local gmax = p .. ':gmax:' .. minute
 for _, name in ipairs(gnames) do
@@ -112,7 +132,7 @@ for _, name in ipairs(gnames) do
 end
 if #gnames > 0 then redis.call('EXPIRE', gmax, 3720) end
 local windows = {}
-for w = 4, #ARGV do windows[#windows + 1] = tonumber(ARGV[w]) end
+for w = 5, #ARGV do windows[#windows + 1] = tonumber(ARGV[w]) end
 local longest = windows[#windows] or 0
 local best = {}
 for back = 0, longest do
@@ -136,36 +156,55 @@ for _, name in ipairs(gnames) do
     gauges[#gauges + 1] = string.format('%.17g', best[name .. '\0' .. wi] or sums[name])
   end
 end
+local function add(dst, field, n)
+  local v = redis.pcall('HINCRBY', dst, field, n)
+  if type(v) == 'table' then v = redis.call('HINCRBY', dst, '!', n > 0 and 1 or -1); field = '!' end
+  if v == 0 then redis.call('HDEL', dst, field) end
+end
 local function fold(dst, src, sign)
   local f = redis.call('HGETALL', src)
   for j = 1, #f, 2 do
     local n = tonumber(f[j + 1])
-    local field = f[j]
-    if not n or n ~= math.floor(n) then field = '!'; n = 1 end
-    if redis.call('HINCRBY', dst, field, sign * n) == 0 then redis.call('HDEL', dst, field) end
+    if n and n == math.floor(n) and math.abs(n) < 9007199254740992 then
+      add(dst, f[j], sign * n)
+    else
+      add(dst, '!', sign)
+    end
   end
 end
 local rolled = p .. ':rolled'
+local current = {}
 for _, name in ipairs(lnames) do
   local lat = p .. ':lat:' .. name .. ':'
   local w15, w60 = p .. ':win15:' .. name, p .. ':win60:' .. name
   local last = tonumber(redis.call('HGET', rolled, name))
-  if not last or minute - 1 - last > 60 or last >= minute then
+  if last == minute - 1 then
+    current[#current + 1] = name
+  elseif last == minute - 2 then
+    fold(w15, lat .. (minute - 1), 1)
+    fold(w60, lat .. (minute - 1), 1)
+    fold(w15, lat .. (minute - 16), -1)
+    fold(w60, lat .. (minute - 61), -1)
+    redis.call('HSET', rolled, name, minute - 1)
+    current[#current + 1] = name
+  elseif rebuilds > 0 then
+    rebuilds = rebuilds - 1
     redis.call('DEL', w15, w60)
-    last = minute - 62
+    for back = 1, 60 do
+      fold(w60, lat .. (minute - back), 1)
+      if back <= 15 then fold(w15, lat .. (minute - back), 1) end
+    end
+    redis.call('HSET', rolled, name, minute - 1)
+    current[#current + 1] = name
   end
-  for m = last + 1, minute - 1 do
-    fold(w15, lat .. m, 1)
-    fold(w60, lat .. m, 1)
-    fold(w15, lat .. (m - 15), -1)
-    fold(w60, lat .. (m - 60), -1)
-  end
-  redis.call('HSET', rolled, name, minute - 1)
   redis.call('EXPIRE', w15, 3720)
   redis.call('EXPIRE', w60, 3720)
 end
+for _, name in ipairs(redis.call('HKEYS', rolled)) do
+  if not lseen[name] then redis.call('HDEL', rolled, name) end
+end
 redis.call('EXPIRE', rolled, 3720)
-return {now, cut, gauges, lnames}
+return {now, cut, gauges, current}
 ",
     )
 });

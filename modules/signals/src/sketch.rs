@@ -67,17 +67,21 @@ impl Sketch {
         if self.counts.is_empty() {
             self.counts = vec![0; BUCKETS];
         }
-        self.counts[(i - MIN_INDEX) as usize] += n;
+        let c = &mut self.counts[(i - MIN_INDEX) as usize];
+        *c = c.saturating_add(n);
     }
 
     /// Adds `n` observations to the zero bucket.
     pub(crate) fn add_zero(&mut self, n: u64) {
-        self.zero += n;
+        self.zero = self.zero.saturating_add(n);
     }
 
     /// Sets the observation count after [`add_bucket`](Self::add_bucket)/[`add_zero`](Self::add_zero).
     pub(crate) fn recount(&mut self) {
-        self.total = self.zero + self.counts.iter().sum::<u64>();
+        self.total = self
+            .counts
+            .iter()
+            .fold(self.zero, |t, c| t.saturating_add(*c));
     }
 
     /// Number of observations.
@@ -87,8 +91,8 @@ impl Sketch {
 
     /// Merges `other` in.
     pub fn merge(&mut self, other: &Sketch) {
-        self.zero += other.zero;
-        self.total += other.total;
+        self.zero = self.zero.saturating_add(other.zero);
+        self.total = self.total.saturating_add(other.total);
         if other.counts.is_empty() {
             return;
         }
@@ -96,7 +100,7 @@ impl Sketch {
             self.counts = vec![0; BUCKETS];
         }
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a += b;
+            *a = a.saturating_add(*b);
         }
     }
 

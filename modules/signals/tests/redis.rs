@@ -413,3 +413,109 @@ async fn closed_minutes_fold_into_the_windows_once_and_only_within_them() {
         );
     }
 }
+
+/// Writes `n` observations in bucket 0 of latency `name`'s minute `minute`, as flushes would.
+async fn minute_count(
+    c: &mut ::redis::aio::MultiplexedConnection,
+    name: &str,
+    minute: u64,
+    n: &str,
+) {
+    let key = format!("vitals:signals:{{acme:default}}:lat:{name}:{minute}");
+    let _: () = ::redis::cmd("HSET")
+        .arg(&key)
+        .arg("0")
+        .arg(n)
+        .query_async(c)
+        .await
+        .unwrap();
+}
+
+async fn windows(s: &Started, name: &str) -> Option<[u64; 3]> {
+    let snap = s.module.read().await.unwrap();
+    snap.latency(name)
+        .map(|l| [l.windows[0].0, l.windows[1].0, l.windows[2].0])
+}
+
+#[tokio::test]
+async fn windows_stay_exact_one_minute_on_after_a_pause_and_with_hostile_counts() {
+    let redis = TempRedis::start();
+    let s = start(&redis.url(), "acme", "a", Duration::from_secs(120)).await;
+    let client = ::redis::Client::open(redis.url()).unwrap();
+    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    let (mut now, _): (u64, u64) = ::redis::cmd("TIME").query_async(&mut c).await.unwrap();
+    if now % 60 >= 50 {
+        tokio::time::sleep(Duration::from_secs(61 - now % 60)).await;
+        now += 61 - now % 60;
+    }
+    let minute = now / 60;
+    for name in ["paused", "rolling", "hostile"] {
+        s.signals.observe(name, 0.25);
+        // 1 per minute for the 62 minutes before this one: the windows hold 1, 15 and 60.
+        for back in 1..=62 {
+            minute_count(&mut c, name, minute - back, "1").await;
+        }
+    }
+    s.publisher.flush().await.unwrap();
+    let key = |k: &str| format!("vitals:signals:{{acme:default}}:{k}");
+    // "paused": the last read folded minute-6 (a five-minute pause since): rebuilt, exact.
+    let _: () = ::redis::cmd("HSET")
+        .arg(key("rolled"))
+        .arg("paused")
+        .arg(minute - 6)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    // "rolling": the last read was one minute ago; its windows as that read left them:
+    // 15 and 60 closed minutes before minute-1, each 1. Minute -1 now holds 5 and minute -61
+    // (leaving the hour) and -16 (leaving the quarter) hold 1.
+    let _: () = ::redis::cmd("HSET")
+        .arg(key("rolled"))
+        .arg("rolling")
+        .arg(minute - 2)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let _: () = ::redis::cmd("HSET")
+        .arg(key("win15:rolling"))
+        .arg("0")
+        .arg(15)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let _: () = ::redis::cmd("HSET")
+        .arg(key("win60:rolling"))
+        .arg("0")
+        .arg(60)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    minute_count(&mut c, "rolling", minute - 1, "5").await;
+    // "hostile": one minute holds a count no flush writes.
+    minute_count(&mut c, "hostile", minute - 30, "1e20").await;
+    s.signals.gauge("still.there", 1.0);
+    s.publisher.flush().await.unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            windows(&s, "paused").await,
+            Some([1 + 1, 1 + 15, 1 + 60]),
+            "rebuilt exactly, once"
+        );
+        assert_eq!(
+            windows(&s, "rolling").await,
+            Some([1 + 5, 1 + 14 + 5, 1 + 59 + 5]),
+            "one minute on"
+        );
+        assert_eq!(
+            windows(&s, "hostile").await,
+            None,
+            "absent while the bad minute is in its window"
+        );
+        let snap = s.module.read().await.unwrap();
+        assert_eq!(
+            snap.gauge("still.there").map(|g| g.sum),
+            Some(1.0),
+            "the rest is read"
+        );
+    }
+}

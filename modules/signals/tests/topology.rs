@@ -94,6 +94,27 @@ async fn publishing_and_aggregation_follow_a_failover_without_a_restart() {
 }
 
 #[tokio::test]
+async fn a_primary_gone_silent_never_hides_the_promoted_replica() {
+    let (a, b) = (free_addr().port(), free_addr().port());
+    let primary = redis_server(a, &[]);
+    let _replica = redis_server(b, &["--replicaof", "127.0.0.1", &a.to_string()]);
+    let urls = vec![
+        format!("redis://127.0.0.1:{a}"),
+        format!("redis://127.0.0.1:{b}"),
+    ];
+    let r = running(Target::Nodes(urls)).await;
+    r.signals.gauge("sse.connections", 3.0);
+    r.sees(3.0, Duration::from_secs(5)).await;
+    // The primary stops answering (no RST) and the replica is promoted.
+    primary.signal("STOP");
+    assert_eq!(cli(b, &["REPLICAOF", "NO", "ONE"]).trim(), "OK");
+    r.signals.gauge("sse.connections", 4.0);
+    let took = r.sees(4.0, Duration::from_secs(5)).await;
+    eprintln!("silent primary: back after {took:?}");
+    primary.signal("CONT");
+}
+
+#[tokio::test]
 async fn a_server_that_stops_answering_is_timed_out_counted_and_left_when_it_answers_again() {
     let port = free_addr().port();
     let redis = redis_server(port, &[]);

@@ -129,7 +129,7 @@ fn merge(docs: Vec<Status>) -> Snapshot {
             let qs = [l.p50, l.p95, l.p99];
             if valid_name(&name) && qs.iter().all(|q| q.is_finite()) {
                 let e = latencies.entry(name).or_insert((0, [f64::MIN; 3]));
-                e.0 += l.count;
+                e.0 = e.0.saturating_add(l.count);
                 for (m, q) in e.1.iter_mut().zip(qs) {
                     *m = m.max(q);
                 }

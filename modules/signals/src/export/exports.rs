@@ -10,6 +10,7 @@ use super::pushgateway::Pushgateway;
 use crate::aggregate::{Snapshot, Source};
 use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::time::Instant;
 use vitals::metrics::{CounterFamily, GaugeFamily};
 
 pub(crate) struct Exports {
@@ -78,11 +79,12 @@ impl Exports {
     ///
     /// # Errors
     /// Every exporter that failed, with its reason.
-    pub(crate) async fn export(&self, snap: &Snapshot) -> Result<(), String> {
+    pub(crate) async fn export(&self, snap: &Snapshot, deadline: Instant) -> Result<(), String> {
         let mut errors = Vec::new();
         if let Some(push) = self.pushgateway.clone() {
             let families = families(Some(snap));
-            let r = tokio::task::spawn_blocking(move || push.push(&families))
+            let until = deadline.into_std();
+            let r = tokio::task::spawn_blocking(move || push.push(&families, until))
                 .await
                 .unwrap_or_else(|e| Err(format!("push panicked: {e}")));
             errors.extend(self.outcome("pushgateway", r).err());
@@ -104,21 +106,22 @@ impl Exports {
     ///
     /// # Errors
     /// The aggregation failed, or an exporter refused or was unreachable.
-    pub(crate) async fn run(&self, source: &Source) -> Result<(), String> {
+    pub(crate) async fn run(&self, source: &Source, deadline: Instant) -> Result<(), String> {
         match source.read_fresh().await {
-            Ok(snap) => self.export(&snap).await,
-            Err(e) => Err(self.failed(&e).await),
+            Ok(snap) => self.export(&snap, deadline).await,
+            Err(e) => Err(self.failed(&e, deadline).await),
         }
     }
 
     /// A failed aggregation: `vitals_signals_up 0` alone replaces the Pushgateway group (so its
     /// old values do not look fresh), CloudWatch gets no datum (its alarms' missing-data policy
     /// applies), and the failure counts against every exporter.
-    pub(crate) async fn failed(&self, reason: &str) -> String {
+    pub(crate) async fn failed(&self, reason: &str, deadline: Instant) -> String {
         let mut errors = vec![format!("aggregation failed, nothing exported: {reason}")];
         if let Some(push) = self.pushgateway.clone() {
             let down = families(None);
-            let r = tokio::task::spawn_blocking(move || push.push(&down))
+            let until = deadline.into_std();
+            let r = tokio::task::spawn_blocking(move || push.push(&down, until))
                 .await
                 .unwrap_or_else(|e| Err(format!("push panicked: {e}")));
             if let Err(e) = r {

@@ -3,13 +3,26 @@
 //! late aggregation leaves `vitals_signals_up 0` and nothing else.
 use crate::aggregate::{Derived, Snapshot, Source, WINDOWS};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use vitals::metrics::{Collect, CollectedFamily};
 
 pub(crate) struct SignalsCollector {
-    pub(crate) source: Arc<Source>,
-    pub(crate) ttl: Duration,
-    pub(crate) timeout: Duration,
+    source: Arc<Source>,
+    ttl: Duration,
+    timeout: Duration,
+    failing: AtomicBool,
+}
+
+impl SignalsCollector {
+    pub(crate) fn new(source: Arc<Source>, ttl: Duration, timeout: Duration) -> Self {
+        Self {
+            source,
+            ttl,
+            timeout,
+            failing: AtomicBool::new(false),
+        }
+    }
 }
 
 /// Values of the `percentile` label (`quantile` is reserved for summaries).
@@ -118,10 +131,18 @@ impl Collect for SignalsCollector {
     }
 
     async fn collect(&self) -> Result<Vec<CollectedFamily>, String> {
+        // Logged once per change between working and failing, not once per scrape.
         match self.source.read().await {
-            Ok(snap) => Ok(families(Some(&snap))),
+            Ok(snap) => {
+                if self.failing.swap(false, Ordering::Relaxed) {
+                    tracing::info!("signals aggregation works again");
+                }
+                Ok(families(Some(&snap)))
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "signals aggregation failed");
+                if !self.failing.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(error = %e, "signals aggregation fails: only vitals_signals_up 0 is served");
+                }
                 Ok(families(None))
             }
         }

@@ -4,12 +4,13 @@
 //! group.
 use super::text::render;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use vitals::metrics::CollectedFamily;
 
 pub(crate) struct Pushgateway {
     group_url: String,
     agent: ureq::Agent,
+    timeout: Duration,
     /// Held for each request; `true` once the group is deleted.
     closed: Mutex<bool>,
 }
@@ -29,17 +30,28 @@ impl Pushgateway {
                 base.trim_end_matches('/')
             ),
             agent,
+            timeout,
             closed: Mutex::new(false),
         }
     }
 
-    fn send(&self, method: &'static str, body: Option<String>) -> Result<(), String> {
+    fn send(
+        &self,
+        method: &'static str,
+        body: Option<String>,
+        deadline: Option<Instant>,
+    ) -> Result<(), String> {
         let mut closed = self.closed.lock().unwrap_or_else(|e| e.into_inner());
         if *closed {
             return Err(format!(
                 "{method} {}: the group was deleted at stop",
                 self.group_url
             ));
+        }
+        // A push runs within its interval or not at all: never on top of the next one.
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if left == Some(Duration::ZERO) {
+            return Err(format!("{method} {}: its interval is over", self.group_url));
         }
         if body.is_none() {
             *closed = true;
@@ -48,6 +60,9 @@ impl Pushgateway {
             Some(b) => self
                 .agent
                 .put(&self.group_url)
+                .config()
+                .timeout_global(Some(left.map_or(self.timeout, |l| l.min(self.timeout))))
+                .build()
                 .header("Content-Type", "text/plain; version=0.0.4")
                 .send(b),
             None => self.agent.delete(&self.group_url).call(),
@@ -61,13 +76,18 @@ impl Pushgateway {
         }
     }
 
-    /// Replaces the group with `families` (a blocking call: run it off the async workers).
-    pub(crate) fn push(&self, families: &[CollectedFamily]) -> Result<(), String> {
-        self.send("PUT", Some(render(families)))
+    /// Replaces the group with `families` if `deadline` has not passed, and gives up at it (a
+    /// blocking call: run it off the async workers).
+    pub(crate) fn push(
+        &self,
+        families: &[CollectedFamily],
+        deadline: Instant,
+    ) -> Result<(), String> {
+        self.send("PUT", Some(render(families)), Some(deadline))
     }
 
-    /// Deletes the group.
+    /// Deletes the group; nothing is pushed afterwards.
     pub(crate) fn delete(&self) -> Result<(), String> {
-        self.send("DELETE", None)
+        self.send("DELETE", None, None)
     }
 }

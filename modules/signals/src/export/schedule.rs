@@ -1,8 +1,8 @@
 //! The export schedule: every interval, aligned on Redis' clock, each aggregator claims the
 //! interval and the one that wins exports it — one export per interval cluster-wide however
 //! many aggregators run; a killed winner only loses its own interval. Each export is a task of
-//! its own under a deadline that ends with its interval, so a late export never lands on top
-//! of the next one. On a clean stop the last exporter deletes the Pushgateway group; the others
+//! its own under a deadline that ends with its interval (a push not sent by then is not sent),
+//! so a late export never lands on top of the next one. On a clean stop the last exporter deletes the Pushgateway group; the others
 //! leave it to whoever still exports.
 use super::exports::Exports;
 use crate::aggregate::Source;
@@ -102,48 +102,62 @@ impl Schedule {
         );
         let (every, at_start) = (self.every, self.at_start);
         *task = Some(tokio::spawn(async move {
-            let mut wait = match (&claims, at_start) {
-                (_, true) => Duration::ZERO,
-                (Some(c), false) => c.now_ms().await.map_or(every, |n| until_next(n, every)),
-                (None, false) => every,
+            let start = tokio::time::Instant::now();
+            let mut next = match (&claims, at_start) {
+                (_, true) => start,
+                (Some(c), false) => {
+                    start + c.now_ms().await.map_or(every, |n| until_next(n, every))
+                }
+                (None, false) => start + every,
             };
+            let mut failing = false;
             loop {
-                tokio::time::sleep(wait).await;
+                tokio::time::sleep_until(next).await;
                 let started = tokio::time::Instant::now();
-                wait = every;
-                if let Some(c) = &claims {
-                    match c.claim(every).await {
+                next = started + every;
+                let (s, x) = (source.clone(), exports.clone());
+                let run = match &claims {
+                    None => None,
+                    Some(c) => match c.claim(every).await {
                         Ok((now, _, won)) => {
-                            wait = until_next(now, every);
+                            next = started + until_next(now, every);
                             if !won {
                                 continue;
                             }
+                            None
                         }
-                        // Without Redis there is nothing to aggregate either: the export below
-                        // reports the failure (`up 0`).
-                        Err(e) => tracing::debug!(error = %e, "signals export claim failed"),
-                    }
-                }
+                        // Nothing can be coordinated, nor aggregated from Redis: every
+                        // aggregator reports the failure alone (`up 0`), never data.
+                        Err(e) => Some(e),
+                    },
+                };
                 // The export must be over before the next interval's may start.
-                let deadline = wait
-                    .saturating_sub(started.elapsed())
-                    .max(Duration::from_millis(1));
-                let (s, x) = (source.clone(), exports.clone());
-                let run = tokio::spawn(async move {
-                    tokio::time::timeout(deadline, x.run(&s))
+                let deadline = next;
+                let task = tokio::spawn(async move {
+                    if let Some(e) = run {
+                        return Err(x.failed(&format!("export claim: {e}"), deadline).await);
+                    }
+                    tokio::time::timeout_at(deadline, x.run(&s, deadline))
                         .await
                         .unwrap_or_else(|_| {
-                            Err(format!(
-                                "export ran past the end of its interval ({deadline:?})"
-                            ))
+                            Err("export ran past the end of its interval".to_owned())
                         })
                 });
-                let outcome = match run.await {
+                let outcome = match task.await {
                     Ok(r) => r,
-                    Err(p) => Err(exports.failed(&format!("export panicked: {p}")).await),
+                    Err(p) => Err(exports.failed(&format!("export panicked: {p}"), next).await),
                 };
-                if let Err(e) = outcome {
-                    tracing::warn!(error = %e, "signals export failed");
+                // Logged once per change between exporting and failing.
+                match outcome {
+                    Err(e) if !failing => {
+                        failing = true;
+                        tracing::warn!(error = %e, "signals exports fail");
+                    }
+                    Ok(()) if failing => {
+                        failing = false;
+                        tracing::info!("signals exports work again");
+                    }
+                    _ => {}
                 }
             }
         }));

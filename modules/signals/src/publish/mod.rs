@@ -52,6 +52,7 @@ struct Inner {
     max_names: usize,
     expiry_ms: u64,
     healthy: AtomicBool,
+    left: AtomicBool,
     dropped: CounterFamily,
     flushed: Counter,
 }
@@ -63,6 +64,7 @@ enum Dropped {
     InvalidName,
     InvalidValue,
     NameLimit,
+    Stopped,
 }
 
 impl Dropped {
@@ -72,6 +74,7 @@ impl Dropped {
             Dropped::InvalidName => "invalid_name",
             Dropped::InvalidValue => "invalid_value",
             Dropped::NameLimit => "name_limit",
+            Dropped::Stopped => "stopped",
         }
     }
 }
@@ -91,9 +94,10 @@ impl Publisher {
                 max_names: config.max_names,
                 expiry_ms: (config.max_age.as_millis() as u64).saturating_mul(2),
                 healthy: AtomicBool::new(true),
+                left: AtomicBool::new(false),
                 dropped: metrics.counter_vec(
                     "vitals_signals_dropped_total",
-                    "Signal samples dropped, by reason: redis (unreachable at flush), invalid_name, invalid_value, name_limit (a new name past VITALS_SIGNALS_MAX_NAMES).",
+                    "Signal samples dropped, by reason: redis (unreachable at flush), invalid_name, invalid_value, name_limit (a new name past VITALS_SIGNALS_MAX_NAMES in this process, or past 256 latency names in the cluster), stopped (a flush that raced the process's stop).",
                     &["reason"],
                 )?,
                 flushed: metrics.counter(
@@ -138,6 +142,7 @@ impl Publisher {
                 max_names: i.max_names,
                 expiry_ms: i.expiry_ms,
                 healthy: AtomicBool::new(true),
+                left: AtomicBool::new(false),
                 dropped: i.dropped.clone(),
                 flushed: i.flushed.clone(),
             }),
@@ -159,32 +164,59 @@ impl Publisher {
     /// # Errors
     /// The Redis failure, with the number of samples dropped.
     pub async fn flush(&self) -> Result<u64, String> {
-        let (args, samples) = {
+        if self.inner.left.load(Ordering::Relaxed) {
+            return Ok(0);
+        }
+        let (args, samples, counts) = {
             let mut s = self.inner.state.lock().unwrap_or_else(|e| e.into_inner());
             if s.names() == 0 && !s.removed {
                 return Ok(0);
             }
             let args = self.flush_args(&s);
+            let counts: HashMap<String, u64> = s
+                .latencies
+                .iter()
+                .map(|(n, k)| (n.clone(), k.count()))
+                .collect();
             s.latencies.values_mut().for_each(Sketch::clear);
             s.removed = false;
-            (args, std::mem::take(&mut s.samples))
+            (args, std::mem::take(&mut s.samples), counts)
         };
         let i = &self.inner;
         let mut call = FLUSH.key(i.keys.instances());
         call.arg(args);
-        let r: Result<u64, String> = i
+        let r: Result<(u64, u8, Vec<String>), String> = i
             .redis
             .call("signals flush", |mut c| async move {
-                call.invoke_async(&mut c).await
+                let v: Vec<redis::Value> = call.invoke_async(&mut c).await?;
+                let mut it = v.into_iter();
+                let now: u64 = redis::from_redis_value(&it.next().unwrap_or(redis::Value::Nil))?;
+                let left: u8 = redis::from_redis_value(&it.next().unwrap_or(redis::Value::Nil))?;
+                let refused = it
+                    .map(|v| redis::from_redis_value::<String>(&v))
+                    .collect::<Result<_, _>>()?;
+                Ok((now, left, refused))
             })
             .await;
         match r {
-            Ok(_) => {
-                i.flushed.inc_by(samples);
+            Ok((_, left, refused)) => {
+                let lost: u64 = refused.iter().filter_map(|n| counts.get(n)).sum();
+                if lost > 0 {
+                    self.drop_sample(Dropped::NameLimit, lost);
+                    tracing::warn!(signals = ?refused, "latency signals refused: the cluster already has 256 latency names");
+                }
+                let written = if left == 1 {
+                    // A flush that raced this process's own stop: nothing was written.
+                    self.drop_sample(Dropped::Stopped, samples - lost);
+                    0
+                } else {
+                    samples.saturating_sub(lost)
+                };
+                i.flushed.inc_by(written);
                 if !i.healthy.swap(true, Ordering::Relaxed) {
                     tracing::info!("signals flushes reach Redis again");
                 }
-                Ok(samples)
+                Ok(written)
             }
             Err(e) => {
                 self.drop_sample(Dropped::Redis, samples);
@@ -202,6 +234,7 @@ impl Publisher {
             i.keys.prefix().to_owned(),
             i.instance.clone(),
             i.expiry_ms.to_string(),
+            crate::aggregate::MAX_SIGNALS.to_string(),
             s.gauges.len().to_string(),
         ];
         for (name, v) in &s.gauges {
@@ -241,8 +274,9 @@ impl Publisher {
     pub async fn leave(&self) -> Result<(), String> {
         let flushed = self.flush().await;
         let i = &self.inner;
+        i.left.store(true, Ordering::Relaxed);
         let mut call = LEAVE.key(i.keys.instances());
-        call.arg(i.keys.prefix()).arg(&i.instance);
+        call.arg(i.keys.prefix()).arg(&i.instance).arg(i.expiry_ms);
         let left: Result<u64, String> = i
             .redis
             .call("signals leave", |mut c| async move {
