@@ -3,9 +3,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use vitals::{HealthChecker, Module};
-use vitals_health::{BackgroundConfig, Damping, HealthRegistry, RegistryConfig};
+use vitals_health::{BackgroundConfig, CheckMetrics, Damping, HealthRegistry, RegistryConfig};
 use vitals_http::{AccessPolicy, DetailPolicy, ForwardedHeader, IpNet, RequestMetrics};
-use vitals_metrics::{HealthMetrics, PrometheusRecorder, register_builtins, register_service_info};
+use vitals_metrics::{PrometheusRecorder, register_builtins, register_service_info};
 
 /// Builds a [`Kernel`] over one [`Config`]: each setter changes one setting (its default is the
 /// [`Config`]'s), [`build`](Self::build) validates them all once.
@@ -182,7 +182,7 @@ impl KernelBuilder {
         self
     }
 
-    fn registry_config(&self, health_metrics: &HealthMetrics) -> RegistryConfig {
+    fn registry_config(&self, check_metrics: &CheckMetrics) -> RegistryConfig {
         let h = &self.config.health;
         RegistryConfig {
             default_timeout: h.check_timeout,
@@ -194,7 +194,7 @@ impl KernelBuilder {
                 failures,
                 successes,
             }),
-            observer: Some(health_metrics.observer()),
+            observers: vec![check_metrics.observer()],
             ..RegistryConfig::default()
         }
     }
@@ -212,9 +212,9 @@ impl KernelBuilder {
         if let Some((name, version)) = &self.config.service {
             register_service_info(&metrics, name, version)?;
         }
-        let health_metrics = HealthMetrics::new(&metrics)?;
-        let registry = HealthRegistry::new(self.registry_config(&health_metrics));
-        HealthMetrics::register_status(&metrics, registry.clone())?;
+        let check_metrics = CheckMetrics::new(&metrics.metrics())?;
+        let registry = HealthRegistry::new(self.registry_config(&check_metrics));
+        check_metrics.watch(registry.clone())?;
         // Without request metrics the middleware records into a registry nobody serves.
         let timing_registry = match self.config.request_metrics {
             true => metrics.clone(),

@@ -1,3 +1,4 @@
+use crate::RunObserver;
 use std::sync::Arc;
 use std::time::Duration;
 use vitals::{SimpleStatusAggregator, StatusAggregator};
@@ -13,14 +14,9 @@ pub struct RegistryConfig {
     pub damping: Option<Damping>,
     /// Folds check statuses into a group status. Defaults to [`SimpleStatusAggregator`].
     pub aggregator: Arc<dyn StatusAggregator>,
-    /// Told about every finished run (metrics). Defaults to none.
-    pub observer: Option<Arc<dyn RunObserver>>,
-}
-
-/// Receives every finished check run, e.g. to record its duration.
-pub trait RunObserver: Send + Sync {
-    /// Called once per run, after the reading is stored.
-    fn on_run(&self, check: &str, reading: &crate::Reading);
+    /// Told about every finished run, in order (the check metrics, a history). Defaults to
+    /// none.
+    pub observers: Vec<Arc<dyn RunObserver>>,
 }
 
 impl Default for RegistryConfig {
@@ -30,7 +26,7 @@ impl Default for RegistryConfig {
             background: None,
             damping: None,
             aggregator: Arc::new(SimpleStatusAggregator),
-            observer: None,
+            observers: Vec::new(),
         }
     }
 }

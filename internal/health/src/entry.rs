@@ -15,7 +15,7 @@ pub(crate) struct Entry {
     pub(crate) timeout: Duration,
     pub(crate) ttl: Duration,
     damping: Option<Damping>,
-    observer: Option<Arc<dyn RunObserver>>,
+    observers: Vec<Arc<dyn RunObserver>>,
     reading: Coalesced<Arc<Reading>>,
     damp: Mutex<DampState>,
 }
@@ -25,7 +25,7 @@ impl Entry {
         checker: Arc<dyn HealthChecker>,
         default_timeout: Duration,
         damping: Option<Damping>,
-        observer: Option<Arc<dyn RunObserver>>,
+        observers: Vec<Arc<dyn RunObserver>>,
     ) -> Self {
         let groups = checker.groups();
         let damping = damping.filter(|_| groups.contains(&HealthGroup::Readiness));
@@ -36,7 +36,7 @@ impl Entry {
             ttl: checker.cache_ttl(),
             groups,
             damping,
-            observer,
+            observers,
             checker,
             reading: Coalesced::new(),
             damp: Mutex::default(),
@@ -107,7 +107,7 @@ impl Entry {
             at: run.at,
             finished: run.finished,
         });
-        if let Some(observer) = &self.observer {
+        for observer in &self.observers {
             observer.on_run(&self.name, &reading);
         }
         let valid_until = (!self.ttl.is_zero()).then(|| Instant::now() + self.ttl);

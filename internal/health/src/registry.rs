@@ -123,7 +123,7 @@ impl HealthRegistry {
             checker,
             self.inner.config.default_timeout,
             self.inner.config.damping,
-            self.inner.config.observer.clone(),
+            self.inner.config.observers.clone(),
         ));
         if entry.groups.is_empty() {
             return Err(Error::NoGroup { name });

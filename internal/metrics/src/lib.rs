@@ -4,13 +4,11 @@ mod builtin;
 mod collectors;
 mod encode;
 mod exposition;
-mod health;
 mod recorder;
 mod samplers;
 
 pub use builtin::{register_builtins, register_service_info};
 pub use encode::{TEXT_CONTENT_TYPE, encode_text};
 pub use exposition::Exposition;
-pub use health::HealthMetrics;
 pub use recorder::{BudgetedVec, PrometheusRecorder, Sampler, SeriesBudget};
 pub use samplers::start_samplers;
