@@ -9,12 +9,21 @@
 --   GRANT SELECT ON jobs, orders TO vitals_aggregates;
 -- `app_role` is the role the service (and the application) connect as: it keeps the functions
 -- revoked from PUBLIC below. Grant them to every other role that uses them, too.
+-- `connection_limit` (optional, default -1: no limit) caps the role's connections. Every replica
+-- and collector keeps up to VITALS_AGGREGATE_POOL_SIZE (default 2) of them open, idle ones
+-- included, and a replica refused a connection reads `up 0` for every aggregate: a limit must be
+-- at least (replicas + collectors) x VITALS_AGGREGATE_POOL_SIZE, with room for a rollout's surge.
+
+\if :{?connection_limit}
+\else
+\set connection_limit -1
+\endif
 
 SELECT current_database() AS dbname \gset
 
 CREATE ROLE :"role" LOGIN PASSWORD :'password'
     NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT
-    CONNECTION LIMIT 8;
+    CONNECTION LIMIT :connection_limit;
 ALTER ROLE :"role" SET default_transaction_read_only = on;
 GRANT CONNECT ON DATABASE :"dbname" TO :"role";
 GRANT USAGE ON SCHEMA public TO :"role";

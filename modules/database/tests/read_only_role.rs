@@ -1,7 +1,7 @@
 //! Aggregates under the read-only role of `deploy/postgres/aggregate-reader.sql`
 //! (`VITALS_AGGREGATE_DATABASE_URL`), on a real PostgreSQL, in a database of the test's own:
 //! side-effect functions fail the aggregate and change nothing, while the service's own role
-//! would have run them.
+//! would have run them; the role has no connection limit unless one is asked for.
 mod common;
 
 use common::{scrape, start_module, value};
@@ -22,7 +22,7 @@ fn with_database(url: &str, db: &str, user: Option<(&str, &str)>) -> String {
     u.to_string()
 }
 
-/// Drops the test's database and role however the test ends.
+/// Drops the test's database and roles (`name` and `name_limited`) however the test ends.
 struct Cleanup {
     admin_url: String,
     name: String,
@@ -33,6 +33,7 @@ impl Drop for Cleanup {
         for sql in [
             format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
             format!("DROP ROLE IF EXISTS {}", self.name),
+            format!("DROP ROLE IF EXISTS {}_limited", self.name),
         ] {
             let _ = Command::new("psql")
                 .args([self.admin_url.as_str(), "-q", "-c", &sql])
@@ -41,7 +42,14 @@ impl Drop for Cleanup {
     }
 }
 
-fn reader_script(url: &str, role: &str, password: &str, app_role: &str) {
+/// Runs the script for `role`, with `-v connection_limit=…` when `connection_limit` is given.
+fn reader_script(
+    url: &str,
+    role: &str,
+    password: &str,
+    app_role: &str,
+    connection_limit: Option<&str>,
+) {
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../deploy/postgres/aggregate-reader.sql"
@@ -51,6 +59,12 @@ fn reader_script(url: &str, role: &str, password: &str, app_role: &str) {
         .args(["-v", &format!("role={role}")])
         .args(["-v", &format!("password={password}")])
         .args(["-v", &format!("app_role={app_role}")])
+        .args(
+            connection_limit
+                .map(|n| format!("connection_limit={n}"))
+                .iter()
+                .flat_map(|v| ["-v", v.as_str()]),
+        )
         .output()
         .expect("psql is required");
     assert!(
@@ -132,7 +146,7 @@ async fn side_effect_functions_fail_the_aggregate_under_the_read_only_role_and_c
             .unwrap();
         row.try_get("", "r").unwrap()
     };
-    reader_script(&service_url, &role, password, &app_role);
+    reader_script(&service_url, &role, password, &app_role, None);
     db.execute_unprepared(&format!("GRANT SELECT ON jobs TO {role}"))
         .await
         .unwrap();
@@ -204,5 +218,37 @@ async fn side_effect_functions_fail_the_aggregate_under_the_read_only_role_and_c
         )
         .await,
         5
+    );
+}
+
+#[tokio::test]
+async fn the_read_only_role_has_no_connection_limit_unless_one_is_asked_for() {
+    let admin_url = postgres_url();
+    let admin = Database::connect(&admin_url).await.unwrap();
+    let name = format!("vitals_ro_limit_{}", std::process::id());
+    let _cleanup = Cleanup {
+        admin_url: admin_url.clone(),
+        name: name.clone(),
+    };
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let url = with_database(&admin_url, &name, None);
+    let db = Database::connect(&url).await.unwrap();
+    let limited = format!("{name}_limited");
+    let app_role = url::Url::parse(&admin_url).unwrap().username().to_owned();
+    // Every replica's aggregate pool holds up to VITALS_AGGREGATE_POOL_SIZE connections: a fixed
+    // limit refuses the replicas past it (`up 0` on each), so the script sets none by default.
+    reader_script(&url, &name, "ro-s3cret", &app_role, None);
+    reader_script(&url, &limited, "ro-s3cret", &app_role, Some("40"));
+    let limit = |role: &str| {
+        format!("SELECT rolconnlimit::bigint AS n FROM pg_roles WHERE rolname = '{role}'")
+    };
+    assert_eq!(number(&db, &limit(&name)).await, -1, "no limit by default");
+    assert_eq!(
+        number(&db, &limit(&limited)).await,
+        40,
+        "connection_limit=40"
     );
 }
