@@ -1,6 +1,6 @@
 //! DB aggregates on a SQLite file with the `vitals` binary: SQL that any dialect reads as more
-//! than one statement stops start-up (exit 64) naming the aggregate, and aggregates that run
-//! leave the file's tables as they were.
+//! than one statement, or as ending inside a quote or comment, stops start-up (exit 64) naming
+//! the aggregate, and aggregates that run leave the file's tables as they were.
 use std::time::Duration;
 use vitals_judges::{ChildGuard, free_addr, get, parsed_value, python_parse, start_service};
 use vitals_module_database::sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
@@ -104,6 +104,50 @@ async fn sql_that_any_dialect_reads_as_several_statements_stops_start_up_naming_
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert_eq!(jobs(&url).await, 10);
+}
+
+/// SQL that ends inside a quote or comment, which would swallow the kernel's wrapper after it
+/// (`) AS … LIMIT …`).
+const UNCLOSED: &[(&str, &str)] = &[
+    (
+        "line_comment",
+        "SELECT count(*) AS value FROM jobs -- trailing comment",
+    ),
+    (
+        "block_comment",
+        "SELECT count(*) AS value FROM jobs /* open",
+    ),
+    (
+        "quote",
+        "SELECT count(*) AS value FROM jobs WHERE status = 'open",
+    ),
+];
+
+#[tokio::test]
+async fn sql_ending_inside_a_quote_or_comment_stops_start_up_naming_the_aggregate() {
+    let url = jobs_file("unclosed", "DELETE").await;
+    let mut failures = Vec::new();
+    for (variant, sql) in UNCLOSED {
+        let name = format!("unclosed_{variant}");
+        let file = aggregates_file(variant, &name, sql, "");
+        let bind = free_addr().to_string();
+        let child = ChildGuard::spawn(
+            BIN,
+            &[
+                ("VITALS_BIND", &bind),
+                ("DATABASE_URL", &url),
+                ("VITALS_AGGREGATES_FILE", &file),
+            ],
+        );
+        let (code, stderr) = child.wait_exit(Duration::from_secs(20));
+        let named = stderr.contains(&format!(
+            "invalid SQL aggregate \"{name}\": sql ends inside a "
+        ));
+        if code != Some(64) || !named || !stderr.contains(&file) {
+            failures.push(format!("{variant}: exit {code:?}: {stderr}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-use super::statement::statement_tail;
+use super::statement::{open_end, statement_tail};
 use crate::Error;
 use std::time::Duration;
 use vitals::metrics::{validate_label_name, validate_metric_name};
@@ -150,6 +150,13 @@ impl SqlAggregate {
                 tail.at, tail.dialect
             )));
         }
+        if let Some(open) = open_end(&self.sql) {
+            return Err(bad(format!(
+                "sql ends inside a {} as {} reads it, so the kernel's wrapper after it would be \
+                 read as part of it: close it (end a trailing `--` comment with a line break)",
+                open.what, open.dialect
+            )));
+        }
         if self.values.is_empty() {
             return Err(bad("needs at least one value column".into()));
         }
@@ -233,6 +240,10 @@ mod tests {
             (
                 SqlAggregate::new("jobs", "J.", "SELECT 1 AS value; DELETE FROM jobs"),
                 "sql must be one statement",
+            ),
+            (
+                SqlAggregate::new("jobs", "J.", "SELECT 1 AS value -- trailing comment"),
+                "sql ends inside a -- comment as SQLite reads it",
             ),
             (
                 ok.clone().ttl(Duration::from_secs(u64::MAX)),

@@ -14,6 +14,7 @@ fn quote(backend: DbBackend, ident: &str) -> String {
 /// The aggregate's query wrapped so every label column is read as text and every value column as
 /// a double, whatever their SQL types (`count` is bigint, `sum` may be numeric, …), and at most
 /// one row more than `max_rows` is fetched (so an oversized result is refused, not read whole).
+/// The SQL sits on lines of its own, so a trailing `--` comment cannot swallow the wrapper.
 pub(crate) fn wrapped(agg: &SqlAggregate, backend: DbBackend) -> String {
     select(
         agg,
@@ -51,8 +52,10 @@ fn select(agg: &SqlAggregate, backend: DbBackend, alias: &str, limit: Option<usi
         .trim()
         .trim_end_matches(|c: char| c == ';' || c.is_whitespace());
     let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
+    // The SQL on lines of its own: a `--` comment it ends with stops at the line break, before
+    // the closing parenthesis, alias and limit.
     format!(
-        "SELECT {} FROM ({inner}) AS {alias}{limit}",
+        "SELECT {} FROM (\n{inner}\n) AS {alias}{limit}",
         cols.join(", ")
     )
 }
@@ -109,10 +112,33 @@ mod tests {
         assert_eq!(
             wrapped(&a, DbBackend::Postgres),
             "SELECT CAST(\"status\" AS TEXT) AS \"status\", CAST(\"n\" AS DOUBLE PRECISION) AS \"n\" \
-             FROM (SELECT status, count(*) AS n FROM jobs GROUP BY status) AS vitals_aggregate LIMIT 101"
+             FROM (\nSELECT status, count(*) AS n FROM jobs GROUP BY status\n) AS vitals_aggregate LIMIT 101"
         );
         assert!(wrapped(&a, DbBackend::Sqlite).contains("CAST(\"n\" AS REAL)"));
         assert!(probe(&a, DbBackend::Sqlite).ends_with("AS vitals_probe WHERE 1 = 0"));
+    }
+
+    #[tokio::test]
+    async fn a_trailing_line_comment_leaves_the_wrapper_and_its_limit_in_force() {
+        use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+        async fn rows(db: &DatabaseConnection, sql: String) -> Result<usize, String> {
+            db.query_all_raw(Statement::from_string(DbBackend::Sqlite, sql))
+                .await
+                .map(|r| r.len())
+                .map_err(|e| e.to_string())
+        }
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        let sql = "WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n \
+                   WHERE value < 10) SELECT value FROM n -- all ten\n";
+        let a = SqlAggregate::new("ten", "T.", sql).max_rows(3);
+        a.validate().unwrap();
+        let limited = rows(&db, wrapped(&a, DbBackend::Sqlite)).await;
+        assert_eq!(limited, Ok(4), "LIMIT max_rows+1");
+        assert_eq!(
+            rows(&db, probe(&a, DbBackend::Sqlite)).await,
+            Ok(0),
+            "WHERE 1 = 0"
+        );
     }
 
     #[test]

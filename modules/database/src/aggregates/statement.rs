@@ -4,7 +4,9 @@
 //! the dialects disagree on what opens a quote: `[$x$]` is an identifier to SQLite and a dollar
 //! quote to PostgreSQL, `/* /* */` closes a comment in SQLite and not in PostgreSQL, `'\'` is a
 //! whole string in standard SQL and an open one in MySQL. A dialect whose reading is uncertain
-//! (server settings, build options) is lexed in each of its readings.
+//! (server settings, build options) is lexed in each of its readings. The SQL must also end
+//! outside every quote and comment in all of them, or the kernel's wrapper after it (`) AS …
+//! LIMIT …`) would be read as part of that quote or comment.
 
 /// How one dialect quotes and comments.
 #[derive(Clone, Copy)]
@@ -129,6 +131,36 @@ pub(crate) fn statement_tail(sql: &str) -> Option<Tail> {
     })
 }
 
+/// A quote or comment that the SQL ends inside of: what it is and the dialect that reads it so.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Open {
+    pub(crate) what: &'static str,
+    pub(crate) dialect: &'static str,
+}
+
+/// The quote, comment, bracketed name or dollar quote that `sql` ends inside of in any dialect's
+/// reading (a `--` comment without a line break after it included), or `None` when every
+/// reading ends outside them all.
+pub(crate) fn open_end(sql: &str) -> Option<Open> {
+    READINGS.iter().find_map(|d| match read(d, sql.as_bytes()) {
+        Reading::Open(what) => Some(Open {
+            what,
+            dialect: d.name,
+        }),
+        Reading::Whole | Reading::Tail(_) => None,
+    })
+}
+
+/// What one dialect's reading of the SQL finds.
+enum Reading {
+    /// One statement, ending outside every quote and comment.
+    Whole,
+    /// A statement end (the byte offset of its `;`) followed by more SQL.
+    Tail(usize),
+    /// The SQL ends inside this quote or comment.
+    Open(&'static str),
+}
+
 fn is_ident(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
 }
@@ -139,6 +171,14 @@ fn is_ident_start(c: u8) -> bool {
 
 /// The first `;` outside quotes and comments with something after it, in dialect `d`.
 fn first_end(d: &Dialect, b: &[u8]) -> Option<usize> {
+    match read(d, b) {
+        Reading::Tail(at) => Some(at),
+        Reading::Whole | Reading::Open(_) => None,
+    }
+}
+
+/// Reads `b` as dialect `d` up to the first statement end followed by more SQL, or to its end.
+fn read(d: &Dialect, b: &[u8]) -> Reading {
     let mut i = 0;
     // Length of the unquoted identifier that ends here (`$` inside one does not start a quote;
     // `E'` starts an escaped string only when the `E` is a word of its own).
@@ -151,15 +191,16 @@ fn first_end(d: &Dialect, b: &[u8]) -> Option<usize> {
         let before = std::mem::take(&mut word);
         let word_before = before > 0;
         let e_prefix = before == 1 && matches!(b[i.saturating_sub(1)], b'e' | b'E');
-        i = match c {
+        // The index after the token at `i`, or what it is when it runs to the end unclosed.
+        let end = match c {
             b';' => {
                 if b[i + 1..]
                     .iter()
                     .any(|c| !c.is_ascii_whitespace() && *c != b';')
                 {
-                    return Some(i);
+                    return Reading::Tail(i);
                 }
-                i + 1
+                Ok(i + 1)
             }
             b'\'' => {
                 let escapes = match d.escapes {
@@ -167,38 +208,40 @@ fn first_end(d: &Dialect, b: &[u8]) -> Option<usize> {
                     Escapes::Never => false,
                     Escapes::EPrefix => e_prefix,
                 };
-                quoted(b, i, b'\'', escapes)
+                quoted(b, i, b'\'', escapes).ok_or("'…' quote")
             }
-            b'"' => quoted(b, i, b'"', d.double_quote_escapes),
-            b'`' if d.backticks => quoted(b, i, b'`', false),
-            b'[' if d.brackets => find(b, i + 1, b"]").map_or(b.len(), |p| p + 1),
+            b'"' => quoted(b, i, b'"', d.double_quote_escapes).ok_or("\"…\" quote"),
+            b'`' if d.backticks => quoted(b, i, b'`', false).ok_or("`…` quote"),
+            b'[' if d.brackets => find(b, i + 1, b"]").map(|p| p + 1).ok_or("[…] name"),
             b'-' if next == Some(b'-')
                 && (!d.dash_needs_space
                     || b.get(i + 2)
                         .is_none_or(|c| c.is_ascii_whitespace() || *c < 0x20)) =>
             {
-                line_end(d, b, i)
+                line_end(d, b, i).ok_or("-- comment")
             }
-            b'#' if d.hash_comments => line_end(d, b, i),
+            b'#' if d.hash_comments => line_end(d, b, i).ok_or("# comment"),
             b'*' if next == Some(b'/') && exec_depth > 0 => {
                 exec_depth -= 1;
-                i + 2
+                Ok(i + 2)
             }
             b'/' if next == Some(b'*') => {
                 let rest = &b[i + 2..];
                 if d.executable_comments && (rest.starts_with(b"!") || rest.starts_with(b"M!")) {
                     exec_depth += 1;
-                    i + 2
+                    Ok(i + 2)
                 } else {
-                    block_comment_end(d, b, i)
+                    block_comment_end(d, b, i).ok_or("/* */ comment")
                 }
             }
             b'$' if d.dollar_quotes && !word_before => match dollar_tag(b, i) {
-                Some(tag) => find(b, i + tag.len(), tag).map_or(b.len(), |p| p + tag.len()),
-                None => i + 1,
+                Some(tag) => find(b, i + tag.len(), tag)
+                    .map(|p| p + tag.len())
+                    .ok_or("$…$ quote"),
+                None => Ok(i + 1),
             },
             b'$' | b'@' | b':' | b'#' if d.tcl_parameters && !(c == b'$' && word_before) => {
-                tcl_parameter_end(b, i)
+                Ok(tcl_parameter_end(b, i))
             }
             _ => {
                 if word_before && is_ident(c) {
@@ -206,16 +249,23 @@ fn first_end(d: &Dialect, b: &[u8]) -> Option<usize> {
                 } else if is_ident_start(c) {
                     word = 1;
                 }
-                i + 1
+                Ok(i + 1)
             }
         };
+        i = match end {
+            Ok(end) => end,
+            Err(what) => return Reading::Open(what),
+        };
     }
-    None
+    if exec_depth > 0 {
+        return Reading::Open("/*! */ comment");
+    }
+    Reading::Whole
 }
 
 /// The index after a quoted run opened at `start` by `q`, which ends at a `q` not doubled (nor
-/// escaped by a backslash when `escapes`); the end of input when unterminated.
-fn quoted(b: &[u8], start: usize, q: u8, escapes: bool) -> usize {
+/// escaped by a backslash when `escapes`); `None` when unterminated.
+fn quoted(b: &[u8], start: usize, q: u8, escapes: bool) -> Option<usize> {
     let mut i = start + 1;
     while i < b.len() {
         if escapes && b[i] == b'\\' {
@@ -224,13 +274,13 @@ fn quoted(b: &[u8], start: usize, q: u8, escapes: bool) -> usize {
             if b.get(i + 1) == Some(&q) {
                 i += 2;
             } else {
-                return i + 1;
+                return Some(i + 1);
             }
         } else {
             i += 1;
         }
     }
-    b.len()
+    None
 }
 
 fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
@@ -240,14 +290,16 @@ fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
         .map(|p| from + p)
 }
 
-fn line_end(d: &Dialect, b: &[u8], start: usize) -> usize {
+/// The index after the line break that ends a line comment at `start`; `None` without one.
+fn line_end(d: &Dialect, b: &[u8], start: usize) -> Option<usize> {
     b[start..]
         .iter()
         .position(|c| *c == b'\n' || (d.cr_ends_comment && *c == b'\r'))
-        .map_or(b.len(), |p| start + p + 1)
+        .map(|p| start + p + 1)
 }
 
-fn block_comment_end(d: &Dialect, b: &[u8], start: usize) -> usize {
+/// The index after the `*/` that closes a block comment at `start`; `None` when unclosed.
+fn block_comment_end(d: &Dialect, b: &[u8], start: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut i = start;
     while i + 1 < b.len() {
@@ -258,13 +310,13 @@ fn block_comment_end(d: &Dialect, b: &[u8], start: usize) -> usize {
             depth -= 1;
             i += 2;
             if depth == 0 {
-                return i;
+                return Some(i);
             }
         } else {
             i += 1;
         }
     }
-    b.len()
+    None
 }
 
 /// The opening `$tag$` at `start` (tag empty or an identifier not starting with a digit).

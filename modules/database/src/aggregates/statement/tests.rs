@@ -1,4 +1,4 @@
-use super::{Tail, statement_tail};
+use super::{Open, Tail, open_end, statement_tail};
 
 /// The bypass found on SQLite: one statement to a lexer that reads `$x$` as a dollar quote,
 /// three to SQLite, which reads `[$x$]` as an identifier.
@@ -18,10 +18,15 @@ fn one_statement_in_every_dialect_is_accepted() {
         "SELECT status, count(*) AS n FROM jobs WHERE note <> 'a;b' GROUP BY status",
         "SELECT arr[1] AS value FROM t",
         "SELECT 1 AS value FROM t WHERE a$b$c = 1",
-        "SELECT 1 AS value -- trailing comment",
+        "SELECT 1 AS value -- trailing comment\n",
+        "SELECT 1 AS value /* trailing comment */",
+        "SELECT 'a' AS value",
+        "SELECT 1 AS [value]",
+        "SELECT $q$a$q$ AS value",
     ];
     for sql in table {
         assert_eq!(statement_tail(sql), None, "{sql}");
+        assert_eq!(open_end(sql), None, "{sql}");
     }
 }
 
@@ -96,5 +101,40 @@ fn each_dialect_reads_its_own_quotes() {
     for (sql, want) in table {
         let got = [SQLITE, POSTGRES, MYSQL].map(|d| first_end(&d, sql.as_bytes()).is_some());
         assert_eq!(got, want, "{sql}");
+    }
+}
+
+#[test]
+fn sql_ending_inside_a_quote_or_comment_in_any_dialect_is_refused_naming_it() {
+    let table = [
+        // A `--` comment with no line break after it would swallow the wrapper's `) AS … LIMIT`.
+        (
+            "SELECT 1 AS value -- trailing comment",
+            "-- comment",
+            "SQLite",
+        ),
+        (
+            "SELECT count(*) AS value FROM big) AS t --",
+            "-- comment",
+            "SQLite",
+        ),
+        // A carriage return ends it in PostgreSQL only.
+        ("SELECT 1 AS value -- x\r", "-- comment", "SQLite"),
+        // `--x` is a comment in SQLite and PostgreSQL, `- -x` in MySQL; `#` only in MySQL.
+        ("SELECT 1 AS value # note", "# comment", "MySQL"),
+        ("SELECT 1 AS value /* open", "/* */ comment", "SQLite"),
+        // PostgreSQL nests: the first `*/` does not close it.
+        ("SELECT 1 AS value /* /* */", "/* */ comment", "PostgreSQL"),
+        ("SELECT 1 AS value /*! open", "/* */ comment", "SQLite"),
+        ("SELECT 'open AS value", "'…' quote", "SQLite"),
+        // A backslash escapes the quote in MySQL only.
+        ("SELECT 'a\\' AS value", "'…' quote", "PostgreSQL"),
+        ("SELECT 1 AS \"open", "\"…\" quote", "SQLite"),
+        ("SELECT 1 AS `open", "`…` quote", "SQLite"),
+        ("SELECT 1 AS [open", "[…] name", "SQLite"),
+        ("SELECT $q$ open", "$…$ quote", "PostgreSQL"),
+    ];
+    for (sql, what, dialect) in table {
+        assert_eq!(open_end(sql), Some(Open { what, dialect }), "{sql}");
     }
 }
