@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use vitals::Metrics;
 use vitals_health::HealthRegistry;
+use vitals_http::configure_endpoints;
 use vitals_http::{AccessPolicy, HealthState, MetricsState, RequestMetrics};
-use vitals_http::{configure_health, configure_metrics};
 use vitals_metrics::{Exposition, start_samplers};
 
 /// A built kernel: container, endpoints and serving settings.
@@ -143,8 +143,7 @@ impl Kernel {
         let state = self.health_state();
         let metrics = self.metrics_state.clone();
         move |cfg: &mut web::ServiceConfig| {
-            configure_health(cfg, state.clone());
-            configure_metrics(cfg, metrics.clone());
+            configure_endpoints(cfg, state.clone(), metrics.clone());
         }
     }
 

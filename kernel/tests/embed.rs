@@ -105,12 +105,13 @@ async fn one_call_embedding_mounts_starts_and_shuts_down_gracefully() {
     assert_eq!(get(&format!("{base}/ready")).await.status, 200);
 
     // SIGTERM: readiness fails at once, the listener stays open for the delay, then drains.
+    // The clock starts before the signal is sent: the delay cannot have begun earlier.
+    let signalled = Instant::now();
     let status = std::process::Command::new("kill")
         .args(["-TERM", &std::process::id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let signalled = Instant::now();
     let deadline = signalled + Duration::from_millis(400);
     loop {
         if get(&format!("{base}/ready")).await.status == 503 {

@@ -53,25 +53,17 @@ fn valid_name(name: &str) -> bool {
             .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'.'))
 }
 
-/// Names that address a built-in group (or the `/health` path itself) and so cannot be custom.
-const RESERVED_GROUPS: [&str; 10] = [
-    "liveness",
-    "live",
-    "livez",
-    "healthz",
-    "readiness",
-    "ready",
-    "readyz",
-    "startup",
-    "startupz",
-    "health",
-];
+/// Whether `name` addresses a built-in group (every name [`HealthGroup::parse`] maps to one, which
+/// the probe paths' segments are) or is `health`, the `/health` path's own segment.
+fn reserved(name: &str) -> bool {
+    name == "health" || !matches!(HealthGroup::parse(name), HealthGroup::Custom(_))
+}
 
 fn check_group(group: &HealthGroup) -> Result<(), Error> {
     let HealthGroup::Custom(name) = group else {
         return Ok(());
     };
-    let reason = if RESERVED_GROUPS.contains(&name.as_ref()) {
+    let reason = if reserved(name) {
         "the name belongs to a built-in group; use HealthGroup::Liveness, Readiness or Startup"
     } else if !valid_name(name) {
         "use 1 to 128 lower-case letters, digits, '_', '-' or '.'"

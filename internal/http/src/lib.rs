@@ -1,7 +1,9 @@
-//! HTTP layer: actix-web handlers for the probe endpoints, caller classification and detail policy.
-//! [`configure_health`] mounts the probes, [`configure_metrics`] `/metrics`, [`RequestMetrics`] times requests.
+//! HTTP layer: actix-web handlers for the probe endpoints and `/metrics`, caller classification
+//! and detail policy. One table of endpoints (`endpoints.rs`) feeds [`dispatch`] (the app's default
+//! service) and [`configure_endpoints`]; [`RequestMetrics`] times requests.
 mod access;
 mod dispatch;
+mod endpoints;
 #[doc(hidden)]
 pub mod fuzzing;
 mod health;
@@ -9,10 +11,9 @@ mod metrics_endpoint;
 pub mod request_metrics;
 
 pub use access::{AccessPolicy, Caller, DetailPolicy, ForwardedHeader, Refusal, parse_networks};
-pub use dispatch::{EndpointTemplate, dispatch};
-pub use health::{HealthState, configure_health};
+pub use dispatch::{EndpointTemplate, configure_endpoints, dispatch};
+pub use endpoints::default_excluded;
+pub use health::HealthState;
 pub use ipnet::IpNet;
-pub use metrics_endpoint::{
-    MetricsState, SCRAPE_TIMEOUT_HEADER, ScrapeSettings, configure_metrics,
-};
+pub use metrics_endpoint::{MetricsState, SCRAPE_TIMEOUT_HEADER, ScrapeSettings};
 pub use request_metrics::{RequestMetrics, RequestMetricsBuilder, RequestMetricsSettings};

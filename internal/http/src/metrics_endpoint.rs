@@ -90,12 +90,6 @@ impl MetricsState {
     }
 }
 
-/// Mounts `GET /metrics`.
-pub fn configure_metrics(cfg: &mut web::ServiceConfig, state: MetricsState) {
-    cfg.app_data(web::Data::new(state))
-        .service(crate::health::read_only("/metrics").route(crate::health::readable().to(metrics)));
-}
-
 /// The scrape deadline: the header's timeout less a margin (250 ms, at most half the timeout).
 pub(crate) fn deadline(req: &HttpRequest, default: Duration) -> Result<Duration, String> {
     let Some(raw) = req.headers().get(SCRAPE_TIMEOUT_HEADER) else {

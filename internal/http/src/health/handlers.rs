@@ -1,7 +1,6 @@
 use super::query::ProbeQuery;
 use super::{json, verbose};
 use crate::AccessPolicy;
-use actix_web::guard;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -16,58 +15,6 @@ pub struct HealthState {
     pub registry: HealthRegistry,
     /// Who sees reasons and details.
     pub access: AccessPolicy,
-}
-
-/// Mounts the probe endpoints, each answering `GET` and `HEAD` (other methods get `405` with
-/// `Allow`): `/healthz` and `/livez` (liveness), `/ready` and `/readyz` (readiness), `/startupz`,
-/// `/health` (readiness), `/health/{group}`, and `<each>/{check}` for one check.
-pub fn configure_health(cfg: &mut web::ServiceConfig, state: HealthState) {
-    cfg.app_data(web::Data::new(state));
-    for (path, group) in [
-        ("/healthz", HealthGroup::Liveness),
-        ("/livez", HealthGroup::Liveness),
-        ("/ready", HealthGroup::Readiness),
-        ("/readyz", HealthGroup::Readiness),
-        ("/startupz", HealthGroup::Startup),
-    ] {
-        let g = group.clone();
-        cfg.service(read_only(path).route(readable().to(
-            move |req: HttpRequest, state: web::Data<HealthState>| {
-                probe(req, state, g.clone(), None)
-            },
-        )));
-        cfg.service(read_only(&format!("{path}/{{check}}")).route(readable().to(
-            move |req: HttpRequest, state: web::Data<HealthState>, check: web::Path<String>| {
-                probe(req, state, group.clone(), Some(check.into_inner()))
-            },
-        )));
-    }
-    cfg.service(read_only("/health").route(readable().to(
-        |req: HttpRequest, state: web::Data<HealthState>| {
-            probe(req, state, HealthGroup::Readiness, None)
-        },
-    )));
-    cfg.service(read_only("/health/{group}").route(readable().to(
-        |req: HttpRequest, state: web::Data<HealthState>, group: web::Path<String>| {
-            probe(req, state, HealthGroup::parse(&group), None)
-        },
-    )));
-    cfg.service(read_only("/health/{group}/{check}").route(readable().to(
-        |req: HttpRequest, state: web::Data<HealthState>, path: web::Path<(String, String)>| {
-            let (group, check) = path.into_inner();
-            probe(req, state, HealthGroup::parse(&group), Some(check))
-        },
-    )));
-}
-
-/// A route for `GET` and `HEAD` (actix sends no body for `HEAD`).
-pub(crate) fn readable() -> actix_web::Route {
-    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
-}
-
-/// A resource whose other methods get `405 Method Not Allowed` with `Allow: GET, HEAD`.
-pub(crate) fn read_only(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(|| async { method_not_allowed() }))
 }
 
 /// `405 Method Not Allowed` with `Allow: GET, HEAD`: the answer of every kernel endpoint to any

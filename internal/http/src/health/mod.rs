@@ -6,5 +6,5 @@ mod json;
 pub(crate) mod query;
 mod verbose;
 
-pub use handlers::{HealthState, configure_health};
-pub(crate) use handlers::{method_not_allowed, probe, read_only, readable};
+pub use handlers::HealthState;
+pub(crate) use handlers::{method_not_allowed, probe};

@@ -11,31 +11,13 @@ pub const DEFAULT_BUCKETS: [f64; 13] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// Route templates excluded by default: the probes and `/metrics`.
-pub const DEFAULT_EXCLUDED: [&str; 14] = [
-    "/metrics",
-    "/health",
-    "/healthz",
-    "/healthz/{check}",
-    "/livez",
-    "/livez/{check}",
-    "/ready",
-    "/ready/{check}",
-    "/readyz",
-    "/readyz/{check}",
-    "/startupz",
-    "/startupz/{check}",
-    "/health/{group}",
-    "/health/{group}/{check}",
-];
-
 /// Settings of the request metrics: one value, defaults defined here once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestMetricsSettings {
     /// Histogram buckets in seconds. Defaults to [`DEFAULT_BUCKETS`].
     pub buckets: Vec<f64>,
     /// Route templates not measured (exact match on the template). Defaults to
-    /// [`DEFAULT_EXCLUDED`] (the probes and `/metrics`).
+    /// [`default_excluded`](crate::default_excluded) (the kernel's endpoints).
     pub excluded: HashSet<String>,
     /// Labels with a fixed value on every series. Defaults to none.
     pub const_labels: HashMap<String, String>,
@@ -50,7 +32,7 @@ impl Default for RequestMetricsSettings {
     fn default() -> Self {
         Self {
             buckets: DEFAULT_BUCKETS.to_vec(),
-            excluded: DEFAULT_EXCLUDED.iter().map(|s| (*s).to_owned()).collect(),
+            excluded: crate::default_excluded().map(str::to_owned).collect(),
             const_labels: HashMap::new(),
             prefix: None,
             series_budget: None,
@@ -85,7 +67,7 @@ impl RequestMetricsBuilder {
     }
 
     /// Route templates not measured (exact match on the template, e.g. `/users/{id}`), in
-    /// addition to the defaults ([`DEFAULT_EXCLUDED`]).
+    /// addition to the defaults ([`default_excluded`](crate::default_excluded)).
     pub fn exclude(mut self, routes: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.settings
             .excluded
@@ -95,7 +77,7 @@ impl RequestMetricsBuilder {
 
     /// Measures the probes and `/metrics` too (clears the default exclusions).
     pub fn include_defaults(mut self) -> Self {
-        for r in DEFAULT_EXCLUDED {
+        for r in crate::default_excluded() {
             self.settings.excluded.remove(r);
         }
         self

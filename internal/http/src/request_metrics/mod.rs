@@ -24,9 +24,7 @@ mod middleware;
 mod transform;
 
 pub use body::TimedBody;
-pub use builder::{
-    DEFAULT_BUCKETS, DEFAULT_EXCLUDED, RequestMetricsBuilder, RequestMetricsSettings,
-};
+pub use builder::{DEFAULT_BUCKETS, RequestMetricsBuilder, RequestMetricsSettings};
 pub use labels::{UNKNOWN, UNMATCHED};
 pub use middleware::{RequestMetricsFuture, RequestMetricsMiddleware};
 pub use transform::RequestMetrics;

@@ -31,7 +31,12 @@ async fn call(details: DetailPolicy, uri: &str) -> (u16, String) {
         registry: registry(),
         access: AccessPolicy::new(None, details),
     };
-    let app = test::init_service(App::new().configure(|cfg| configure_health(cfg, state))).await;
+    let app = test::init_service(
+        App::new()
+            .app_data(actix_web::web::Data::new(state))
+            .default_service(actix_web::web::to(crate::dispatch)),
+    )
+    .await;
     let resp = test::call_service(&app, test::TestRequest::get().uri(uri).to_request()).await;
     let status = resp.status().as_u16();
     let body = test::read_body(resp).await;
@@ -153,7 +158,12 @@ async fn probes_answer_head_and_refuse_other_methods_with_405_and_allow() {
         registry: registry(),
         access: AccessPolicy::new(None, DetailPolicy::Never),
     };
-    let app = test::init_service(App::new().configure(|cfg| configure_health(cfg, state))).await;
+    let app = test::init_service(
+        App::new()
+            .app_data(actix_web::web::Data::new(state))
+            .default_service(actix_web::web::to(crate::dispatch)),
+    )
+    .await;
     let table = [
         ("GET", "/livez", 200),
         ("HEAD", "/livez", 200),
