@@ -1,6 +1,7 @@
 //! CIDR lists and `Forwarded` / `X-Forwarded-For`: never panic; an accepted network list
 //! re-parses from its own display; a client address behind a trusted proxy comes from the
-//! configured header or is the peer, and the other header changes nothing.
+//! configured header (or is unknown, or the peer with `none`), and the other header changes
+//! nothing.
 #![no_main]
 use actix_web::http::header::{FORWARDED, HeaderName, HeaderValue, X_FORWARDED_FOR};
 use libfuzzer_sys::fuzz_target;

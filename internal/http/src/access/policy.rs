@@ -34,8 +34,9 @@ pub enum DetailPolicy {
 /// (`Authorization: Bearer …`, scheme in any case, compared in constant time) or when its address
 /// is in a trusted network. Its address is the direct peer's, unless the peer is a trusted proxy:
 /// then the right-most address that is not itself a trusted proxy in the one header the proxies
-/// are configured to write ([`ForwardedHeader`]); the other header is ignored, and so is any
-/// forwarded header from an untrusted peer. IPv4-mapped IPv6 addresses (`::ffff:10.1.2.3`, how a
+/// are configured to write ([`ForwardedHeader`]), and unknown (never trusted by address) when that
+/// header names no such address; the other header is ignored, and so is any forwarded header
+/// from an untrusted peer. IPv4-mapped IPv6 addresses (`::ffff:10.1.2.3`, how a
 /// listener on `[::]` sees IPv4 peers) are compared as the IPv4 addresses they are.
 #[derive(Debug, Clone, Default)]
 pub struct AccessPolicy {
@@ -112,19 +113,22 @@ impl AccessPolicy {
     }
 
     /// The caller's address, after the trusted proxies; IPv4-mapped addresses as IPv4.
+    ///
+    /// The peer, unless it is a trusted proxy and a forwarded header is configured: then the
+    /// right-most address of that header that is not a trusted proxy, or `None` (unknown, never
+    /// authorised by address) when the header names none, however it came to name none (no
+    /// header, `unknown`, an obfuscated name, bytes that are no address, only proxies). A
+    /// trusted proxy never stands for the client it forwards.
     pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
         let peer = req.peer_addr()?.ip().to_canonical();
-        if !self.is_proxy(peer) {
+        if self.forwarded == ForwardedHeader::Neither || !self.is_proxy(peer) {
             return Some(peer);
         }
-        let mut client = peer;
-        for hop in self.forwarded.hops(req.headers()).into_iter().rev() {
-            client = hop;
-            if !self.is_proxy(hop) {
-                break;
-            }
-        }
-        Some(client)
+        self.forwarded
+            .hops(req.headers())
+            .into_iter()
+            .rev()
+            .find(|hop| !self.is_proxy(*hop))
     }
 
     /// Classifies a request: `Authorised` for a configured token or a trusted address.

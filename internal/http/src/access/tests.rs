@@ -1,6 +1,6 @@
 use super::*;
 use actix_web::HttpRequest;
-use actix_web::http::header::AUTHORIZATION;
+use actix_web::http::header::{AUTHORIZATION, HeaderValue};
 use actix_web::test::TestRequest;
 use ipnet::IpNet;
 
@@ -314,5 +314,158 @@ fn only_the_configured_header_is_believed_and_ipv4_mapped_addresses_are_ipv4() {
     ];
     for (case, policy, peer, headers, want) in table {
         assert_eq!(policy.admit_scrape(&request(peer, headers)), want, "{case}");
+    }
+}
+
+#[test]
+fn behind_a_trusted_proxy_a_header_naming_no_client_leaves_the_caller_unknown() {
+    // The proxies' own network is trusted too, as when one network holds proxies and scrapers.
+    let inside = AccessPolicy::default().protect_scrapes(None, nets("10.0.0.0/8, 192.168.1.0/24"));
+    let xff = inside
+        .clone()
+        .trust_proxies(nets("192.168.1.0/24"), ForwardedHeader::XForwardedFor);
+    let rfc = inside
+        .clone()
+        .trust_proxies(nets("192.168.1.0/24"), ForwardedHeader::Forwarded);
+    let neither = inside
+        .clone()
+        .trust_proxies(nets("192.168.1.0/24"), ForwardedHeader::Neither);
+    let proxy = "192.168.1.5:1";
+    let refused = Err(Refusal::Forbidden);
+    let ok = Ok(());
+    // Name, policy, peer, header lines, the caller's address (`None`: unknown), decision.
+    type Row<'a> = (
+        &'a str,
+        &'a AccessPolicy,
+        &'a str,
+        &'a [(&'a str, &'a [u8])],
+        Option<&'a str>,
+        Result<(), Refusal>,
+    );
+    let table: [Row; 16] = [
+        ("xff: no header", &xff, proxy, &[], None, refused),
+        (
+            "xff: byte 0xff",
+            &xff,
+            proxy,
+            &[("x-forwarded-for", b"\xff")],
+            None,
+            refused,
+        ),
+        (
+            "xff: byte 0xff, then the client nginx appended",
+            &xff,
+            proxy,
+            &[("x-forwarded-for", b"\xff, 203.0.113.9")],
+            Some("203.0.113.9"),
+            refused,
+        ),
+        (
+            "xff: byte 0xff, then a trusted client",
+            &xff,
+            proxy,
+            &[("x-forwarded-for", b"\xff, 10.0.0.1")],
+            Some("10.0.0.1"),
+            ok,
+        ),
+        (
+            "xff: unknown",
+            &xff,
+            proxy,
+            &[("x-forwarded-for", b"unknown")],
+            None,
+            refused,
+        ),
+        (
+            "xff: empty",
+            &xff,
+            proxy,
+            &[("x-forwarded-for", b"")],
+            None,
+            refused,
+        ),
+        (
+            "xff: only proxies",
+            &xff,
+            proxy,
+            &[("x-forwarded-for", b"192.168.1.7, 192.168.1.8")],
+            None,
+            refused,
+        ),
+        ("forwarded: no header", &rfc, proxy, &[], None, refused),
+        (
+            "forwarded: for=unknown",
+            &rfc,
+            proxy,
+            &[("forwarded", b"for=unknown")],
+            None,
+            refused,
+        ),
+        (
+            "forwarded: for=_hidden",
+            &rfc,
+            proxy,
+            &[("forwarded", b"for=_hidden")],
+            None,
+            refused,
+        ),
+        (
+            "forwarded: empty",
+            &rfc,
+            proxy,
+            &[("forwarded", b"")],
+            None,
+            refused,
+        ),
+        (
+            "forwarded: for=\"\"",
+            &rfc,
+            proxy,
+            &[("forwarded", b"for=\"\"")],
+            None,
+            refused,
+        ),
+        (
+            "forwarded: a , inside quotes splits nothing",
+            &rfc,
+            proxy,
+            &[("forwarded", b"for=203.0.113.9;by=\"a, for=10.0.0.2\"")],
+            Some("203.0.113.9"),
+            refused,
+        ),
+        (
+            "none: the proxy is the caller",
+            &neither,
+            proxy,
+            &[],
+            Some("192.168.1.5"),
+            ok,
+        ),
+        (
+            "a peer that is no proxy is the caller",
+            &xff,
+            "10.0.0.7:1",
+            &[("x-forwarded-for", b"\xff")],
+            Some("10.0.0.7"),
+            ok,
+        ),
+        (
+            "a peer that is no proxy, outside",
+            &xff,
+            "203.0.113.9:1",
+            &[("x-forwarded-for", b"10.0.0.1")],
+            Some("203.0.113.9"),
+            refused,
+        ),
+    ];
+    for (case, policy, peer, headers, client, want) in table {
+        let mut req = TestRequest::default().peer_addr(peer.parse().unwrap());
+        for (name, value) in headers {
+            req = req.append_header((*name, HeaderValue::from_bytes(value).unwrap()));
+        }
+        let req = req.to_http_request();
+        let got = policy.client_ip(&req).map(|ip| ip.to_string());
+        assert_eq!(got.as_deref(), client, "{case}");
+        assert_eq!(policy.admit_scrape(&req), want, "{case}");
     }
 }
