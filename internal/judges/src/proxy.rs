@@ -128,12 +128,13 @@ impl Drop for TempProxy {
 }
 
 /// `GET path` to `addr` over a connection bound to `source` (any of 127.0.0.0/8 on Linux), with
-/// `headers` written as given (repeated names stay separate lines). Returns the status and body.
+/// `headers` written as given, byte for byte (a value may hold bytes that are not UTF-8, such as
+/// `b"\xff"`; repeated names stay separate lines). Returns the status and body.
 pub async fn get_from(
     source: IpAddr,
     addr: SocketAddr,
     path: &str,
-    headers: &[(&str, &str)],
+    headers: &[(&str, &[u8])],
 ) -> (u16, String) {
     let socket = match source {
         IpAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
@@ -147,12 +148,15 @@ pub async fn get_from(
         .connect(addr)
         .await
         .unwrap_or_else(|e| panic!("connect {addr} from {source}: {e}"));
-    let mut head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut head =
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n").into_bytes();
     for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
+        head.extend_from_slice(format!("{k}: ").as_bytes());
+        head.extend_from_slice(v);
+        head.extend_from_slice(b"\r\n");
     }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await.expect("write");
+    head.extend_from_slice(b"\r\n");
+    stream.write_all(&head).await.expect("write");
     let mut raw = Vec::new();
     tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut raw))
         .await

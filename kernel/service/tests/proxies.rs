@@ -14,66 +14,90 @@ const OUTSIDER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 5));
 const INSIDER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 6));
 /// The trusted networks: what the spoofs claim (10.0.0.0/8) and the insider.
 const TRUSTED_CIDRS: &str = "10.0.0.0/8,127.0.0.6/32";
+/// The same with the proxy's own address (127.0.0.1) in them, as when one network holds both.
+const TRUSTED_CIDRS_WITH_PROXY: &str = "10.0.0.0/8,127.0.0.6/32,127.0.0.1/32";
 const TOKEN: &str = "scrape-t0ken";
 
 /// Request header lines, sent as given (a repeated name stays two lines).
-type Headers<'a> = &'a [(&'a str, &'a str)];
+type Headers<'a> = &'a [(&'a str, &'a [u8])];
 
 /// What a client sends of its own: every attempt to pass for 10.0.0.1.
 const SPOOFS: &[(&str, Headers)] = &[
     ("no forwarded header", &[]),
-    ("Forwarded", &[("Forwarded", "for=10.0.0.1")]),
-    ("X-Forwarded-For", &[("X-Forwarded-For", "10.0.0.1")]),
+    ("Forwarded", &[("Forwarded", b"for=10.0.0.1")]),
+    ("X-Forwarded-For", &[("X-Forwarded-For", b"10.0.0.1")]),
     (
         "both headers",
         &[
-            ("Forwarded", "for=10.0.0.1"),
-            ("X-Forwarded-For", "10.0.0.1"),
+            ("Forwarded", b"for=10.0.0.1"),
+            ("X-Forwarded-For", b"10.0.0.1"),
         ],
     ),
     (
         "Forwarded twice",
-        &[("Forwarded", "for=10.0.0.1"), ("Forwarded", "for=10.0.0.2")],
+        &[
+            ("Forwarded", b"for=10.0.0.1"),
+            ("Forwarded", b"for=10.0.0.2"),
+        ],
     ),
     (
         "X-Forwarded-For twice",
         &[
-            ("X-Forwarded-For", "10.0.0.1"),
-            ("X-Forwarded-For", "10.0.0.2"),
+            ("X-Forwarded-For", b"10.0.0.1"),
+            ("X-Forwarded-For", b"10.0.0.2"),
         ],
     ),
     (
         "a chain naming the proxy",
         &[
-            ("Forwarded", "for=10.0.0.1, for=127.0.0.1"),
-            ("X-Forwarded-For", "10.0.0.1, 127.0.0.1"),
+            ("Forwarded", b"for=10.0.0.1, for=127.0.0.1"),
+            ("X-Forwarded-For", b"10.0.0.1, 127.0.0.1"),
         ],
     ),
     (
         "garbage",
         &[
-            ("Forwarded", "for=10.0.0.1;by=\"unterminated, for=_hidden"),
-            ("X-Forwarded-For", "10.0.0.1, not-an-address"),
+            ("Forwarded", b"for=10.0.0.1;by=\"unterminated, for=_hidden"),
+            ("X-Forwarded-For", b"10.0.0.1, not-an-address"),
         ],
     ),
     (
         "IPv6 X-Forwarded-For",
-        &[("X-Forwarded-For", "::ffff:10.0.0.1")],
+        &[("X-Forwarded-For", b"::ffff:10.0.0.1")],
     ),
     (
         "IPv6 Forwarded",
-        &[("Forwarded", "for=\"[::ffff:10.0.0.1]\"")],
+        &[("Forwarded", b"for=\"[::ffff:10.0.0.1]\"")],
     ),
     (
         "IPv6 Forwarded with a port",
-        &[("Forwarded", "for=\"[::ffff:10.0.0.1]:443\"")],
+        &[("Forwarded", b"for=\"[::ffff:10.0.0.1]:443\"")],
     ),
     (
         "upper-case names",
         &[
-            ("FORWARDED", "For=10.0.0.1"),
-            ("X-FORWARDED-FOR", "10.0.0.1"),
+            ("FORWARDED", b"For=10.0.0.1"),
+            ("X-FORWARDED-FOR", b"10.0.0.1"),
         ],
+    ),
+    // Entries that name no address: a proxy appends after them, and they must not hide it.
+    ("X-Forwarded-For byte 0xff", &[("X-Forwarded-For", b"\xff")]),
+    (
+        "X-Forwarded-For 0xff before 10.0.0.1",
+        &[("X-Forwarded-For", b"\xff, 10.0.0.1")],
+    ),
+    (
+        "X-Forwarded-For unknown",
+        &[("X-Forwarded-For", b"unknown")],
+    ),
+    ("X-Forwarded-For empty", &[("X-Forwarded-For", b"")]),
+    ("Forwarded for=unknown", &[("Forwarded", b"for=unknown")]),
+    ("Forwarded for=_hidden", &[("Forwarded", b"for=_hidden")]),
+    ("Forwarded empty", &[("Forwarded", b"")]),
+    ("Forwarded for=\"\"", &[("Forwarded", b"for=\"\"")]),
+    (
+        "Forwarded , inside quotes",
+        &[("Forwarded", b"for=_x;by=\"a, for=10.0.0.1\"")],
     ),
 ];
 
@@ -160,10 +184,46 @@ async fn forwarded_setting_believes_only_the_forwarded_header_the_proxies_write(
         OUTSIDER,
         nginx.addr(),
         "/metrics",
-        &[("Authorization", &bearer)],
+        &[("Authorization", bearer.as_bytes())],
     )
     .await;
     assert_eq!(status, 200, "the token still admits an outsider");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[tokio::test]
+async fn a_trusted_proxy_inside_the_trusted_networks_never_stands_for_its_client() {
+    let proxy = PROXY_SOURCE.to_string();
+    let mut wrong = Vec::new();
+    for (setting, writes) in [
+        ("x-forwarded-for", Writes::XForwardedFor),
+        ("forwarded", Writes::Forwarded),
+    ] {
+        let addr = free_addr();
+        let env = [
+            ("VITALS_TRUSTED_PROXIES", proxy.as_str()),
+            ("VITALS_FORWARDED_HEADER", setting),
+            ("VITALS_METRICS_TRUSTED_CIDRS", TRUSTED_CIDRS_WITH_PROXY),
+        ];
+        let _service = service(&format!("proxy-inside-{setting}"), addr, addr, &env).await;
+        let nginx = TempProxy::nginx(addr, writes);
+        let haproxy = TempProxy::haproxy(addr, writes);
+        let entries = [
+            ("direct", addr),
+            ("nginx", nginx.addr()),
+            ("haproxy", haproxy.addr()),
+        ];
+        wrong.extend(spoof_table(&entries, OUTSIDER, 403).await);
+        wrong.extend(spoof_table(&entries, INSIDER, 200).await);
+        // The proxy's own address, with no header naming a client behind it: unknown, refused.
+        let (status, _) = get_from(PROXY_SOURCE, addr, "/metrics", &[]).await;
+        println!("{setting}: the proxy itself, no header: {status}");
+        if status != 403 {
+            wrong.push(format!(
+                "{setting}: the proxy itself, no header: {status} (want 403)"
+            ));
+        }
+    }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
@@ -183,7 +243,7 @@ async fn service_on_all_ipv6_addresses_matches_ipv4_clients_networks_and_proxies
     let _service = service("any-v6", bind, v4, &env).await;
     let nginx = TempProxy::nginx(v4, Writes::XForwardedFor);
     let v6_loopback = SocketAddr::from(([0, 0, 0, 0, 0, 0, 0, 1], v4.port()));
-    let spoof: Headers = &[("X-Forwarded-For", "127.0.0.6")];
+    let spoof: Headers = &[("X-Forwarded-For", b"127.0.0.6")];
     let table: [(&str, IpAddr, SocketAddr, Headers, u16); 7] = [
         ("direct, trusted IPv4 client", INSIDER, v4, &[], 200),
         (
