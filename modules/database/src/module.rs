@@ -1,11 +1,9 @@
 use crate::SqlAggregate;
-use crate::aggregates::{
-    AggregateCollector, AggregateMode, AggregatePools, Runner, Store, load_file,
-};
+use crate::aggregates::{self, Runner, load_file};
 use crate::pool::{PoolCollector, options};
 use crate::timing::{QueryMetrics, TimedConnection, mark_acquired};
 use crate::{DatabaseConfig, DbCheck, Error, check_url, masked_url};
-use sea_orm::{Database, DatabaseConnection, DbBackend};
+use sea_orm::{Database, DatabaseConnection};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use vitals::{Module, ModuleContext};
@@ -147,83 +145,6 @@ impl DatabaseModule {
         list.push(aggregate);
         Ok(())
     }
-
-    async fn start_aggregates(&self, ctx: &ModuleContext) -> Result<(), vitals::Error> {
-        let settings = &self.config.aggregates;
-        if !settings.enabled {
-            return Ok(());
-        }
-        let mut all = self.file_aggregates.clone();
-        all.extend(
-            self.declared
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .iter()
-                .cloned(),
-        );
-        if all.is_empty() {
-            return Ok(());
-        }
-        let module_err = |reason: String| vitals::Error::Module {
-            module: "database".into(),
-            reason,
-        };
-        let pools = AggregatePools::open(&self.config.url, &self.conn, settings)
-            .await
-            .map_err(|e| module_err(format!("cannot open the aggregate pool: {e}")))?;
-        let store = match (pools.store.get_database_backend(), settings.mode) {
-            (DbBackend::Postgres, AggregateMode::Cluster) => Some(Arc::new(Store::new(
-                &settings.table,
-                settings.store_timeout,
-            ))),
-            _ => None,
-        };
-        let ping = |pool: DatabaseConnection| async move {
-            matches!(
-                tokio::time::timeout(settings.store_timeout, pool.ping()).await,
-                Ok(Ok(()))
-            )
-        };
-        let reachable = ping(pools.queries.clone()).await
-            && (store.is_none() || ping(pools.store.clone()).await);
-        let runners: Vec<Arc<Runner>> = all
-            .into_iter()
-            .map(|a| Arc::new(Runner::new(a, &pools, store.clone(), settings, false)))
-            .collect();
-        if reachable {
-            // The database answers: a bad aggregate or an unusable results table stops start-up.
-            for r in &runners {
-                r.validate().await.map_err(|reason| {
-                    module_err(
-                        Error::InvalidAggregate {
-                            name: r.agg.name.clone(),
-                            reason: format!("query failed: {reason}"),
-                        }
-                        .to_string(),
-                    )
-                })?;
-            }
-            if let Some(store) = &store {
-                store.prepare(&pools.store).await.map_err(|e| {
-                    module_err(format!("cannot prepare table {:?}: {e}", settings.table))
-                })?;
-            }
-        } else {
-            tracing::warn!(
-                "database unreachable at start: DB aggregates report up 0 and are validated on the first successful connection"
-            );
-        }
-        *self.runners.lock().unwrap_or_else(|e| e.into_inner()) = runners.clone();
-        tracing::info!(
-            aggregates = runners.len(),
-            shared = store.is_some(),
-            "DB aggregate gauges ready"
-        );
-        ctx.metrics().add_collector(AggregateCollector {
-            runners,
-            timeout: settings.wait + Duration::from_secs(1),
-        })
-    }
 }
 
 #[async_trait::async_trait]
@@ -254,6 +175,16 @@ impl Module for DatabaseModule {
     }
 
     async fn start(&self, ctx: &ModuleContext) -> Result<(), vitals::Error> {
-        self.start_aggregates(ctx).await
+        let mut all = self.file_aggregates.clone();
+        all.extend(
+            self.declared
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .cloned(),
+        );
+        let runners = aggregates::start(&self.config, &self.conn, all, ctx.metrics()).await?;
+        *self.runners.lock().unwrap_or_else(|e| e.into_inner()) = runners;
+        Ok(())
     }
 }
