@@ -120,9 +120,12 @@ mod tests {
         }
     }
 
+    /// Template, group and `{check}` a path resolves to.
+    type Resolved = Option<(&'static str, Option<HealthGroup>, Option<&'static str>)>;
+
     #[test]
     fn paths_name_the_endpoint_and_its_segments() {
-        let table: [(&str, Option<(&str, Option<HealthGroup>, Option<&str>)>); 16] = [
+        let table: [(&str, Resolved); 16] = [
             ("/metrics", Some(("/metrics", None, None))),
             (
                 "/healthz",

@@ -54,7 +54,7 @@ pub fn aggregate_calls(url: &str, table: &str) -> u64 {
         url,
         &format!(
             "SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements \
-             WHERE query LIKE 'SELECT CAST(%FROM {table} GROUP BY status) AS vitals_aggregate%'"
+             WHERE query LIKE 'SELECT CAST(%FROM {table} GROUP BY status%) AS vitals_aggregate%'"
         ),
     )
     .parse()

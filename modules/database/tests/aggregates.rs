@@ -56,7 +56,7 @@ async fn pg_calls(db: &DatabaseConnection, table: &str) -> f64 {
             DbBackend::Postgres,
             "SELECT COALESCE(sum(calls), 0)::float8 AS calls FROM pg_stat_statements
              WHERE query LIKE $1",
-            [format!("SELECT CAST(%FROM {table} GROUP BY status) AS vitals_aggregate%").into()],
+            [format!("SELECT CAST(%FROM {table} GROUP BY status%) AS vitals_aggregate%").into()],
         ))
         .await
         .unwrap()
