@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Runs every fuzz target (internal/fuzz, one per parser we own) with cargo fuzz on the nightly
+# Runs every fuzz target (fuzz, one per parser we own) with cargo fuzz on the nightly
 # toolchain for FUZZ_SECONDS in total (default 60, split evenly), from the committed seed corpus
 # (inputs found in a run go to a scratch copy, so the checkout stays clean). Installs cargo-fuzz
 # from crates.io when missing. A crash fails the run and leaves its input under
-# internal/fuzz/artifacts/<target>/. Prints each target's executions.
+# fuzz/artifacts/<target>/. Prints each target's executions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 total=${FUZZ_SECONDS:-60}
@@ -15,7 +15,7 @@ if ! rustup toolchain list | grep -q '^nightly'; then
 fi
 command -v cargo-fuzz >/dev/null || cargo install -q --locked cargo-fuzz
 fuzz=(cargo +nightly fuzz)
-dir=(--fuzz-dir internal/fuzz)
+dir=(--fuzz-dir fuzz)
 # All code of ours is safe Rust (unsafe_code = forbid): no sanitizer, which builds and runs faster.
 "${fuzz[@]}" build "${dir[@]}" "${build_flags[@]}"
 mapfile -t targets < <("${fuzz[@]}" list "${dir[@]}")
@@ -24,7 +24,7 @@ per=$(( total / ${#targets[@]} ))
 printf '%-18s %12s %8s\n' target executions seconds
 for t in "${targets[@]}"; do
     work=$(mktemp -d)
-    cp -r "internal/fuzz/corpus/$t/." "$work/"
+    cp -r "fuzz/corpus/$t/." "$work/"
     log=$(mktemp)
     if ! "${fuzz[@]}" run "${dir[@]}" "${build_flags[@]}" "$t" "$work" -- \
         -max_total_time="$per" -print_final_stats=1 >"$log" 2>&1; then

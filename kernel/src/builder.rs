@@ -5,7 +5,7 @@ use std::time::Duration;
 use vitals::{HealthChecker, Module};
 use vitals_health::{BackgroundConfig, CheckMetrics, Damping, HealthRegistry, RegistryConfig};
 use vitals_http::{AccessPolicy, DetailPolicy, ForwardedHeader, IpNet, RequestMetrics};
-use vitals_metrics::{PrometheusRecorder, register_builtins, register_service_info};
+use vitals_prometheus::{PrometheusRecorder, register_builtins, register_service_info};
 
 /// Builds a [`Kernel`] over one [`Config`]: each setter changes one setting (its default is the
 /// [`Config`]'s), [`build`](Self::build) validates them all once.

@@ -2,7 +2,7 @@ use shaku::{Component, Interface, module};
 use std::sync::Arc;
 use vitals::{LocalServices, Metrics, Module, ModuleContext};
 use vitals_health::HealthRegistry;
-use vitals_metrics::PrometheusRecorder;
+use vitals_prometheus::PrometheusRecorder;
 
 /// The kernel's health registry, as a container service.
 pub trait HealthService: Interface {

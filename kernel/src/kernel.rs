@@ -12,7 +12,7 @@ use vitals::Metrics;
 use vitals_health::HealthRegistry;
 use vitals_http::configure_endpoints;
 use vitals_http::{AccessPolicy, HealthState, MetricsState, RequestMetrics};
-use vitals_metrics::{Exposition, start_samplers};
+use vitals_prometheus::{Exposition, start_samplers};
 
 /// A built kernel: container, endpoints and serving settings.
 pub struct Kernel {
@@ -74,7 +74,7 @@ impl Kernel {
     }
 
     /// The recorder behind [`metrics`](Self::metrics): its registry, samplers and collectors.
-    pub fn recorder(&self) -> vitals_metrics::PrometheusRecorder {
+    pub fn recorder(&self) -> vitals_prometheus::PrometheusRecorder {
         HasComponent::<dyn MetricsService>::resolve_ref(&*self.container)
             .recorder()
             .clone()

@@ -113,7 +113,7 @@ async fn scrape_after_a_known_workload_has_exact_values() {
     assert_eq!(
         parsed_value(
             &again,
-            "vitals_metrics_handler_requests_total",
+            "vitals_prometheus_handler_requests_total",
             &[("code", "200")]
         ),
         Some(1.0)
@@ -250,7 +250,7 @@ async fn scrapes_beyond_the_limit_get_503() {
     let code = |c| {
         parsed_value(
             &samples,
-            "vitals_metrics_handler_requests_total",
+            "vitals_prometheus_handler_requests_total",
             &[("code", c)],
         )
     };

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use vitals_judges::run_judge;
 
 fn deploy() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy/prometheus")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../deploy/prometheus")
 }
 
 fn promtool(args: &[&str]) -> (bool, String) {

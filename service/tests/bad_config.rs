@@ -145,14 +145,14 @@ const NOT_SETTINGS: &[(&str, &str)] = &[
 ];
 
 fn workspace() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// Every `"VITALS_…"` literal and `DATABASE_URL` in the library and binary sources.
 fn variables_in_source() -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     let mut dirs = vec![workspace().join("pkg/src"), workspace().join("kernel/src")];
-    dirs.push(workspace().join("kernel/service/src"));
+    dirs.push(workspace().join("service/src"));
     for group in ["internal", "modules"] {
         for e in std::fs::read_dir(workspace().join(group)).unwrap() {
             dirs.push(e.unwrap().path().join("src"));

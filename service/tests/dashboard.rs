@@ -13,8 +13,8 @@ use vitals_module_database::sea_orm::{ConnectionTrait, DbBackend, Statement};
 use vitals_module_database::{DatabaseConfig, DatabaseModule, SqlAggregate, TimedConnection};
 
 fn dashboard() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../deploy/grafana/vitals-dashboard.json");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../deploy/grafana/vitals-dashboard.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 

@@ -8,7 +8,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_vitals");
 const COLLECTOR: &str = env!("CARGO_BIN_EXE_vitals-collector");
 
 fn manifests() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy/kubernetes")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../deploy/kubernetes")
 }
 
 fn validate(files: &[PathBuf]) -> (bool, String) {

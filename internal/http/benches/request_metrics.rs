@@ -29,7 +29,7 @@ fn request_metrics(c: &mut Criterion) {
     let bare = sys.block_on(test::init_service(
         App::new().route("/users/{id}", web::get().to(|| async { "user" })),
     ));
-    let metrics = vitals_metrics::PrometheusRecorder::new();
+    let metrics = vitals_prometheus::PrometheusRecorder::new();
     let timed = sys.block_on(test::init_service(
         App::new()
             .wrap(RequestMetrics::builder(&metrics).build().unwrap())

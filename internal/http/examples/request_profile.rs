@@ -36,7 +36,7 @@ fn main() {
     actix_web::rt::System::new().block_on(async move {
         let route = || web::get().to(|| async { "user" });
         if variant == "timed" {
-            let metrics = vitals_metrics::PrometheusRecorder::new();
+            let metrics = vitals_prometheus::PrometheusRecorder::new();
             let app = App::new()
                 .wrap(RequestMetrics::builder(&metrics).build().unwrap())
                 .route("/users/{id}", route());

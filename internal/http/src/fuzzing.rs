@@ -1,4 +1,4 @@
-//! Entry points of the request parsers for the fuzz targets (`internal/fuzz`): the probe query,
+//! Entry points of the request parsers for the fuzz targets (`fuzz/`): the probe query,
 //! the scrape-timeout and `Accept-Encoding` headers, and the forwarded-address headers. Not API.
 use actix_web::HttpRequest;
 use std::net::IpAddr;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use vitals::metrics::CounterFamily;
-use vitals_metrics::{Exposition, TEXT_CONTENT_TYPE};
+use vitals_prometheus::{Exposition, TEXT_CONTENT_TYPE};
 
 /// Header in which Prometheus sends its scrape timeout, in seconds.
 pub const SCRAPE_TIMEOUT_HEADER: &str = "x-prometheus-scrape-timeout-seconds";
@@ -63,7 +63,7 @@ pub struct MetricsState {
 
 impl MetricsState {
     /// `/metrics` over `exposition` with `settings`. Registers
-    /// `vitals_metrics_handler_requests_total{code}`.
+    /// `vitals_prometheus_handler_requests_total{code}`.
     ///
     /// # Errors
     /// [`vitals::Error::DuplicateMetric`] when built twice on one registry.
@@ -73,7 +73,7 @@ impl MetricsState {
         access: AccessPolicy,
     ) -> Result<Self, vitals::Error> {
         let requests = exposition.recorder().metrics().counter_vec(
-            "vitals_metrics_handler_requests_total",
+            "vitals_prometheus_handler_requests_total",
             "Answers of the /metrics handler, by HTTP status code.",
             &["code"],
         )?;

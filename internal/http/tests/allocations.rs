@@ -44,7 +44,7 @@ async fn the_middleware_adds_exactly_one_allocation_per_request_the_route_templa
     let bare =
         test::init_service(App::new().route("/users/{id}", web::get().to(|| async { "user" })))
             .await;
-    let metrics = vitals_metrics::PrometheusRecorder::new();
+    let metrics = vitals_prometheus::PrometheusRecorder::new();
     let timed = test::init_service(
         App::new()
             .wrap(RequestMetrics::builder(&metrics).build().unwrap())

@@ -1,11 +1,11 @@
 //! `/metrics` render cost: `Exposition::render` (collectors, gather, sort, text encoding, gzip)
 //! against the `prometheus` crate's plain `TextEncoder` on the same registry, at 10k and 100k
-//! series. Run: `cargo bench -p vitals-metrics --bench render`.
+//! series. Run: `cargo bench -p vitals-prometheus --bench render`.
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use prometheus::{Encoder, TextEncoder};
 use std::sync::Arc;
 use std::time::Duration;
-use vitals_metrics::{Exposition, PrometheusRecorder};
+use vitals_prometheus::{Exposition, PrometheusRecorder};
 
 /// A registry holding `series` label sets through the facade: half counters, 40% gauges, 10%
 /// histograms (Prometheus' 11 default buckets), as a service with many routes and tenants has.

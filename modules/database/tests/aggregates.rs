@@ -5,8 +5,8 @@ use common::{scrape, start_module, tag, value};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use std::time::{Duration, Instant};
 use vitals_judges::postgres_url;
-use vitals_metrics::PrometheusRecorder as Metrics;
 use vitals_module_database::{AggregateMode, DatabaseConfig, DatabaseModule, SqlAggregate};
+use vitals_prometheus::PrometheusRecorder as Metrics;
 
 async fn admin(url: &str) -> DatabaseConnection {
     Database::connect(url).await.unwrap()

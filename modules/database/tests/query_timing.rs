@@ -5,8 +5,8 @@ use sea_orm::{ConnectionTrait, Set, TransactionTrait};
 use std::sync::Arc;
 use vitals::{Module, ModuleContext};
 use vitals_judges::{Registrar, postgres_url, sample};
-use vitals_metrics::PrometheusRecorder as Metrics;
 use vitals_module_database::{DatabaseConfig, DatabaseModule, TimedConnection};
+use vitals_prometheus::PrometheusRecorder as Metrics;
 
 pub mod item {
     use sea_orm::entity::prelude::*;

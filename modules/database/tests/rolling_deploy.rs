@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use vitals::metrics::CollectedFamily;
 use vitals_judges::postgres_url;
-use vitals_metrics::PrometheusRecorder as Metrics;
 use vitals_module_database::{AggregateMode, DatabaseConfig, SqlAggregate};
+use vitals_prometheus::PrometheusRecorder as Metrics;
 
 /// A declaration and the exact samples it must serve: (family, label name, label value, value).
 struct Version {

@@ -4,7 +4,7 @@ use prometheus::{HistogramOpts, Opts};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use vitals::metrics::{ErrorKind, validate_label_name, validate_metric_name};
-use vitals_metrics::PrometheusRecorder as Metrics;
+use vitals_prometheus::PrometheusRecorder as Metrics;
 
 /// Default request-duration buckets, in seconds (1 ms to 10 s).
 pub const DEFAULT_BUCKETS: [f64; 13] = [

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
 use vitals::metrics::OVERFLOW;
-use vitals_metrics::SeriesBudget;
+use vitals_prometheus::SeriesBudget;
 
 /// The `route` label of requests that matched no route.
 pub const UNMATCHED: &str = "<unmatched>";

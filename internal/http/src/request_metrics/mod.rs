@@ -10,7 +10,7 @@
 //! use actix_web::{App, web};
 //! use vitals_http::RequestMetrics;
 //!
-//! let metrics = vitals_metrics::PrometheusRecorder::new();
+//! let metrics = vitals_prometheus::PrometheusRecorder::new();
 //! let timing = RequestMetrics::builder(&metrics).build().unwrap();
 //! let app = App::new()
 //!     .wrap(timing)

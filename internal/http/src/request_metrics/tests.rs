@@ -4,7 +4,7 @@ use actix_web::{App, HttpResponse, test, web};
 use rand::{Rng, SeedableRng};
 use std::time::Duration;
 use vitals_judges::{histogram_sum, sample, series_count};
-use vitals_metrics::PrometheusRecorder as Metrics;
+use vitals_prometheus::PrometheusRecorder as Metrics;
 
 const REQS: &str = "http_server_requests_total";
 const DUR: &str = "http_server_request_duration_seconds";

@@ -19,7 +19,7 @@ pub struct RequestMetrics {
 
 impl RequestMetrics {
     /// Starts a builder registering into `metrics`.
-    pub fn builder(metrics: &vitals_metrics::PrometheusRecorder) -> RequestMetricsBuilder {
+    pub fn builder(metrics: &vitals_prometheus::PrometheusRecorder) -> RequestMetricsBuilder {
         RequestMetricsBuilder::new(metrics)
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 /// to use the overflow series, and each such use counts in `vitals_series_overflow_total{family}`.
 ///
 /// ```
-/// let recorder = vitals_metrics::PrometheusRecorder::new();
+/// let recorder = vitals_prometheus::PrometheusRecorder::new();
 /// let budget = recorder.series_budget("demo_total", 2);
 /// assert!(budget.admit(&["a"]));
 /// assert!(budget.admit(&["b"]));

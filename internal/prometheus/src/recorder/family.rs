@@ -8,7 +8,7 @@ use vitals::metrics::OVERFLOW;
 /// It never panics.
 ///
 /// ```
-/// let recorder = vitals_metrics::PrometheusRecorder::new();
+/// let recorder = vitals_prometheus::PrometheusRecorder::new();
 /// let jobs = recorder
 ///     .counter_vec_with(prometheus::Opts::new("jobs_total", "Jobs."), &["kind"])
 ///     .unwrap();

@@ -27,7 +27,7 @@ use vitals::{Error, Metrics};
 /// `vitals_collector_errors_total{collector}`. Cloning is cheap and shares everything.
 ///
 /// ```
-/// let recorder = vitals_metrics::PrometheusRecorder::new();
+/// let recorder = vitals_prometheus::PrometheusRecorder::new();
 /// let metrics = recorder.metrics(); // what modules register through
 /// let jobs = metrics.counter_vec("jobs_total", "Jobs by outcome.", &["outcome"]).unwrap();
 /// jobs.with_label_values(&["ok"]).inc();

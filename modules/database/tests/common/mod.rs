@@ -5,8 +5,8 @@ use std::sync::Arc;
 use vitals::metrics::CollectedFamily;
 use vitals::{Module, ModuleContext};
 use vitals_judges::Registrar;
-use vitals_metrics::PrometheusRecorder as Metrics;
 use vitals_module_database::{DatabaseConfig, DatabaseModule, SqlAggregate};
+use vitals_prometheus::PrometheusRecorder as Metrics;
 
 /// Connects, declares `aggregates`, registers and starts the module against a fresh recorder
 /// and registrar, as a kernel would.
