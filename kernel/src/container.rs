@@ -1,4 +1,4 @@
-use shaku::{Component, Interface, module};
+use shaku::{Component, Interface};
 use std::sync::Arc;
 use vitals::{LocalServices, Metrics, Module, ModuleContext};
 use vitals_health::HealthRegistry;
@@ -127,14 +127,20 @@ impl ModuleSet for ModuleSetImpl {
 }
 
 // The kernel's dependency container: health registry, metrics, the services modules provide,
-// and the modules.
-module! {
+// and the modules. The macro's items carry no docs of their own.
+mod assembled {
+    #![allow(missing_docs)]
+    use super::{HealthServiceImpl, MetricsServiceImpl, ModuleSetImpl, ServiceRegistryImpl};
+    use shaku::module;
 
-    pub KernelContainer {
-        components = [HealthServiceImpl, MetricsServiceImpl, ServiceRegistryImpl, ModuleSetImpl],
-        providers = []
+    module! {
+        pub KernelContainer {
+            components = [HealthServiceImpl, MetricsServiceImpl, ServiceRegistryImpl, ModuleSetImpl],
+            providers = []
+        }
     }
 }
+pub use assembled::KernelContainer;
 
 impl KernelContainer {
     /// A container over the given registries and modules.

@@ -1,5 +1,6 @@
 //! The Vitals kernel: wires the health registry, metrics and modules through a shaku container
 //! and serves them over actix-web. Entry point [`Kernel::builder`]; env configuration in [`Config`].
+#![warn(missing_docs)]
 mod builder;
 mod config;
 mod container;

@@ -27,6 +27,7 @@
 //! assert_eq!(queue.check().await.status(), vitals::HealthStatus::Healthy);
 //! # }
 //! ```
+#![warn(missing_docs)]
 mod fakes;
 mod recorder;
 

@@ -1,6 +1,7 @@
 //! Health registry: runs checks concurrently with timeouts, caching, coalescing and panic isolation.
 //! Entry point [`HealthRegistry`]; one check's run is in `runner.rs`, group results in `report.rs`,
 //! observers of runs in `observer.rs` (the check metrics, `check_metrics.rs`, are one).
+#![warn(missing_docs)]
 mod check_metrics;
 mod config;
 mod damping;

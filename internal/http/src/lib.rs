@@ -1,6 +1,7 @@
 //! HTTP layer: actix-web handlers for the probe endpoints and `/metrics`, caller classification
 //! and detail policy. One table of endpoints (`endpoints.rs`) feeds [`dispatch`] (the app's default
 //! service) and [`configure_endpoints`]; [`RequestMetrics`] times requests.
+#![warn(missing_docs)]
 mod access;
 mod dispatch;
 mod endpoints;

@@ -1,5 +1,6 @@
 //! The kernel's metrics: the recorder behind the `vitals::Metrics` facade (one registry per
 //! kernel), built-in families, collect-time collectors, sampler loops and text exposition.
+#![warn(missing_docs)]
 mod builtin;
 mod collectors;
 mod encode;

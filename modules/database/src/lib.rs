@@ -1,5 +1,6 @@
 //! Database module: the timed sea-orm connection, the `db` readiness check, pool gauges and the
 //! DB aggregate gauges. Entry point [`DatabaseModule`]; configuration in [`DatabaseConfig`].
+#![warn(missing_docs)]
 mod aggregates;
 mod check;
 mod config;

@@ -6,6 +6,7 @@
 //! `aggregate/` (Redis or proxy mode → [`Snapshot`]), `export/` (`/metrics`, Pushgateway,
 //! CloudWatch, once per interval cluster-wide); `connection.rs`, `keys.rs` and `scripts.rs`
 //! are the Redis they share.
+#![warn(missing_docs)]
 mod aggregate;
 mod config;
 mod connection;
