@@ -13,6 +13,10 @@ set +e
 # A hung test fails the run after 25 minutes instead of holding CI.
 timeout --kill-after=30 1500 cargo test --workspace --no-fail-fast "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# The ready-made checks with every checker's feature on (each is off by default).
+timeout --kill-after=30 600 cargo test -p vitals-module-checks --all-features --no-fail-fast 2>&1 | tee -a "$log"
+checks_status=${PIPESTATUS[0]}
+[ "$status" -ne 0 ] || status=$checks_status
 # Tests whose timing bounds mean something only in an optimised build (ignored in debug).
 timeout --kill-after=30 600 cargo test --release -p vitals-kernel --test checker_storm 2>&1 | tee -a "$log"
 release_status=${PIPESTATUS[0]}

@@ -24,6 +24,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("vitals-module-database", &["service-vitals"]),
     ("vitals-module-signals", &["service-vitals"]),
+    ("vitals-module-checks", &["service-vitals"]),
     (
         "vitals-service",
         &[

@@ -1,0 +1,20 @@
+//! Ready-made health checkers: the dependencies services have, each in its own file behind its
+//! own cargo feature, so an app compiles only the checks it uses.
+//!
+//! | checker | feature | file |
+//! |---|---|---|
+//! | [`redis`] | `redis` | `redis.rs` |
+//!
+//! Every checker names its dependency in its reason (credentials masked), bounds every wait by
+//! its own timeout, and is configured with the facade's [`vitals::CheckerExt`]
+//! (`checks::redis(url)?.non_critical()`).
+#![warn(missing_docs)]
+
+mod target;
+
+#[cfg(feature = "redis")]
+mod redis;
+
+#[cfg(feature = "redis")]
+pub use redis::{RedisCheck, redis};
+pub use target::masked;
