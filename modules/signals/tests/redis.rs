@@ -376,19 +376,24 @@ async fn a_redis_outage_drops_and_counts_observations_fails_the_aggregation_chec
     );
 }
 
+/// A connection to `url` and Redis' current minute, with at least `secs` of it left (waiting
+/// for the next one if need be), so that a test runs within one minute of Redis' clock.
+async fn minute_ahead(url: &str, secs: u64) -> (::redis::aio::MultiplexedConnection, u64) {
+    let client = ::redis::Client::open(url).unwrap();
+    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    let (mut now, _): (u64, u64) = ::redis::cmd("TIME").query_async(&mut c).await.unwrap();
+    if now % 60 >= 60 - secs {
+        tokio::time::sleep(Duration::from_secs(61 - now % 60)).await;
+        now += 61 - now % 60;
+    }
+    (c, now / 60)
+}
+
 #[tokio::test]
 async fn closed_minutes_fold_into_the_windows_once_and_only_within_them() {
     let redis = TempRedis::start();
     let s = start(&redis.url(), "acme", "a", Duration::from_secs(120)).await;
-    let client = ::redis::Client::open(redis.url()).unwrap();
-    let mut c = client.get_multiplexed_async_connection().await.unwrap();
-    let (mut now, _): (u64, u64) = ::redis::cmd("TIME").query_async(&mut c).await.unwrap();
-    if now % 60 >= 55 {
-        // The whole test runs within one minute of Redis' clock.
-        tokio::time::sleep(Duration::from_secs(61 - now % 60)).await;
-        now += 61 - now % 60;
-    }
-    let minute = now / 60;
+    let (mut c, minute) = minute_ahead(&redis.url(), 5).await;
     s.signals.observe("lat", 0.25);
     s.publisher.flush().await.unwrap();
     // Minutes as earlier flushes left them: 1 observation one minute ago, 2 at 15, 4 at 16,
@@ -441,14 +446,7 @@ async fn windows(s: &Started, name: &str) -> Option<[u64; 3]> {
 async fn windows_stay_exact_one_minute_on_after_a_pause_and_with_hostile_counts() {
     let redis = TempRedis::start();
     let s = start(&redis.url(), "acme", "a", Duration::from_secs(120)).await;
-    let client = ::redis::Client::open(redis.url()).unwrap();
-    let mut c = client.get_multiplexed_async_connection().await.unwrap();
-    let (mut now, _): (u64, u64) = ::redis::cmd("TIME").query_async(&mut c).await.unwrap();
-    if now % 60 >= 50 {
-        tokio::time::sleep(Duration::from_secs(61 - now % 60)).await;
-        now += 61 - now % 60;
-    }
-    let minute = now / 60;
+    let (mut c, minute) = minute_ahead(&redis.url(), 10).await;
     for name in ["paused", "rolling", "hostile"] {
         s.signals.observe(name, 0.25);
         // 1 per minute for the 62 minutes before this one: the windows hold 1, 15 and 60.

@@ -68,11 +68,12 @@ impl Running {
     }
 }
 
-#[tokio::test]
-async fn publishing_and_aggregation_follow_a_failover_without_a_restart() {
+/// A primary and its replica on free ports (ports, servers), and a module publishing through
+/// both URLs whose gauge is already seen.
+async fn primary_and_replica() -> (u16, u16, ChildGuard, ChildGuard, Running) {
     let (a, b) = (free_addr().port(), free_addr().port());
-    let _primary = redis_server(a, &[]);
-    let _replica = redis_server(b, &["--replicaof", "127.0.0.1", &a.to_string()]);
+    let primary = redis_server(a, &[]);
+    let replica = redis_server(b, &["--replicaof", "127.0.0.1", &a.to_string()]);
     let urls = vec![
         format!("redis://127.0.0.1:{a}"),
         format!("redis://127.0.0.1:{b}"),
@@ -80,6 +81,12 @@ async fn publishing_and_aggregation_follow_a_failover_without_a_restart() {
     let r = running(Target::Nodes(urls)).await;
     r.signals.gauge("sse.connections", 3.0);
     r.sees(3.0, Duration::from_secs(5)).await;
+    (a, b, primary, replica, r)
+}
+
+#[tokio::test]
+async fn publishing_and_aggregation_follow_a_failover_without_a_restart() {
+    let (a, b, _primary, _replica, r) = primary_and_replica().await;
     // The replica is promoted and the old primary follows it, as a failover leaves them.
     assert_eq!(cli(b, &["REPLICAOF", "NO", "ONE"]).trim(), "OK");
     assert_eq!(
@@ -95,16 +102,7 @@ async fn publishing_and_aggregation_follow_a_failover_without_a_restart() {
 
 #[tokio::test]
 async fn a_primary_gone_silent_never_hides_the_promoted_replica() {
-    let (a, b) = (free_addr().port(), free_addr().port());
-    let primary = redis_server(a, &[]);
-    let _replica = redis_server(b, &["--replicaof", "127.0.0.1", &a.to_string()]);
-    let urls = vec![
-        format!("redis://127.0.0.1:{a}"),
-        format!("redis://127.0.0.1:{b}"),
-    ];
-    let r = running(Target::Nodes(urls)).await;
-    r.signals.gauge("sse.connections", 3.0);
-    r.sees(3.0, Duration::from_secs(5)).await;
+    let (_, b, primary, _replica, r) = primary_and_replica().await;
     // The primary stops answering (no RST) and the replica is promoted.
     primary.signal("STOP");
     assert_eq!(cli(b, &["REPLICAOF", "NO", "ONE"]).trim(), "OK");
