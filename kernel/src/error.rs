@@ -25,3 +25,22 @@ pub enum Error {
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
+
+impl Error {
+    /// The exit code a process should end with on this error, as the reference binaries do:
+    /// 64 (`EX_USAGE`) for a setting that cannot be used, 1 for anything else.
+    ///
+    /// ```
+    /// let bad = vitals::settings::SettingError::new("VITALS_BIND", "nowhere", "not an address");
+    /// let e = vitals_kernel::Error::from(bad);
+    /// assert_eq!(e.exit_code(), 64);
+    /// assert_eq!(e.to_string(), "invalid VITALS_BIND \"nowhere\": not an address");
+    /// assert_eq!(vitals_kernel::Error::AlreadyStarted.exit_code(), 1);
+    /// ```
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Config(_) => 64,
+            _ => 1,
+        }
+    }
+}
