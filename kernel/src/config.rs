@@ -73,7 +73,7 @@ impl Default for ShutdownSettings {
 ///
 /// | variable | default | meaning |
 /// |---|---|---|
-/// | `VITALS_BIND` | `127.0.0.1:8080` | listen address |
+/// | `VITALS_BIND` | `127.0.0.1:8080` | listen address (not used by an embedded kernel: the app binds; logged once when set) |
 /// | `VITALS_CHECK_TIMEOUT` | `1s` | default per-check timeout |
 /// | `VITALS_DETAILS` | `never` | show check reasons: `never`, `always`, `authorized` |
 /// | `VITALS_TOKEN` | unset | bearer token that grants details when `authorized` |

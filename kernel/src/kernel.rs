@@ -106,6 +106,12 @@ impl Kernel {
     /// # Errors
     /// [`Error::Registration`] when a module's `start` fails.
     pub async fn embed(self) -> Result<Embedded, Error> {
+        // The only kernel setting an embedded kernel has no use for: the app binds its server.
+        if std::env::var_os("VITALS_BIND").is_some() {
+            tracing::info!(
+                "VITALS_BIND is set but not used: an embedded kernel serves on the app's own listener"
+            );
+        }
         let samplers = self.start_background().await?;
         let routes = self.routes();
         Ok(Embedded {

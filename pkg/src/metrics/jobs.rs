@@ -74,12 +74,29 @@ pub const JOB_BUCKETS: [f64; 12] = [
 ];
 
 impl Metrics {
-    /// Registers the job families for these kinds (label values: lower snake case).
+    /// Registers the job families for these kinds (label values: lower snake case), with the
+    /// default buckets ([`JOB_BUCKETS`], 10 ms to 1 h).
     ///
     /// # Errors
     /// [`Error::DuplicateMetric`] when registered twice; [`Error::InvalidMetricName`] for a
     /// malformed kind or none at all.
     pub fn jobs(&self, kinds: &[&str]) -> Result<Jobs, Error> {
+        self.jobs_with_buckets(kinds, JOB_BUCKETS.to_vec())
+    }
+
+    /// [`jobs`](Self::jobs) with buckets of the caller's (seconds, increasing), for jobs far
+    /// shorter or longer than the defaults.
+    ///
+    /// ```
+    /// let m = vitals::Metrics::noop();
+    /// let jobs = m.jobs_with_buckets(&["cache_fill"], vec![1e-5, 1e-4, 1e-3, 1e-2]).unwrap();
+    /// jobs.start("cache_fill").unwrap().ok();
+    /// ```
+    ///
+    /// # Errors
+    /// As [`jobs`](Self::jobs); the kernel's recorder refuses buckets that are not increasing
+    /// ([`Error::Metric`]).
+    pub fn jobs_with_buckets(&self, kinds: &[&str], buckets: Vec<f64>) -> Result<Jobs, Error> {
         if kinds.is_empty() {
             return Err(Error::InvalidMetricName {
                 name: "vitals_job_duration_seconds".into(),
@@ -98,7 +115,7 @@ impl Metrics {
             "vitals_job_duration_seconds",
             "Duration of background jobs, by kind and how they ended.",
             &["kind", "status"],
-            Some(JOB_BUCKETS.to_vec()),
+            Some(buckets),
         )?;
         let in_progress = self.gauge_vec(
             "vitals_jobs_in_progress",
