@@ -3,7 +3,7 @@
 //!
 //! | checker | feature | file |
 //! |---|---|---|
-//! | [`redis`] | `redis` | `redis.rs` |
+//! | `redis` (`redis(url)`) | `redis` | `redis.rs` |
 //!
 //! Every checker names its dependency in its reason (credentials masked), bounds every wait by
 //! its own timeout, and is configured with the facade's [`vitals::CheckerExt`]
