@@ -4,7 +4,7 @@ use crate::masked;
 use std::time::Duration;
 use vitals::{CheckOutcome, Error, HealthChecker};
 
-/// A checker of one Redis node (see [`redis`]).
+/// A checker of one Redis node (see [`redis()`]).
 #[derive(Debug, Clone)]
 pub struct RedisCheck {
     name: String,
