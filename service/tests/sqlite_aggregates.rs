@@ -78,12 +78,14 @@ const HOSTILE: &[(&str, &str)] = &[
     ),
 ];
 
-#[tokio::test]
-async fn sql_that_any_dialect_reads_as_several_statements_stops_start_up_naming_the_aggregate() {
-    let url = jobs_file("hostile", "DELETE").await;
+/// Starts the binary once per `(variant, sql)` of `table` on a SQLite file of its own; the
+/// variants that did not exit 64 naming the aggregate (`invalid SQL aggregate "<tag>_<variant>":
+/// <reason>…`) and the file.
+async fn refused_at_start(tag: &str, table: &[(&str, &str)], reason: &str) -> Vec<String> {
+    let url = jobs_file(tag, "DELETE").await;
     let mut failures = Vec::new();
-    for (variant, sql) in HOSTILE {
-        let name = format!("hostile_{variant}");
+    for (variant, sql) in table {
+        let name = format!("{tag}_{variant}");
         let file = aggregates_file(variant, &name, sql, "");
         let bind = free_addr().to_string();
         let child = ChildGuard::spawn(
@@ -95,13 +97,17 @@ async fn sql_that_any_dialect_reads_as_several_statements_stops_start_up_naming_
             ],
         );
         let (code, stderr) = child.wait_exit(Duration::from_secs(20));
-        let named = stderr.contains(&format!(
-            "invalid SQL aggregate \"{name}\": sql must be one statement"
-        ));
+        let named = stderr.contains(&format!("invalid SQL aggregate \"{name}\": {reason}"));
         if code != Some(64) || !named || !stderr.contains(&file) {
             failures.push(format!("{variant}: exit {code:?}: {stderr}"));
         }
     }
+    failures
+}
+
+#[tokio::test]
+async fn sql_that_any_dialect_reads_as_several_statements_stops_start_up_naming_the_aggregate() {
+    let failures = refused_at_start("hostile", HOSTILE, "sql must be one statement").await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert_eq!(jobs(&url).await, 10);
 }
@@ -125,28 +131,7 @@ const UNCLOSED: &[(&str, &str)] = &[
 
 #[tokio::test]
 async fn sql_ending_inside_a_quote_or_comment_stops_start_up_naming_the_aggregate() {
-    let url = jobs_file("unclosed", "DELETE").await;
-    let mut failures = Vec::new();
-    for (variant, sql) in UNCLOSED {
-        let name = format!("unclosed_{variant}");
-        let file = aggregates_file(variant, &name, sql, "");
-        let bind = free_addr().to_string();
-        let child = ChildGuard::spawn(
-            BIN,
-            &[
-                ("VITALS_BIND", &bind),
-                ("DATABASE_URL", &url),
-                ("VITALS_AGGREGATES_FILE", &file),
-            ],
-        );
-        let (code, stderr) = child.wait_exit(Duration::from_secs(20));
-        let named = stderr.contains(&format!(
-            "invalid SQL aggregate \"{name}\": sql ends inside a "
-        ));
-        if code != Some(64) || !named || !stderr.contains(&file) {
-            failures.push(format!("{variant}: exit {code:?}: {stderr}"));
-        }
-    }
+    let failures = refused_at_start("unclosed", UNCLOSED, "sql ends inside a ").await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -517,3 +517,43 @@ async fn windows_stay_exact_one_minute_on_after_a_pause_and_with_hostile_counts(
         );
     }
 }
+
+#[tokio::test]
+async fn aggregations_are_timed_failures_counted_and_names_past_the_limit_reported() {
+    let redis = TempRedis::start();
+    let url = redis.url();
+    let p: Vec<Started> = futures_util::future::join_all(
+        ["a", "b", "c"].map(|i| start(&url, "acme", i, Duration::from_secs(120))),
+    )
+    .await;
+    // 257 gauge names over three publishers (100 each at most): one past the 256 of a kind.
+    for n in 0..257 {
+        p[n / 100].signals.gauge(&format!("g{n:03}"), 1.0);
+    }
+    for s in &p {
+        s.publisher.flush().await.unwrap();
+    }
+    let snap = p[0].module.read().await.unwrap();
+    assert_eq!((snap.gauges.len(), snap.cut), (256, 1));
+    let families = p[0].metrics.collect("signals").await.unwrap();
+    let left_out = families
+        .iter()
+        .find(|f| f.name == "vitals_signals_names_left_out")
+        .unwrap();
+    assert_eq!(left_out.samples[0].1, 1.0);
+    let m = &p[0].metrics;
+    let took = m
+        .value("vitals_signals_aggregation_duration_seconds", &[])
+        .unwrap();
+    assert!(took > 0.0 && took < 1.0, "{took}");
+    assert_eq!(
+        m.value("vitals_signals_aggregation_failures_total", &[]),
+        Some(0.0)
+    );
+    redis.stop();
+    assert!(p[0].module.read().await.is_err());
+    assert_eq!(
+        m.value("vitals_signals_aggregation_failures_total", &[]),
+        Some(1.0)
+    );
+}
