@@ -78,10 +78,14 @@ const HOSTILE: &[(&str, &str)] = &[
     ),
 ];
 
-/// Starts the binary once per `(variant, sql)` of `table` on a SQLite file of its own; the
-/// variants that did not exit 64 naming the aggregate (`invalid SQL aggregate "<tag>_<variant>":
-/// <reason>…`) and the file.
-async fn refused_at_start(tag: &str, table: &[(&str, &str)], reason: &str) -> Vec<String> {
+/// Starts the binary once per `(variant, sql)` of `table` on a SQLite file of its own (a jobs
+/// table of 10 rows); the file's URL and the variants that did not exit 64 naming the aggregate
+/// (`invalid SQL aggregate "<tag>_<variant>": <reason>…`) and the file.
+async fn refused_at_start(
+    tag: &str,
+    table: &[(&str, &str)],
+    reason: &str,
+) -> (String, Vec<String>) {
     let url = jobs_file(tag, "DELETE").await;
     let mut failures = Vec::new();
     for (variant, sql) in table {
@@ -102,12 +106,12 @@ async fn refused_at_start(tag: &str, table: &[(&str, &str)], reason: &str) -> Ve
             failures.push(format!("{variant}: exit {code:?}: {stderr}"));
         }
     }
-    failures
+    (url, failures)
 }
 
 #[tokio::test]
 async fn sql_that_any_dialect_reads_as_several_statements_stops_start_up_naming_the_aggregate() {
-    let failures = refused_at_start("hostile", HOSTILE, "sql must be one statement").await;
+    let (url, failures) = refused_at_start("hostile", HOSTILE, "sql must be one statement").await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert_eq!(jobs(&url).await, 10);
 }
@@ -131,7 +135,7 @@ const UNCLOSED: &[(&str, &str)] = &[
 
 #[tokio::test]
 async fn sql_ending_inside_a_quote_or_comment_stops_start_up_naming_the_aggregate() {
-    let failures = refused_at_start("unclosed", UNCLOSED, "sql ends inside a ").await;
+    let (_, failures) = refused_at_start("unclosed", UNCLOSED, "sql ends inside a ").await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
