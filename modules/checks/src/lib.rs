@@ -4,6 +4,8 @@
 //! | checker | feature | file |
 //! |---|---|---|
 //! | `redis` (`redis(url)`) | `redis` | `redis.rs` |
+//! | `tcp` (`tcp("host:port")`) | — | `tcp.rs` |
+//! | `disk` (`disk(path)`) | `disk` | `disk.rs` |
 //!
 //! Every checker names its dependency in its reason (credentials masked), bounds every wait by
 //! its own timeout, and is configured with the facade's [`vitals::CheckerExt`]
@@ -11,6 +13,10 @@
 #![warn(missing_docs)]
 
 mod target;
+mod tcp;
+
+#[cfg(feature = "disk")]
+mod disk;
 
 #[cfg(feature = "redis")]
 mod redis;
@@ -18,3 +24,7 @@ mod redis;
 #[cfg(feature = "redis")]
 pub use redis::{RedisCheck, redis};
 pub use target::masked;
+pub use tcp::{TcpCheck, tcp};
+
+#[cfg(feature = "disk")]
+pub use disk::{DiskCheck, disk};
