@@ -6,12 +6,14 @@
 //! | `redis` (`redis(url)`) | `redis` | `redis.rs` |
 //! | `tcp` (`tcp("host:port")`) | — | `tcp.rs` |
 //! | `disk` (`disk(path)`) | `disk` | `disk.rs` |
+//! | `memory` (`memory()`) | — | `memory.rs` |
 //!
 //! Every checker names its dependency in its reason (credentials masked), bounds every wait by
 //! its own timeout, and is configured with the facade's [`vitals::CheckerExt`]
 //! (`checks::redis(url)?.non_critical()`).
 #![warn(missing_docs)]
 
+mod memory;
 mod target;
 mod tcp;
 
@@ -21,6 +23,7 @@ mod disk;
 #[cfg(feature = "redis")]
 mod redis;
 
+pub use memory::{MemoryCheck, memory};
 #[cfg(feature = "redis")]
 pub use redis::{RedisCheck, redis};
 pub use target::masked;
