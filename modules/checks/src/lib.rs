@@ -7,6 +7,7 @@
 //! | `tcp` (`tcp("host:port")`) | — | `tcp.rs` |
 //! | `disk` (`disk(path)`) | `disk` | `disk.rs` |
 //! | `memory` (`memory()`) | — | `memory.rs` |
+//! | `http` (`http(url)`) | `http` | `http.rs` |
 //!
 //! Every checker names its dependency in its reason (credentials masked), bounds every wait by
 //! its own timeout, and is configured with the facade's [`vitals::CheckerExt`]
@@ -19,6 +20,8 @@ mod tcp;
 
 #[cfg(feature = "disk")]
 mod disk;
+#[cfg(feature = "http")]
+mod http;
 
 #[cfg(feature = "redis")]
 mod redis;
@@ -31,3 +34,5 @@ pub use tcp::{TcpCheck, tcp};
 
 #[cfg(feature = "disk")]
 pub use disk::{DiskCheck, disk};
+#[cfg(feature = "http")]
+pub use http::{HttpCheck, http};
