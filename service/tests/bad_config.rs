@@ -102,6 +102,7 @@ const CASES: &[Case] = &[
     with("VITALS_SIGNALS_MAX_NAMES", "1000", &[REDIS]),
     with("VITALS_SIGNALS_RECONNECT_AFTER", "0", &[REDIS]),
     case("VITALS_SIGNALS_REDIS_CLUSTER_URLS", "cache-0:6379"),
+    case("VITALS_CHECKS_FILE", "/no/such/checks.toml"),
     with("VITALS_SIGNALS_MAX_AGE", "old", &[REDIS]),
     with("VITALS_SIGNALS_SCRAPE_TTL", "x", &[REDIS]),
     with("VITALS_SIGNALS_TIMEOUT", "0s", &[REDIS]),

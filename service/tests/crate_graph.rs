@@ -32,6 +32,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "vitals-kernel",
             "vitals-module-database",
             "vitals-module-signals",
+            "vitals-module-checks",
         ],
     ),
     ("vitals-judges", &["vitals-testkit"]),

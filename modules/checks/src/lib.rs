@@ -9,6 +9,9 @@
 //! | `memory` (`memory()`) | — | `memory.rs` |
 //! | `http` (`http(url)`) | `http` | `http.rs` |
 //!
+//! With the `file` feature, `ChecksModule` registers the `[[check]]` entries of
+//! `VITALS_CHECKS_FILE` (`file.rs`; see `docs/checks.md`).
+//!
 //! Every checker names its dependency in its reason (credentials masked), bounds every wait by
 //! its own timeout, and is configured with the facade's [`vitals::CheckerExt`]
 //! (`checks::redis(url)?.non_critical()`).
@@ -20,8 +23,12 @@ mod tcp;
 
 #[cfg(feature = "disk")]
 mod disk;
+#[cfg(feature = "file")]
+mod file;
 #[cfg(feature = "http")]
 mod http;
+#[cfg(feature = "file")]
+mod module;
 
 #[cfg(feature = "redis")]
 mod redis;
@@ -34,5 +41,9 @@ pub use tcp::{TcpCheck, tcp};
 
 #[cfg(feature = "disk")]
 pub use disk::{DiskCheck, disk};
+#[cfg(feature = "file")]
+pub use file::{KINDS, load as load_checks, parse as parse_checks};
 #[cfg(feature = "http")]
 pub use http::{HttpCheck, http};
+#[cfg(feature = "file")]
+pub use module::ChecksModule;

@@ -38,6 +38,7 @@ async fn main() -> ExitCode {
         };
         let mut modules = vec![Box::new(db) as Box<dyn ModuleBox>];
         modules.push(signals_from_env(true)?);
+        modules.push(Box::new(vitals_module_checks::ChecksModule::from_env()?));
         Ok::<_, Failure>((config, modules))
     })
     .await
