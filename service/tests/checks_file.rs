@@ -81,6 +81,68 @@ critical = false
     assert!(down.text().contains("[-]cache failed"), "{}", down.text());
 }
 
+#[tokio::test]
+async fn another_vitals_service_is_checked_through_its_readiness_with_failing_checks_named() {
+    // Service B fails readiness on a port nobody listens on.
+    let closed = free_addr().to_string();
+    let b_checks = file(
+        "b.toml",
+        &format!("[[check]]\nkind = \"tcp\"\nname = \"gone\"\ntarget = \"{closed}\"\n"),
+    );
+    let b_bind = free_addr().to_string();
+    let (b_db, a_db) = (sqlite_url("checks-b"), sqlite_url("checks-a"));
+    let b = ChildGuard::spawn(
+        BIN,
+        &[
+            ("VITALS_BIND", &b_bind),
+            ("DATABASE_URL", &b_db),
+            ("VITALS_CHECKS_FILE", &b_checks),
+        ],
+    );
+    wait_until_up(&format!("http://{b_bind}/healthz"), Duration::from_secs(30)).await;
+    // Service A checks B's liveness (passing) and readiness (failing), not critically.
+    let a_checks = file(
+        "a.toml",
+        &format!(
+            "[[check]]\nkind = \"vitals\"\nname = \"b_live\"\ntarget = \"http://{b_bind}\"\ngroup = \"liveness\"\n\n\
+             [[check]]\nkind = \"vitals\"\nname = \"b_ready\"\ntarget = \"http://{b_bind}\"\ncritical = false\n"
+        ),
+    );
+    let a_bind = free_addr().to_string();
+    let _a = ChildGuard::spawn(
+        BIN,
+        &[
+            ("VITALS_BIND", &a_bind),
+            ("DATABASE_URL", &a_db),
+            ("VITALS_CHECKS_FILE", &a_checks),
+            ("VITALS_DETAILS", "always"),
+        ],
+    );
+    let base = format!("http://{a_bind}");
+    wait_until_up(&format!("{base}/healthz"), Duration::from_secs(30)).await;
+    let ready = get(&format!("{base}/ready")).await;
+    let text = ready.text();
+    assert_eq!(ready.status, 200, "degraded serves: {text}");
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["checks"]["b_live"][0]["status"], "pass", "{text}");
+    assert_eq!(doc["status"], "warn", "a non-critical failure degrades: {text}");
+    assert_eq!(doc["checks"]["b_ready"][0]["status"], "fail", "{text}");
+    let output = doc["checks"]["b_ready"][0]["output"].as_str().unwrap();
+    assert_eq!(
+        output,
+        format!("vitals http://{b_bind}/ready: HTTP 503, fail; failing: gone")
+    );
+    drop(b);
+    let gone = get(&format!("{base}/ready")).await;
+    let doc: serde_json::Value = serde_json::from_str(&gone.text()).unwrap();
+    assert_eq!(
+        doc["checks"]["b_live"][0]["status"],
+        "fail",
+        "{}",
+        gone.text()
+    );
+}
+
 #[test]
 fn a_bad_entry_exits_64_naming_the_variable_the_entry_and_the_field() {
     let table = [

@@ -21,6 +21,7 @@ struct Entry {
     name: Option<String>,
     target: Option<String>,
     groups: Option<Vec<String>>,
+    group: Option<String>,
     critical: Option<bool>,
     timeout: Option<String>,
     cache_ttl: Option<String>,
@@ -33,7 +34,7 @@ struct Entry {
 }
 
 /// The kinds a file may declare (the checks compiled in with their features).
-pub const KINDS: &[&str] = &["redis", "tcp", "http", "disk", "memory"];
+pub const KINDS: &[&str] = &["redis", "tcp", "http", "disk", "memory", "vitals"];
 
 /// Reads and validates a checks file; the checkers, configured.
 ///
@@ -121,6 +122,12 @@ fn entry(e: Entry) -> Result<Arc<dyn HealthChecker>, String> {
         ("expect_status", e.expect_status.is_some()),
         ("body_contains", e.body_contains.is_some()),
     ];
+    if e.group.is_some() && e.kind != "vitals" {
+        return Err(format!(
+            "group does not apply to kind {:?} (groups is where a check is served)",
+            e.kind
+        ));
+    }
     let checker: Box<dyn HealthChecker> = match e.kind.as_str() {
         "redis" => {
             let url = needs("redis", &e.target)?;
@@ -244,6 +251,42 @@ fn entry(e: Entry) -> Result<Arc<dyn HealthChecker>, String> {
             }
             Box::new(c)
         }
+        "vitals" => {
+            let url = needs("vitals", &e.target)?;
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!(
+                    "target {:?}: must be the service's http:// or https:// base URL",
+                    masked(url)
+                ));
+            }
+            unused(
+                "vitals",
+                &[
+                    &http_only[..],
+                    &[
+                        ("degraded_above", da.is_some()),
+                        ("unhealthy_above", ua.is_some()),
+                        ("degraded_below", db.is_some()),
+                        ("unhealthy_below", ub.is_some()),
+                    ],
+                ]
+                .concat(),
+            )?;
+            let mut c = crate::vitals_service(url);
+            if let Some(g) = &e.group {
+                if g.is_empty()
+                    || !g.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(&b)
+                    })
+                {
+                    return Err(format!(
+                        "group {g:?}: a group name (lower-case letters, digits, '_', '-', '.')"
+                    ));
+                }
+                c = c.group(g);
+            }
+            Box::new(c)
+        }
         other => {
             return Err(format!("kind {other:?} is not one of {}", KINDS.join(", ")));
         }
@@ -296,7 +339,15 @@ mod tests {
         let table = [
             (
                 "kind = \"ftp\"",
-                "check 1: kind \"ftp\" is not one of redis, tcp, http, disk, memory",
+                "check 1: kind \"ftp\" is not one of redis, tcp, http, disk, memory, vitals",
+            ),
+            (
+                "kind = \"vitals\"\ntarget = \"orders:8080\"",
+                "check 1: target \"orders:8080\": must be the service's",
+            ),
+            (
+                "kind = \"tcp\"\ntarget = \"a:1\"\ngroup = \"x\"",
+                "check 1: group does not apply to kind \"tcp\"",
             ),
             ("kind = \"tcp\"\ncolour = \"red\"", "unknown field `colour`"),
             ("kind = \"tcp\"", "check 1: kind \"tcp\" needs a target"),

@@ -8,6 +8,7 @@
 //! | `disk` (`disk(path)`) | `disk` | `disk.rs` |
 //! | `memory` (`memory()`) | — | `memory.rs` |
 //! | `http` (`http(url)`) | `http` | `http.rs` |
+//! | another Vitals service (`vitals_service(base)`) | `vitals` | `vitals_service.rs` |
 //!
 //! With the `file` feature, `ChecksModule` registers the `[[check]]` entries of
 //! `VITALS_CHECKS_FILE` (`file.rs`; see `docs/checks.md`).
@@ -32,12 +33,16 @@ mod module;
 
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(feature = "vitals")]
+mod vitals_service;
 
 pub use memory::{MemoryCheck, memory};
 #[cfg(feature = "redis")]
 pub use redis::{RedisCheck, redis};
 pub use target::masked;
 pub use tcp::{TcpCheck, tcp};
+#[cfg(feature = "vitals")]
+pub use vitals_service::{VitalsServiceCheck, vitals_service};
 
 #[cfg(feature = "disk")]
 pub use disk::{DiskCheck, disk};
