@@ -125,7 +125,10 @@ async fn another_vitals_service_is_checked_through_its_readiness_with_failing_ch
     assert_eq!(ready.status, 200, "degraded serves: {text}");
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["checks"]["b_live"][0]["status"], "pass", "{text}");
-    assert_eq!(doc["status"], "warn", "a non-critical failure degrades: {text}");
+    assert_eq!(
+        doc["status"], "warn",
+        "a non-critical failure degrades: {text}"
+    );
     assert_eq!(doc["checks"]["b_ready"][0]["status"], "fail", "{text}");
     let output = doc["checks"]["b_ready"][0]["output"].as_str().unwrap();
     assert_eq!(
