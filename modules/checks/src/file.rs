@@ -58,7 +58,7 @@ pub fn load(path: &std::path::Path) -> Result<Vec<Arc<dyn HealthChecker>>, Strin
 /// "#).unwrap();
 /// assert_eq!(checks[0].name(), "smtp");
 /// assert!(!checks[0].critical());
-/// let e = vitals_module_checks::parse_checks("[[check]]\nkind = \"ftp\"").unwrap_err();
+/// let e = vitals_module_checks::parse_checks("[[check]]\nkind = \"ftp\"").err().unwrap();
 /// assert!(e.starts_with("check 1: kind \"ftp\" is not one of"), "{e}");
 /// ```
 ///

@@ -85,9 +85,11 @@ return redis.call('DEL', ARGV[1] .. ':pub:' .. ARGV[2])
 /// Redis refuses, is folded as the field `!`, which marks the window corrupt while that minute
 /// is in it; nothing in a stored hash can fail the script.
 ///
-/// Returns `{now, cut, gauges, latencies}`: `gauges` a flat list of `name, sum, publishers,
-/// max…` (numbers as strings, `%.17g`, exact for doubles), `latencies` the live latency names
-/// whose windows are current, `cut` how many names the cap left out. Work: publishers × their
+/// Returns `{now, cut, gauges, latencies, live}`: `gauges` a flat list of `name, sum,
+/// publishers, max…` (numbers as strings, `%.17g`, exact for doubles), `latencies` the live
+/// latency names whose windows are current, `live` how many live latency names there are (more
+/// than `latencies` while windows wait to be rebuilt: call again), `cut` how many names the cap
+/// left out. Work: publishers × their
 /// names, windows × names, one minute's buckets × 3 per latency signal, and a rebuild's 75
 /// minutes for at most the given number of signals.
 pub(crate) static READ: LazyLock<redis::Script> = LazyLock::new(|| {
@@ -204,7 +206,7 @@ for _, name in ipairs(redis.call('HKEYS', rolled)) do
   if not lseen[name] then redis.call('HDEL', rolled, name) end
 end
 redis.call('EXPIRE', rolled, 3720)
-return {now, cut, gauges, current}
+return {now, cut, gauges, current, #lnames}
 ",
     )
 });

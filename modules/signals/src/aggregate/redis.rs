@@ -14,9 +14,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use vitals::metrics::Counter;
 
-/// Latency signals whose windows one read may rebuild from their minutes (at first, or after a
-/// pause): each costs 75 minutes of buckets in Redis, so a read stays short and the rest follow
-/// in the next reads (absent until then).
+/// Latency signals whose windows one script call may rebuild from their minutes (at first, or
+/// after a pause): each costs 75 minutes of buckets in Redis, so one call holds Redis briefly; a
+/// read calls again until every window is current.
 const REBUILDS_PER_READ: usize = 4;
 
 /// Reads and aggregates one tenant/project's signals.
@@ -61,12 +61,24 @@ impl Aggregator {
         for (_, minutes) in WINDOWS {
             call.arg(minutes);
         }
-        let (now, cut, gauges, latencies): (u64, usize, Vec<String>, Vec<String>) = self
-            .redis
-            .call("signals read (gauges)", |mut c| async move {
-                call.invoke_async(&mut c).await
-            })
-            .await?;
+        // Windows waiting to be rebuilt (at first, or after a pause) are rebuilt a few signals
+        // per script call, so Redis is never held long; the calls repeat until every live
+        // signal's windows are current (each call makes progress, so this ends).
+        let mut rounds = 0;
+        let (now, cut, gauges, latencies) = loop {
+            let r: (u64, usize, Vec<String>, Vec<String>, usize) = self
+                .redis
+                .call("signals read (gauges)", |mut c| {
+                    let call = &call;
+                    async move { call.invoke_async(&mut c).await }
+                })
+                .await?;
+            rounds += 1;
+            let (now, cut, gauges, latencies, live) = r;
+            if latencies.len() >= live || rounds > MAX_SIGNALS / REBUILDS_PER_READ + 1 {
+                break (now, cut, gauges, latencies);
+            }
+        };
         let minute = now / 60_000;
         let mut raw = Vec::with_capacity(latencies.len());
         for name in latencies {
