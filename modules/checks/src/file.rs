@@ -101,13 +101,15 @@ fn needs<'a>(kind: &str, target: &'a Option<String>) -> Result<&'a str, String> 
         .ok_or_else(|| format!("kind {kind:?} needs a target"))
 }
 
-/// Refuses a field the kind does not read.
-fn unused(kind: &str, fields: &[(&str, bool)]) -> Result<(), String> {
-    match fields.iter().find(|(_, set)| *set) {
-        Some((field, _)) => Err(format!("{field} does not apply to kind {kind:?}")),
-        None => Ok(()),
-    }
-}
+/// The optional fields each kind reads; any other one set in its entry is refused.
+const READS: &[(&str, &[&str])] = &[
+    ("redis", &["target", "degraded_above"]),
+    ("tcp", &["target"]),
+    ("http", &["target", "expect_status", "body_contains"]),
+    ("disk", &["target", "degraded_below", "unhealthy_below"]),
+    ("memory", &["degraded_above", "unhealthy_above"]),
+    ("vitals", &["target", "group"]),
+];
 
 fn entry(e: Entry) -> Result<Arc<dyn HealthChecker>, String> {
     let (da, ua) = (
@@ -118,15 +120,20 @@ fn entry(e: Entry) -> Result<Arc<dyn HealthChecker>, String> {
         ratio("degraded_below", e.degraded_below)?,
         ratio("unhealthy_below", e.unhealthy_below)?,
     );
-    let http_only = [
+    let set = [
+        ("target", e.target.is_some()),
+        ("group", e.group.is_some()),
+        ("degraded_above", da.is_some()),
+        ("unhealthy_above", ua.is_some()),
+        ("degraded_below", db.is_some()),
+        ("unhealthy_below", ub.is_some()),
         ("expect_status", e.expect_status.is_some()),
         ("body_contains", e.body_contains.is_some()),
     ];
-    if e.group.is_some() && e.kind != "vitals" {
-        return Err(format!(
-            "group does not apply to kind {:?} (groups is where a check is served)",
-            e.kind
-        ));
+    if let Some((_, reads)) = READS.iter().find(|(k, _)| *k == e.kind)
+        && let Some((field, _)) = set.iter().find(|(f, on)| *on && !reads.contains(f))
+    {
+        return Err(format!("{field} does not apply to kind {:?}", e.kind));
     }
     let checker: Box<dyn HealthChecker> = match e.kind.as_str() {
         "redis" => {
@@ -134,18 +141,6 @@ fn entry(e: Entry) -> Result<Arc<dyn HealthChecker>, String> {
             if !url.starts_with("redis://") {
                 return Err(format!("target {:?}: must be a redis:// URL", masked(url)));
             }
-            unused(
-                "redis",
-                &[
-                    &http_only[..],
-                    &[
-                        ("unhealthy_above", ua.is_some()),
-                        ("degraded_below", db.is_some()),
-                        ("unhealthy_below", ub.is_some()),
-                    ],
-                ]
-                .concat(),
-            )?;
             let mut c = crate::redis(url).map_err(|err| format!("target: {err}"))?;
             if let Some(r) = da {
                 c = c.degraded_above(r);
@@ -161,19 +156,6 @@ fn entry(e: Entry) -> Result<Arc<dyn HealthChecker>, String> {
             {
                 return Err(format!("target {target:?}: must be host:port"));
             }
-            unused(
-                "tcp",
-                &[
-                    &http_only[..],
-                    &[
-                        ("degraded_above", da.is_some()),
-                        ("unhealthy_above", ua.is_some()),
-                        ("degraded_below", db.is_some()),
-                        ("unhealthy_below", ub.is_some()),
-                    ],
-                ]
-                .concat(),
-            )?;
             Box::new(crate::tcp(target))
         }
         "http" => {
@@ -184,15 +166,6 @@ fn entry(e: Entry) -> Result<Arc<dyn HealthChecker>, String> {
                     masked(url)
                 ));
             }
-            unused(
-                "http",
-                &[
-                    ("degraded_above", da.is_some()),
-                    ("unhealthy_above", ua.is_some()),
-                    ("degraded_below", db.is_some()),
-                    ("unhealthy_below", ub.is_some()),
-                ],
-            )?;
             let mut c = crate::http(url);
             if let Some(s) = e.expect_status {
                 if !(100..=599).contains(&s) {
@@ -207,17 +180,6 @@ fn entry(e: Entry) -> Result<Arc<dyn HealthChecker>, String> {
         }
         "disk" => {
             let path = needs("disk", &e.target)?;
-            unused(
-                "disk",
-                &[
-                    &http_only[..],
-                    &[
-                        ("degraded_above", da.is_some()),
-                        ("unhealthy_above", ua.is_some()),
-                    ],
-                ]
-                .concat(),
-            )?;
             let mut c = crate::disk(path);
             if let Some(r) = db {
                 c = c.degraded_below(r);
@@ -228,20 +190,6 @@ fn entry(e: Entry) -> Result<Arc<dyn HealthChecker>, String> {
             Box::new(c)
         }
         "memory" => {
-            if e.target.is_some() {
-                return Err("target does not apply to kind \"memory\"".into());
-            }
-            unused(
-                "memory",
-                &[
-                    &http_only[..],
-                    &[
-                        ("degraded_below", db.is_some()),
-                        ("unhealthy_below", ub.is_some()),
-                    ],
-                ]
-                .concat(),
-            )?;
             let mut c = crate::memory();
             if let Some(r) = da {
                 c = c.degraded_above(r);
@@ -259,19 +207,6 @@ fn entry(e: Entry) -> Result<Arc<dyn HealthChecker>, String> {
                     masked(url)
                 ));
             }
-            unused(
-                "vitals",
-                &[
-                    &http_only[..],
-                    &[
-                        ("degraded_above", da.is_some()),
-                        ("unhealthy_above", ua.is_some()),
-                        ("degraded_below", db.is_some()),
-                        ("unhealthy_below", ub.is_some()),
-                    ],
-                ]
-                .concat(),
-            )?;
             let mut c = crate::vitals_service(url);
             if let Some(g) = &e.group {
                 if g.is_empty()
