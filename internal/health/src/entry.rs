@@ -3,6 +3,7 @@ use crate::runner::run_isolated;
 use crate::{Damping, Reading, RunKind, RunObserver};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
+use tokio::sync::watch;
 use tokio::time::Instant;
 use vitals::{CheckOutcome, Coalesced, HealthChecker, HealthGroup, HealthStatus, RunFailure};
 
@@ -18,28 +19,43 @@ pub(crate) struct Entry {
     observers: Vec<Arc<dyn RunObserver>>,
     reading: Coalesced<Arc<Reading>>,
     damp: Mutex<DampState>,
+    /// The latest stored reading, set before anyone is told of it.
+    latest: Mutex<Option<Arc<Reading>>>,
+    /// Bumped when a stored reading changes what the probes report for this check.
+    changes: Arc<watch::Sender<u64>>,
+    /// Background mode's staleness limit: a stale reading reports unhealthy.
+    max_staleness: Option<Duration>,
+}
+
+/// What a new check needs from its registry, besides the checker.
+pub(crate) struct EntryContext {
+    pub(crate) default_timeout: Duration,
+    pub(crate) damping: Option<Damping>,
+    pub(crate) observers: Vec<Arc<dyn RunObserver>>,
+    pub(crate) changes: Arc<watch::Sender<u64>>,
+    pub(crate) max_staleness: Option<Duration>,
 }
 
 impl Entry {
-    pub(crate) fn new(
-        checker: Arc<dyn HealthChecker>,
-        default_timeout: Duration,
-        damping: Option<Damping>,
-        observers: Vec<Arc<dyn RunObserver>>,
-    ) -> Self {
+    pub(crate) fn new(checker: Arc<dyn HealthChecker>, cx: EntryContext) -> Self {
         let groups = checker.groups();
-        let damping = damping.filter(|_| groups.contains(&HealthGroup::Readiness));
+        let damping = cx
+            .damping
+            .filter(|_| groups.contains(&HealthGroup::Readiness));
         Self {
             name: checker.name().to_owned(),
             critical: checker.critical(),
-            timeout: checker.timeout().unwrap_or(default_timeout),
+            timeout: checker.timeout().unwrap_or(cx.default_timeout),
             ttl: checker.cache_ttl(),
             groups,
             damping,
-            observers,
+            observers: cx.observers,
             checker,
             reading: Coalesced::new(),
             damp: Mutex::default(),
+            latest: Mutex::default(),
+            changes: cx.changes,
+            max_staleness: cx.max_staleness,
         }
     }
 
@@ -49,7 +65,26 @@ impl Entry {
 
     /// The latest reading, however old.
     pub(crate) fn last(&self) -> Option<Arc<Reading>> {
-        self.reading.current()
+        self.latest
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Stores `reading` as the latest and, when it changes what the probes report for the
+    /// check (its status, or a stale reading replaced), tells the registry's watchers.
+    fn store(&self, reading: &Arc<Reading>) {
+        let previous = self
+            .latest
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .replace(reading.clone());
+        let changed = previous.is_none_or(|p| {
+            p.status != reading.status || self.max_staleness.is_some_and(|max| p.age() > max)
+        });
+        if changed {
+            self.changes.send_modify(|generation| *generation += 1);
+        }
     }
 
     /// A reading no older than the cache TTL: the cached one, the run already under way, or a
@@ -107,6 +142,7 @@ impl Entry {
             at: run.at,
             finished: run.finished,
         });
+        self.store(&reading);
         for observer in &self.observers {
             observer.on_run(&self.name, &reading);
         }

@@ -1,4 +1,4 @@
-use crate::entry::Entry;
+use crate::entry::{Entry, EntryContext};
 use crate::{CheckReport, HealthReport, Reading, RegistryConfig};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -18,6 +18,8 @@ struct Inner {
     entries: RwLock<Vec<Arc<Entry>>>,
     shutting_down: AtomicBool,
     background: Mutex<Option<Background>>,
+    /// Bumped whenever what the probes report may have changed (see `snapshot.rs`).
+    changes: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 struct Background {
@@ -85,6 +87,7 @@ impl HealthRegistry {
                 entries: RwLock::default(),
                 shutting_down: AtomicBool::new(false),
                 background: Mutex::default(),
+                changes: Arc::new(tokio::sync::watch::Sender::new(0)),
             }),
         }
     }
@@ -111,11 +114,16 @@ impl HealthRegistry {
         if !valid_name(&name) {
             return Err(Error::InvalidCheckName { name });
         }
+        let config = &self.inner.config;
         let entry = Arc::new(Entry::new(
             checker,
-            self.inner.config.default_timeout,
-            self.inner.config.damping,
-            self.inner.config.observers.clone(),
+            EntryContext {
+                default_timeout: config.default_timeout,
+                damping: config.damping,
+                observers: config.observers.clone(),
+                changes: self.inner.changes.clone(),
+                max_staleness: config.background.map(|b| b.max_staleness),
+            },
         ));
         if entry.groups.is_empty() {
             return Err(Error::NoGroup { name });
@@ -144,6 +152,7 @@ impl HealthRegistry {
             }
             entries.push(entry.clone());
         }
+        self.bump();
         let mut bg = self
             .inner
             .background
@@ -196,6 +205,7 @@ impl HealthRegistry {
     /// From now on readiness fails: the process is draining before exit.
     pub fn begin_shutdown(&self) {
         self.inner.shutting_down.store(true, Ordering::SeqCst);
+        self.bump();
     }
 
     /// Whether [`begin_shutdown`](Self::begin_shutdown) was called.
@@ -379,5 +389,7 @@ impl HealthRegistrar for HealthRegistry {
     }
 }
 
+mod snapshot;
+pub use snapshot::{Changes, GroupSnapshot};
 #[cfg(test)]
 mod tests;

@@ -35,7 +35,19 @@ pub struct HealthReport {
     pub shutting_down: bool,
 }
 
+/// Whether a group (or check) in `status` takes traffic: the one rule every front door answers
+/// by (HTTP 200 or 503, gRPC `SERVING` or `NOT_SERVING`). Degraded serves; unhealthy, which
+/// readiness is while shutting down, does not.
+pub fn serves(status: HealthStatus) -> bool {
+    status != HealthStatus::Unhealthy
+}
+
 impl HealthReport {
+    /// Whether the probed group takes traffic: [`serves`] of its status.
+    pub fn serves(&self) -> bool {
+        serves(self.status)
+    }
+
     /// The failing (unhealthy) checks' names.
     pub fn failing(&self) -> impl Iterator<Item = &str> {
         self.checks

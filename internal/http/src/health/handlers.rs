@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
-use vitals::{HealthGroup, HealthStatus};
+use vitals::HealthGroup;
 use vitals_health::{HealthRegistry, HealthReport};
 
 /// What the probe handlers need: the registry and the access policy.
@@ -54,7 +54,7 @@ pub(crate) async fn probe(
             }
         },
         None => {
-            if matches!(group, HealthGroup::Custom(_)) && !registry.has_group(&group) {
+            if !registry.knows_group(&group) {
                 return problem(
                     StatusCode::NOT_FOUND,
                     format!("no health group {:?}", group.as_str()),
@@ -76,10 +76,10 @@ pub(crate) async fn probe(
     } else {
         report
     };
-    let code = if report.status == HealthStatus::Unhealthy {
-        StatusCode::SERVICE_UNAVAILABLE
-    } else {
+    let code = if report.serves() {
         StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
     };
     let mut resp = HttpResponse::build(code);
     resp.insert_header((CACHE_CONTROL, "no-store"));
