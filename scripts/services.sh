@@ -19,14 +19,21 @@ ensure_packages() {
     # The real proxies of the forwarded-header tests (in /usr/sbin, outside some users' PATH).
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
     command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+    # The servers of the ready-made checks' tests, each started by its test on its own port.
+    [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
+    [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq)
+    [ -x /usr/sbin/rabbitmq-server ] || missing+=(rabbitmq-server)
+    command -v nats-server >/dev/null || missing+=(nats-server)
+    command -v openssl >/dev/null || missing+=(openssl)
     if [ ${#missing[@]} -gt 0 ]; then
         echo "installing: ${missing[*]}"
         as_root apt-get update -qq
         DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
     # module:package pairs; moto's server mode is the CloudWatch emulator of the signals tests.
+    # grpc_health is the independent client of the gRPC health tests.
     for pair in prometheus_client:prometheus-client kubernetes_validate:kubernetes-validate \
-        moto.server:moto[server]; do
+        moto.server:moto[server] grpc_health.v1.health_pb2:grpcio-health-checking; do
         module=${pair%%:*}
         package=${pair#*:}
         if ! python3 -c "import $module" 2>/dev/null; then
