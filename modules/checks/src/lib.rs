@@ -9,6 +9,8 @@
 //! | `memory` (`memory()`) | — | `memory.rs` |
 //! | `http` (`http(url)`) | `http` | `http.rs` |
 //! | another Vitals service (`vitals_service(base)`) | `vitals` | `vitals_service.rs` |
+//! | a TLS certificate (`tls("host:port")`, `tls_file(path)`) | `tls` | `tls.rs` |
+//! | PostgreSQL, MySQL/MariaDB (`sql(url)`) | `sql` | `sql.rs` |
 //!
 //! With the `file` feature, `ChecksModule` registers the `[[check]]` entries of
 //! `VITALS_CHECKS_FILE` (`file.rs`; see `docs/checks.md`).
@@ -33,14 +35,22 @@ mod module;
 
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(feature = "sql")]
+mod sql;
+#[cfg(feature = "tls")]
+mod tls;
 #[cfg(feature = "vitals")]
 mod vitals_service;
 
 pub use memory::{MemoryCheck, memory};
 #[cfg(feature = "redis")]
 pub use redis::{RedisCheck, redis};
+#[cfg(feature = "sql")]
+pub use sql::{SqlCheck, sql};
 pub use target::masked;
 pub use tcp::{TcpCheck, tcp};
+#[cfg(feature = "tls")]
+pub use tls::{TlsCheck, tls, tls_file};
 #[cfg(feature = "vitals")]
 pub use vitals_service::{VitalsServiceCheck, vitals_service};
 

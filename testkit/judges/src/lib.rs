@@ -5,6 +5,7 @@ mod aggregates;
 mod http;
 mod judges;
 mod load;
+mod mariadb;
 mod moto;
 mod postgres;
 mod process;
@@ -12,12 +13,14 @@ mod proxy;
 mod pushgateway;
 mod redis;
 mod samples;
+mod tls;
 
 pub use aggregates::{aggregate_calls, aggregates_file, jobs_table, psql};
 pub use http::{Response, get, get_with, raw_request};
 pub use judges::{ParsedSample, PrometheusServer, parsed_value, promtool_check, python_parse};
 pub use judges::{assert_promtool_clean, run_judge};
 pub use load::{Conn, Head};
+pub use mariadb::{MARIADB_PASSWORD, MARIADB_USER, TempMariadb};
 pub use moto::TempMoto;
 pub use postgres::TempPostgres;
 pub use process::{
@@ -28,4 +31,5 @@ pub use proxy::{PROXY_SOURCE, TempProxy, Writes, get_from};
 pub use pushgateway::TempPushgateway;
 pub use redis::{TempRedis, redis_server};
 pub use samples::{histogram_sum, sample, series_count};
+pub use tls::{TempPki, tls_server};
 pub use vitals_testkit::{Counting, Registrar, failing, panicking, sleeping};
