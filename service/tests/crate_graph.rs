@@ -13,6 +13,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "vitals-http",
         &["service-vitals", "vitals-health", "vitals-prometheus"],
     ),
+    ("vitals-grpc", &["service-vitals", "vitals-health"]),
     (
         "vitals-kernel",
         &[
@@ -20,6 +21,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "vitals-health",
             "vitals-prometheus",
             "vitals-http",
+            "vitals-grpc",
         ],
     ),
     ("vitals-module-database", &["service-vitals"]),
