@@ -10,6 +10,7 @@
 //! | `http` (`http(url)`) | `http` | `http.rs` |
 //! | another Vitals service (`vitals_service(base)`) | `vitals` | `vitals_service.rs` |
 //! | a TLS certificate (`tls("host:port")`, `tls_file(path)`) | `tls` | `tls.rs` |
+//! | NATS (`nats(url)`) | `nats` | `nats.rs` |
 //! | PostgreSQL, MySQL/MariaDB (`sql(url)`) | `sql` | `sql.rs` |
 //!
 //! With the `file` feature, `ChecksModule` registers the `[[check]]` entries of
@@ -33,8 +34,12 @@ mod http;
 #[cfg(feature = "file")]
 mod module;
 
+#[cfg(feature = "nats")]
+mod nats;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(feature = "nats")]
+mod scrub;
 #[cfg(feature = "sql")]
 mod sql;
 #[cfg(feature = "tls")]
@@ -43,6 +48,8 @@ mod tls;
 mod vitals_service;
 
 pub use memory::{MemoryCheck, memory};
+#[cfg(feature = "nats")]
+pub use nats::{NatsCheck, nats};
 #[cfg(feature = "redis")]
 pub use redis::{RedisCheck, redis};
 #[cfg(feature = "sql")]

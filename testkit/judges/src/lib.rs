@@ -7,6 +7,7 @@ mod judges;
 mod load;
 mod mariadb;
 mod moto;
+mod nats;
 mod postgres;
 mod process;
 mod proxy;
@@ -22,6 +23,7 @@ pub use judges::{assert_promtool_clean, run_judge};
 pub use load::{Conn, Head};
 pub use mariadb::{MARIADB_PASSWORD, MARIADB_USER, TempMariadb};
 pub use moto::TempMoto;
+pub use nats::{NATS_MAX_PAYLOAD, TempNats};
 pub use postgres::TempPostgres;
 pub use process::{
     ChildGuard, free_addr, postgres_url, sqlite_url, start_service, wait_for_port, wait_until_ok,
