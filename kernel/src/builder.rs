@@ -41,6 +41,13 @@ impl KernelBuilder {
         self
     }
 
+    /// Listen address of the gRPC health service (`VITALS_GRPC_BIND`; feature `grpc`, else
+    /// [`build`](Self::build) refuses it). Defaults to none: not served.
+    pub fn grpc_bind(mut self, addr: SocketAddr) -> Self {
+        self.config.grpc_bind = Some(addr);
+        self
+    }
+
     /// Timeout for checks that set none (`VITALS_CHECK_TIMEOUT`). Defaults to 1 s.
     pub fn check_timeout(mut self, timeout: Duration) -> Self {
         self.config.health.check_timeout = timeout;

@@ -74,6 +74,7 @@ impl Default for ShutdownSettings {
 /// | variable | default | meaning |
 /// |---|---|---|
 /// | `VITALS_BIND` | `127.0.0.1:8080` | listen address (not used by an embedded kernel: the app binds; logged once when set) |
+/// | `VITALS_GRPC_BIND` | unset (off) | listen address of the gRPC health service (`grpc.health.v1`), feature `grpc` |
 /// | `VITALS_CHECK_TIMEOUT` | `1s` | default per-check timeout |
 /// | `VITALS_DETAILS` | `never` | show check reasons: `never`, `always`, `authorized` |
 /// | `VITALS_TOKEN` | unset | bearer token that grants details when `authorized` |
@@ -96,6 +97,9 @@ impl Default for ShutdownSettings {
 pub struct Config {
     /// `VITALS_BIND`. Defaults to `127.0.0.1:8080`.
     pub bind: SocketAddr,
+    /// `VITALS_GRPC_BIND`: where the gRPC health service listens (feature `grpc`). Defaults to
+    /// none (not served).
+    pub grpc_bind: Option<SocketAddr>,
     /// `VITALS_LOG_FORMAT`. Defaults to text.
     pub log_format: LogFormat,
     /// Health checks.
@@ -128,6 +132,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            grpc_bind: None,
             log_format: LogFormat::Text,
             health: HealthSettings::default(),
             requests: RequestMetricsSettings::default(),
@@ -169,6 +174,10 @@ impl Config {
         })? {
             c.bind = bind;
         }
+        c.grpc_bind = env.parsed("VITALS_GRPC_BIND", |v| {
+            v.parse::<SocketAddr>()
+                .map_err(|e| format!("{e} (use host:port, e.g. 0.0.0.0:9090)"))
+        })?;
         let h = &mut c.health;
         if let Some(t) = env.positive_duration("VITALS_CHECK_TIMEOUT")? {
             h.check_timeout = t;
@@ -330,6 +339,15 @@ impl Config {
         }
         if self.scrapes.max_concurrent == 0 {
             return Err(bad("VITALS_MAX_SCRAPES", "0", "must be at least 1"));
+        }
+        if let Some(addr) = self.grpc_bind
+            && !cfg!(feature = "grpc")
+        {
+            return Err(bad(
+                "VITALS_GRPC_BIND",
+                &addr.to_string(),
+                "this build has no gRPC front door: enable the grpc feature of vitals-kernel",
+            ));
         }
         if self.series_budget == 0 {
             return Err(bad("VITALS_SERIES_BUDGET", "0", "must be at least 1"));

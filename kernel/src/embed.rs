@@ -41,6 +41,11 @@ pub struct Embedded {
     pub(crate) handle_signals: bool,
     pub(crate) services: Arc<vitals::LocalServices>,
     pub(crate) modules: Arc<Vec<Arc<dyn vitals::Module>>>,
+    /// Called as the listener closes (the gRPC `Watch` streams end).
+    pub(crate) closers: Vec<crate::kernel::Closer>,
+    /// The gRPC health service over the kernel's registry.
+    #[cfg(feature = "grpc")]
+    pub(crate) grpc: vitals_grpc::GrpcHealth,
 }
 
 impl std::fmt::Debug for Embedded {
@@ -135,10 +140,11 @@ impl Embedded {
             .shutdown_timeout(self.shutdown.grace.as_secs_f64().ceil() as u64)
             .run();
         let trigger = crate::kernel::ShutdownTrigger {
-            handle: server.handle(),
+            handle: Some(server.handle()),
             registry: self.registry.clone(),
             samplers: self.samplers.clone(),
             delay: self.shutdown.delay,
+            closers: self.closers.clone(),
         };
         let modules = self.modules.clone();
         let on_signal = self.handle_signals.then(|| {

@@ -114,7 +114,19 @@ impl Kernel {
         }
         let samplers = self.start_background().await?;
         let routes = self.routes();
+        #[cfg(feature = "grpc")]
+        let grpc = vitals_grpc::GrpcHealth::new(self.health());
+        #[cfg(feature = "grpc")]
+        let closers: Vec<Closer> = vec![{
+            let grpc = grpc.clone();
+            Arc::new(move || grpc.close())
+        }];
+        #[cfg(not(feature = "grpc"))]
+        let closers: Vec<Closer> = Vec::new();
         Ok(Embedded {
+            #[cfg(feature = "grpc")]
+            grpc,
+            closers,
             routes: Arc::new(routes),
             health: web::Data::new(self.health_state()),
             scrapes: web::Data::new(self.metrics_state.clone()),
@@ -224,10 +236,14 @@ impl Kernel {
             .bind(bind)
             .map_err(|source| Error::Bind { addr: bind, source })?;
         let addrs = server.addrs();
+        let grpc = match config.grpc_bind {
+            Some(addr) => Some(crate::grpc::start(addr, &embedded)?),
+            None => None,
+        };
         let server = server.run();
         let handle = server.handle();
         let task = tokio::spawn(server);
-        tracing::info!(addr = ?addrs, "serving");
+        tracing::info!(addr = ?addrs, grpc = ?grpc.as_ref().map(|g| g.addr), "serving");
         let running = Running {
             addr: addrs[0],
             handle,
@@ -235,7 +251,10 @@ impl Kernel {
             registry: embedded.registry.clone(),
             samplers: embedded.samplers.clone(),
             shutdown_delay: config.shutdown.delay,
+            shutdown_grace: config.shutdown.grace,
             modules: embedded.modules.clone(),
+            closers: embedded.closers.clone(),
+            grpc,
         };
         if config.handle_signals {
             let on_signal = running.shutdown_trigger();
@@ -256,15 +275,24 @@ pub struct Running {
     registry: HealthRegistry,
     samplers: Arc<Vec<tokio::task::JoinHandle<()>>>,
     shutdown_delay: Duration,
+    shutdown_grace: Duration,
     modules: Arc<Vec<Arc<dyn vitals::Module>>>,
+    closers: Vec<Closer>,
+    grpc: Option<crate::grpc::GrpcServing>,
 }
+
+/// Called once the shutdown delay has passed, as the listeners close: ends the gRPC `Watch`
+/// streams, stops the kernel's gRPC listener.
+pub(crate) type Closer = Arc<dyn Fn() + Send + Sync>;
 
 #[derive(Clone)]
 pub(crate) struct ShutdownTrigger {
-    pub(crate) handle: ServerHandle,
+    /// The actix server to stop; `None` for an app that serves gRPC alone.
+    pub(crate) handle: Option<ServerHandle>,
     pub(crate) registry: HealthRegistry,
     pub(crate) samplers: Arc<Vec<tokio::task::JoinHandle<()>>>,
     pub(crate) delay: Duration,
+    pub(crate) closers: Vec<Closer>,
 }
 
 impl ShutdownTrigger {
@@ -277,7 +305,12 @@ impl ShutdownTrigger {
         for s in self.samplers.iter() {
             s.abort();
         }
-        self.handle.stop(true).await;
+        for close in &self.closers {
+            close();
+        }
+        if let Some(handle) = self.handle {
+            handle.stop(true).await;
+        }
     }
 }
 
@@ -294,12 +327,20 @@ impl Running {
         self.addr
     }
 
+    /// The gRPC health service's bound address, when `VITALS_GRPC_BIND` is set.
+    pub fn grpc_addr(&self) -> Option<SocketAddr> {
+        self.grpc.as_ref().map(|g| g.addr)
+    }
+
     fn shutdown_trigger(&self) -> ShutdownTrigger {
+        let mut closers = self.closers.clone();
+        closers.extend(self.grpc.as_ref().map(|g| g.stop.clone()));
         ShutdownTrigger {
-            handle: self.handle.clone(),
+            handle: Some(self.handle.clone()),
             registry: self.registry.clone(),
             samplers: self.samplers.clone(),
             delay: self.shutdown_delay,
+            closers,
         }
     }
 
@@ -315,10 +356,14 @@ impl Running {
     /// # Errors
     /// [`Error::Serve`] when the server failed.
     pub async fn wait(self) -> Result<(), Error> {
-        let result = match self.task.await {
+        let mut result = match self.task.await {
             Ok(result) => result.map_err(Error::Serve),
             Err(join) => Err(Error::Serve(std::io::Error::other(join))),
         };
+        if let Some(grpc) = self.grpc {
+            let stopped = grpc.wait(self.shutdown_grace).await;
+            result = result.and(stopped);
+        }
         stop_modules(&self.modules).await;
         result
     }

@@ -6,6 +6,7 @@ mod config;
 mod container;
 mod embed;
 mod error;
+mod grpc;
 mod kernel;
 mod logging;
 mod ping;
@@ -18,6 +19,8 @@ pub use embed::Embedded;
 pub use error::Error;
 pub use kernel::{Kernel, Running};
 pub use logging::init_logging;
+#[cfg(feature = "grpc")]
+pub use vitals_grpc::{GrpcHealth, HealthServer};
 pub use vitals_http::{DetailPolicy, ForwardedHeader};
 
 /// The README's snippets, compiled and run as doc tests so the module-author guide stays true.

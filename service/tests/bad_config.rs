@@ -45,6 +45,7 @@ const fn with(
 const CASES: &[Case] = &[
     case("VITALS_BIND", "nowhere"),
     case("VITALS_BIND", "127.0.0.1:99999"),
+    case("VITALS_GRPC_BIND", "grpc.local"),
     case("VITALS_CHECK_TIMEOUT", "fast"),
     case("VITALS_CHECK_TIMEOUT", "0s"),
     case("VITALS_DETAILS", "sometimes"),

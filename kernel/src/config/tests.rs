@@ -184,3 +184,25 @@ fn bad_values_name_the_variable_and_the_value() {
         assert_eq!(load(&[(var, value)]).unwrap_err(), want);
     }
 }
+
+#[test]
+fn the_grpc_address_is_read_and_needs_the_grpc_feature() {
+    let got = load(&[("VITALS_GRPC_BIND", "0.0.0.0:9090")]);
+    if cfg!(feature = "grpc") {
+        assert_eq!(
+            got.unwrap().grpc_bind,
+            Some("0.0.0.0:9090".parse().unwrap())
+        );
+    } else {
+        assert_eq!(
+            got.unwrap_err(),
+            "invalid VITALS_GRPC_BIND \"0.0.0.0:9090\": this build has no gRPC front door: \
+             enable the grpc feature of vitals-kernel"
+        );
+    }
+    let err = load(&[("VITALS_GRPC_BIND", "grpc.local")]).unwrap_err();
+    assert!(
+        err.starts_with("invalid VITALS_GRPC_BIND \"grpc.local\": "),
+        "{err}"
+    );
+}
