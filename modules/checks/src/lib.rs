@@ -12,6 +12,7 @@
 //! | a TLS certificate (`tls("host:port")`, `tls_file(path)`) | `tls` | `tls.rs` |
 //! | NATS (`nats(url)`) | `nats` | `nats.rs` |
 //! | PostgreSQL, MySQL/MariaDB (`sql(url)`) | `sql` | `sql.rs` |
+//! | a DNS name (`dns(name)`) | `dns` | `dns.rs` |
 //!
 //! With the `file` feature, `ChecksModule` registers the `[[check]]` entries of
 //! `VITALS_CHECKS_FILE` (`file.rs`; see `docs/checks.md`).
@@ -27,6 +28,8 @@ mod tcp;
 
 #[cfg(feature = "disk")]
 mod disk;
+#[cfg(feature = "dns")]
+mod dns;
 #[cfg(feature = "file")]
 mod file;
 #[cfg(feature = "http")]
@@ -63,6 +66,8 @@ pub use vitals_service::{VitalsServiceCheck, vitals_service};
 
 #[cfg(feature = "disk")]
 pub use disk::{DiskCheck, disk};
+#[cfg(feature = "dns")]
+pub use dns::{DnsCheck, dns};
 #[cfg(feature = "file")]
 pub use file::{KINDS, load as load_checks, parse as parse_checks};
 #[cfg(feature = "http")]

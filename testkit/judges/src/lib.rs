@@ -2,6 +2,7 @@
 //! readers over a Prometheus registry, and the judges. Dev-only; module authors use the public
 //! `vitals-testkit`, whose fakes are re-exported here for the project's tests.
 mod aggregates;
+mod dnsmasq;
 mod http;
 mod judges;
 mod load;
@@ -17,6 +18,7 @@ mod samples;
 mod tls;
 
 pub use aggregates::{aggregate_calls, aggregates_file, jobs_table, psql};
+pub use dnsmasq::TempDnsmasq;
 pub use http::{Response, get, get_with, raw_request};
 pub use judges::{ParsedSample, PrometheusServer, parsed_value, promtool_check, python_parse};
 pub use judges::{assert_promtool_clean, run_judge};

@@ -86,7 +86,12 @@ impl TempMariadb {
             "--innodb-log-file-size=4M".to_owned(),
         ];
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        *db.child.lock().unwrap() = Some(ChildGuard::spawn_quiet("mariadbd", &args));
+        // In /usr/sbin, which is not on every user's `PATH`.
+        let program = ["/usr/sbin/mariadbd", "mariadbd"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .unwrap_or("mariadbd");
+        *db.child.lock().unwrap() = Some(ChildGuard::spawn_quiet(program, &args));
         wait_for_port(
             std::net::SocketAddr::from(([127, 0, 0, 1], port)),
             "mariadbd (is mariadb-server installed?)",
