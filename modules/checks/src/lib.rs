@@ -11,6 +11,7 @@
 //! | another Vitals service (`vitals_service(base)`) | `vitals` | `vitals_service.rs` |
 //! | a TLS certificate (`tls("host:port")`, `tls_file(path)`) | `tls` | `tls.rs` |
 //! | NATS (`nats(url)`) | `nats` | `nats.rs` |
+//! | RabbitMQ (`rabbitmq(url)`) | `rabbitmq` | `rabbitmq.rs` |
 //! | PostgreSQL, MySQL/MariaDB (`sql(url)`) | `sql` | `sql.rs` |
 //! | a DNS name (`dns(name)`) | `dns` | `dns.rs` |
 //!
@@ -41,7 +42,9 @@ mod module;
 mod nats;
 #[cfg(feature = "redis")]
 mod redis;
-#[cfg(feature = "nats")]
+#[cfg(feature = "rabbitmq")]
+mod rabbitmq;
+#[cfg(any(feature = "nats", feature = "rabbitmq"))]
 mod scrub;
 #[cfg(feature = "sql")]
 mod sql;
@@ -53,6 +56,8 @@ mod vitals_service;
 pub use memory::{MemoryCheck, memory};
 #[cfg(feature = "nats")]
 pub use nats::{NatsCheck, nats};
+#[cfg(feature = "rabbitmq")]
+pub use rabbitmq::{RabbitmqCheck, rabbitmq};
 #[cfg(feature = "redis")]
 pub use redis::{RedisCheck, redis};
 #[cfg(feature = "sql")]

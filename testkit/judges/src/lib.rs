@@ -13,6 +13,7 @@ mod postgres;
 mod process;
 mod proxy;
 mod pushgateway;
+mod rabbitmq;
 mod redis;
 mod samples;
 mod tls;
@@ -33,6 +34,7 @@ pub use process::{
 };
 pub use proxy::{PROXY_SOURCE, TempProxy, Writes, get_from};
 pub use pushgateway::TempPushgateway;
+pub use rabbitmq::{RABBITMQ_PASSWORD, RABBITMQ_USER, TempRabbitmq};
 pub use redis::{TempRedis, redis_server};
 pub use samples::{histogram_sum, sample, series_count};
 pub use tls::{TempPki, tls_server};

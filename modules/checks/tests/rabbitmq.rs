@@ -1,0 +1,194 @@
+//! The RabbitMQ checker against a real `rabbitmq-server` node of the test's own (a user with a
+//! password): healthy with the broker's product and version, a queue's exact counts by passive
+//! declare, a missing queue and a wrong password named with the URL masked, and, on a node of
+//! its own, unhealthy within the timeout when SIGSTOPped (its client thread gone at once) and
+//! once killed.
+//!
+//! Nodes boot in parallel (seconds each); the parts that count the client's threads, which are
+//! per process, run one at a time (`CLIENTS`).
+use lapin::options::QueueDeclareOptions;
+use lapin::options::{BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions};
+use lapin::types::FieldTable;
+use lapin::{BasicProperties, Connection, ConnectionProperties};
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+use vitals::{HealthChecker, HealthStatus};
+use vitals_judges::{RABBITMQ_PASSWORD, TempRabbitmq};
+use vitals_module_checks::rabbitmq;
+
+static CLIENTS: Mutex<()> = Mutex::const_new(());
+
+/// Waits (1 s at most) until no IO thread of the client is left in this process.
+async fn no_client_thread_left() {
+    let threads = || {
+        std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+            .filter(|name| name.trim() == "lapin-io-loop")
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while threads() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "{} client threads left",
+            threads()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_broker_is_healthy_with_its_product_and_version() {
+    let node = TempRabbitmq::shared();
+    let _one = CLIENTS.lock().await;
+    let check = rabbitmq(&node.url()).unwrap();
+    let started = Instant::now();
+    let ok = check.check().await;
+    let took = started.elapsed();
+    assert_eq!(ok.status(), HealthStatus::Healthy, "{:?}", ok.error());
+    eprintln!("healthy rabbitmq check took {took:?}");
+    assert!(took < Duration::from_millis(500), "{took:?}");
+    assert_eq!(ok.details()["product"], "RabbitMQ");
+    assert_eq!(ok.details()["version"], TempRabbitmq::version().as_str());
+    assert!(!ok.details().contains_key("messages"), "no queue asked");
+    // Read once: the next run shows the same, without a socket of their own.
+    let again = check.check().await;
+    assert_eq!(again.details()["product"], "RabbitMQ");
+    assert_eq!(again.details()["version"], TempRabbitmq::version().as_str());
+    no_client_thread_left().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_queue_is_healthy_with_its_exact_counts_and_a_missing_one_named() {
+    let node = TempRabbitmq::shared();
+    let _one = CLIENTS.lock().await;
+    let queue = "vitals-orders";
+    let conn = Connection::connect(&node.url(), ConnectionProperties::default())
+        .await
+        .unwrap();
+    let channel = conn.create_channel().await.unwrap();
+    let (options, args) = (QueueDeclareOptions::default(), FieldTable::default());
+    channel
+        .queue_declare(queue.into(), options, args.clone())
+        .await
+        .unwrap();
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    for body in [b"one".as_slice(), b"two", b"three"] {
+        let publish = BasicPublishOptions::default();
+        let props = BasicProperties::default();
+        let confirm = channel
+            .basic_publish("".into(), queue.into(), publish, body, props)
+            .await
+            .unwrap();
+        confirm.await.unwrap();
+    }
+    let ok = rabbitmq(&node.url()).unwrap().queue(queue).check().await;
+    assert_eq!(ok.status(), HealthStatus::Healthy, "{:?}", ok.error());
+    assert_eq!(ok.details()["messages"], 3);
+    assert_eq!(ok.details()["consumers"], 0);
+    // A consumer with no prefetch limit takes the messages (unacknowledged, not ready).
+    let _consumer = channel
+        .basic_consume(
+            queue.into(),
+            "".into(),
+            BasicConsumeOptions::default(),
+            args,
+        )
+        .await
+        .unwrap();
+    let consumed = rabbitmq(&node.url()).unwrap().queue(queue).check().await;
+    assert_eq!(consumed.details()["consumers"], 1);
+    assert_eq!(consumed.details()["messages"], 0);
+    conn.close(200, "OK".into()).await.unwrap();
+
+    let missing = rabbitmq(&node.url())
+        .unwrap()
+        .queue("vitals-missing")
+        .check()
+        .await;
+    assert_eq!(missing.status(), HealthStatus::Unhealthy);
+    assert_eq!(
+        missing.error().unwrap(),
+        format!(
+            "rabbitmq {}: queue \"vitals-missing\": protocol error: AMQP soft error: \
+             NOT-FOUND: NOT_FOUND - no queue 'vitals-missing' in vhost '/'",
+            node.shown_url()
+        )
+    );
+    no_client_thread_left().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_is_unhealthy_and_never_shown() {
+    let node = TempRabbitmq::shared();
+    let _one = CLIENTS.lock().await;
+    let url = node.url().replace(RABBITMQ_PASSWORD, "wr0ng-pw");
+    let refused = rabbitmq(&url).unwrap().check().await;
+    assert_eq!(refused.status(), HealthStatus::Unhealthy);
+    assert_eq!(
+        refused.error().unwrap(),
+        format!(
+            "rabbitmq {}: protocol error: AMQP soft error: ACCESS-REFUSED: ACCESS_REFUSED - Login \
+             was refused using authentication mechanism PLAIN. For details see the broker logfile.",
+            node.shown_url()
+        )
+    );
+    no_client_thread_left().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_then_killed_broker_is_unhealthy_within_the_timeout() {
+    let node = TempRabbitmq::start();
+    let _one = CLIENTS.lock().await;
+    let check = rabbitmq(&node.url())
+        .unwrap()
+        .timeout(Duration::from_millis(500));
+    assert_eq!(check.check().await.status(), HealthStatus::Healthy);
+    // A stopped VM's socket still accepts connections; the broker's greeting never comes.
+    node.signal("STOP");
+    let started = Instant::now();
+    let silent = check.check().await;
+    let took = started.elapsed();
+    no_client_thread_left().await;
+    node.signal("CONT");
+    assert_eq!(
+        silent.error().unwrap(),
+        format!("rabbitmq {}: no answer within 500ms", node.shown_url())
+    );
+    assert!(
+        took >= Duration::from_millis(500) && took < Duration::from_millis(1_000),
+        "{took:?}"
+    );
+    node.stop();
+    let down = check.check().await;
+    assert_eq!(
+        down.error().unwrap(),
+        format!(
+            "rabbitmq {}: Connection refused (os error 111)",
+            node.shown_url()
+        )
+    );
+}
+
+#[test]
+fn an_unparseable_or_tls_url_is_refused_with_its_password_masked() {
+    let e = rabbitmq("amqp://app:s3cret@mq:notaport/%2f")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("health check \"rabbitmq\" refused: amqp://mq:notaport/%2f: "),
+        "{e}"
+    );
+    assert!(!e.contains("s3cret"), "{e}");
+    let tls = rabbitmq("amqps://app:s3cret@mq:5671/%2f")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        tls,
+        "health check \"rabbitmq\" refused: amqps://mq:5671/%2f: amqps:// is not supported"
+    );
+}
