@@ -125,11 +125,11 @@ impl SqlCheck {
         // Taken out of the slot: put back only after an answer, so a connection whose reply was
         // cut short by the timeout is dropped rather than reused.
         let mut reused = slot.conn.take();
-        if reused.is_none() {
-            slot.version = None;
-        }
         loop {
             let fresh = reused.is_none();
+            if fresh {
+                slot.version = None; // asked again on the new connection
+            }
             let mut conn = match reused.take() {
                 Some(c) => c,
                 None => match timeout_at(deadline, self.options.connect()).await {

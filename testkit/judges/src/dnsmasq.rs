@@ -75,6 +75,8 @@ impl TempDnsmasq {
     /// Hangs the server (SIGSTOP): queries are queued by the kernel and nothing answers.
     pub fn stop(&self) {
         self.signal("STOP");
+        let pid = self.child.lock().unwrap().as_ref().expect("running").id();
+        crate::mariadb::wait_until_stopped(pid);
     }
 
     /// Lets a stopped server go on (SIGCONT).

@@ -117,6 +117,7 @@ impl TempMariadb {
     /// nothing answers.
     pub fn stop(&self) {
         self.signal("STOP");
+        wait_until_stopped(self.pid());
     }
 
     /// Lets a stopped server go on (SIGCONT).
@@ -137,6 +138,15 @@ impl TempMariadb {
         }
     }
 
+    fn pid(&self) -> u32 {
+        self.child
+            .lock()
+            .unwrap()
+            .as_ref()
+            .expect("mariadbd is running")
+            .id()
+    }
+
     fn signal(&self, name: &str) {
         self.child
             .lock()
@@ -152,5 +162,28 @@ impl Drop for TempMariadb {
         // SIGKILL (the guard's drop) ends a stopped process too.
         self.child.get_mut().unwrap().take();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Waits (up to 5 s) until every thread of `pid` is stopped (state `T` in `/proc`): `kill`
+/// returns before a SIGSTOP has taken hold of a busy process.
+pub(crate) fn wait_until_stopped(pid: u32) {
+    let stopped = |task: std::fs::DirEntry| {
+        std::fs::read_to_string(task.path().join("stat")).is_ok_and(|stat| {
+            stat.rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('T'))
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("/proc/<pid>/task");
+        if tasks.filter_map(Result::ok).all(stopped) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "process {pid} not stopped within 5 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
