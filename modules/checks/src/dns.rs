@@ -30,9 +30,10 @@ pub struct DnsCheck {
 /// configuration (`/etc/resolv.conf`, and `/etc/hosts` first), read anew on every run; with
 /// [`server`](DnsCheck::server), that nameserver alone (UDP, TCP when the answer is truncated).
 /// Every run asks the server: no answer is cached. Details `addresses` (the first 10),
-/// `address_count` and `seconds`; the reason names the name and the server (`dns orders.internal @127.0.0.1:5353:
-/// no record`, `…: timed out after 1s`, `…: answered 10.0.0.2, expected 10.0.0.1`; `@system`
-/// without a server).
+/// `address_count` and `seconds`; the reason names the name and the server (`dns
+/// orders.internal @127.0.0.1:5353: no record`, `…: timed out after 1s`, `…: answered 10.0.0.2,
+/// expected 10.0.0.1`; `@system` without a server). A server that is gone is a timeout too: a
+/// lost UDP query reports nothing sooner.
 ///
 /// ```
 /// use vitals::CheckerExt;

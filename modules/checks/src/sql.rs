@@ -47,8 +47,10 @@ enum Conn {
 /// version()`, asked once per connection) and `seconds`.
 ///
 /// The check keeps one connection of its own, independent of any pool of the app: opened on the
-/// first run, reused while it answers, and dropped (a fresh one next run) after an error or a
-/// timeout, so a run never waits on a half-read reply. The reason names the database with its URL
+/// first run (never at construction), reused while it answers (one the server closed, as by a
+/// restart, is replaced within the same run), and dropped, its socket closed, after an error or
+/// a timeout, so a run never waits on a half-read reply and nothing of a run goes on after it
+/// returned. The reason names the database with its URL
 /// masked (`postgres postgres://db:5432/app: Connection refused (os error 111)`); no password
 /// ever appears in a reason or detail, the driver's error texts included.
 ///
