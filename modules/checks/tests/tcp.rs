@@ -1,5 +1,8 @@
-//! The TCP checker against loopback: a listener answers, a closed port is named with its error.
+//! The TCP checker against loopback: a listener answers, a closed port is named with its error,
+//! and a stopped server whose accept queue is full is unhealthy within the timeout.
+use std::time::{Duration, Instant};
 use vitals::{HealthChecker, HealthStatus};
+use vitals_judges::{free_addr, redis_server};
 use vitals_module_checks::tcp;
 
 #[tokio::test]
@@ -15,4 +18,42 @@ async fn a_listening_port_is_healthy_and_a_closed_one_is_named() {
     let reason = down.error().unwrap();
     assert!(reason.starts_with(&format!("tcp {addr}: ")), "{reason}");
     assert!(reason.to_lowercase().contains("refused"), "{reason}");
+}
+
+/// A hung server, honestly: a SIGSTOPped process's listening socket still completes handshakes
+/// (the kernel does, not the process) until its accept queue is full; then new connections get
+/// no answer. So the server here is a real `redis-server` with a backlog of 1, stopped, and its
+/// queue filled by connections held open; the check's connection then hangs until its timeout.
+#[tokio::test]
+async fn a_stopped_server_with_a_full_backlog_is_unhealthy_within_the_timeout() {
+    let port = free_addr().port();
+    let server = redis_server(port, &["--tcp-backlog", "1"]);
+    let addr = format!("127.0.0.1:{port}");
+    let check = tcp(addr.clone()).timeout(Duration::from_millis(300));
+    assert_eq!(check.check().await.status(), HealthStatus::Healthy);
+    server.signal("STOP");
+    let mut held = Vec::new();
+    for _ in 0..16 {
+        let connect = tokio::net::TcpStream::connect(addr.as_str());
+        match tokio::time::timeout(Duration::from_millis(200), connect).await {
+            Ok(stream) => held.push(stream.unwrap()),
+            Err(_) => break,
+        }
+    }
+    // Linux queues backlog + 1 connections.
+    assert_eq!(held.len(), 2, "the accept queue holds 2");
+    let started = Instant::now();
+    let hung = check.check().await;
+    let took = started.elapsed();
+    server.signal("CONT");
+    assert_eq!(hung.status(), HealthStatus::Unhealthy);
+    assert_eq!(
+        hung.error().unwrap(),
+        format!("tcp {addr}: no connection within 300ms")
+    );
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_millis(800),
+        "{took:?}"
+    );
+    drop(held);
 }
