@@ -5,8 +5,13 @@ use vitals::{HealthChecker, HealthStatus};
 use vitals_judges::{free_addr, redis_server};
 use vitals_module_checks::tcp;
 
+/// One test at a time: a process the other test forks (`redis-server`, `kill`) holds a copy of
+/// every open socket until it execs, so a listener just dropped could still accept.
+static PORTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn a_listening_port_is_healthy_and_a_closed_one_is_named() {
+    let _one = PORTS.lock().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let ok = tcp(addr.clone()).check().await;
@@ -26,6 +31,7 @@ async fn a_listening_port_is_healthy_and_a_closed_one_is_named() {
 /// queue filled by connections held open; the check's connection then hangs until its timeout.
 #[tokio::test]
 async fn a_stopped_server_with_a_full_backlog_is_unhealthy_within_the_timeout() {
+    let _one = PORTS.lock().await;
     let port = free_addr().port();
     let server = redis_server(port, &["--tcp-backlog", "1"]);
     let addr = format!("127.0.0.1:{port}");
