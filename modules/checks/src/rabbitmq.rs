@@ -51,7 +51,7 @@ impl std::fmt::Debug for RabbitmqCheck {
 /// 1 s (see [`timeout`](RabbitmqCheck::timeout)) and, with [`queue`](RabbitmqCheck::queue),
 /// when that queue exists (details `messages`, `consumers`); details `product` and `version` of
 /// the broker. The reason names the URL (credentials masked). A fresh connection per run,
-/// closed at its end. A run takes 50–170 ms against a local broker on a busy 2-core machine
+/// closed at its end. A run takes 50–250 ms against a local broker on a busy 2-core machine
 /// (debug build), so 1 s leaves a loaded broker room while a hung one is reported quickly (and
 /// within the kernel's default check timeout, also 1 s).
 ///

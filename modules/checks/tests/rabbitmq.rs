@@ -48,7 +48,8 @@ async fn a_live_broker_is_healthy_with_its_product_and_version() {
     let took = started.elapsed();
     assert_eq!(ok.status(), HealthStatus::Healthy, "{:?}", ok.error());
     eprintln!("healthy rabbitmq check took {took:?}");
-    assert!(took < Duration::from_millis(500), "{took:?}");
+    // 50–250 ms seen while another node boots on the same two cores.
+    assert!(took < Duration::from_millis(800), "{took:?}");
     assert_eq!(ok.details()["product"], "RabbitMQ");
     assert_eq!(ok.details()["version"], TempRabbitmq::version().as_str());
     assert!(!ok.details().contains_key("messages"), "no queue asked");
