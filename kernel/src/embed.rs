@@ -45,7 +45,7 @@ pub struct Embedded {
     pub(crate) closers: Vec<crate::kernel::Closer>,
     /// The gRPC health service over the kernel's registry.
     #[cfg(feature = "grpc")]
-    pub(crate) grpc: vitals_grpc::GrpcHealth,
+    pub(crate) grpc: crate::grpc::GrpcParts,
 }
 
 impl std::fmt::Debug for Embedded {

@@ -42,7 +42,7 @@ pub(crate) fn start(addr: SocketAddr, embedded: &Embedded) -> Result<GrpcServing
         vitals_grpc::GrpcListener::bind(addr).map_err(|source| Error::Bind { addr, source })?;
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let bound = listener.local_addr();
-    let task = tokio::spawn(listener.serve(embedded.grpc.clone(), async move {
+    let task = tokio::spawn(listener.serve(embedded.grpc.health.clone(), async move {
         // Also resolves when the sender is gone: the kernel was dropped.
         let _ = stopped.wait_for(|s| *s).await;
     }));
@@ -66,6 +66,27 @@ pub(crate) fn start(addr: SocketAddr, _: &Embedded) -> Result<GrpcServing, Error
     )))
 }
 
+/// What an embedded kernel holds for gRPC: the health service, and the timing layer made on
+/// first use (so a kernel whose app serves no gRPC exports no gRPC families).
+#[cfg(feature = "grpc")]
+#[derive(Clone)]
+pub(crate) struct GrpcParts {
+    pub(crate) health: vitals_grpc::GrpcHealth,
+    metrics: vitals::Metrics,
+    timing: std::sync::Arc<std::sync::Mutex<Option<vitals_grpc::GrpcMetrics>>>,
+}
+
+#[cfg(feature = "grpc")]
+impl GrpcParts {
+    pub(crate) fn new(registry: vitals_health::HealthRegistry, metrics: vitals::Metrics) -> Self {
+        Self {
+            health: vitals_grpc::GrpcHealth::new(registry),
+            metrics,
+            timing: std::sync::Arc::default(),
+        }
+    }
+}
+
 #[cfg(feature = "grpc")]
 impl Embedded {
     /// The standard `grpc.health.v1.Health` service over this kernel's registry, to add to the
@@ -80,6 +101,7 @@ impl Embedded {
     /// let vitals = vitals_kernel::Kernel::from_env()?.build()?.embed().await?;
     /// // With services of the app's own: `Server::builder().add_service(vitals.grpc())…`.
     /// tonic::transport::Server::builder()
+    ///     .layer(vitals.grpc_metrics()?)
     ///     .serve_with_shutdown(
     ///         "0.0.0.0:9090".parse()?,
     ///         vitals.grpc(),
@@ -89,12 +111,30 @@ impl Embedded {
     /// # Ok(()) }
     /// ```
     pub fn grpc(&self) -> vitals_grpc::HealthServer<vitals_grpc::GrpcHealth> {
-        self.grpc.server()
+        self.grpc.health.server()
     }
 
     /// The service behind [`grpc`](Self::grpc), to close its streams or wrap it yourself.
     pub fn grpc_health(&self) -> vitals_grpc::GrpcHealth {
-        self.grpc.clone()
+        self.grpc.health.clone()
+    }
+
+    /// The timing layer of the app's gRPC calls, feeding this kernel's `/metrics`
+    /// (`grpc_server_handling_seconds`, `grpc_server_handled_total` by service, method and code;
+    /// see [`vitals_grpc::timing`]): `Server::builder().layer(vitals.grpc_metrics()?)`. The
+    /// families are registered on the first call; later calls share them.
+    ///
+    /// # Errors
+    /// [`Error::Registration`] when the families' names are already taken on the kernel's
+    /// registry (by a module).
+    pub fn grpc_metrics(&self) -> Result<vitals_grpc::GrpcMetrics, Error> {
+        let mut timing = self.grpc.timing.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(layer) = timing.as_ref() {
+            return Ok(layer.clone());
+        }
+        let layer = vitals_grpc::GrpcMetrics::new(&self.grpc.metrics)?;
+        *timing = Some(layer.clone());
+        Ok(layer)
     }
 
     /// For an app serving gRPC alone (no [`serve`](Self::serve)): resolves on SIGTERM/SIGINT

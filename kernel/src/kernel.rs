@@ -115,11 +115,11 @@ impl Kernel {
         let samplers = self.start_background().await?;
         let routes = self.routes();
         #[cfg(feature = "grpc")]
-        let grpc = vitals_grpc::GrpcHealth::new(self.health());
+        let grpc = crate::grpc::GrpcParts::new(self.health(), self.metrics());
         #[cfg(feature = "grpc")]
         let closers: Vec<Closer> = vec![{
-            let grpc = grpc.clone();
-            Arc::new(move || grpc.close())
+            let health = grpc.health.clone();
+            Arc::new(move || health.close())
         }];
         #[cfg(not(feature = "grpc"))]
         let closers: Vec<Closer> = Vec::new();

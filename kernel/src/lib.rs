@@ -20,7 +20,7 @@ pub use error::Error;
 pub use kernel::{Kernel, Running};
 pub use logging::init_logging;
 #[cfg(feature = "grpc")]
-pub use vitals_grpc::{GrpcHealth, HealthServer};
+pub use vitals_grpc::{GrpcHealth, GrpcMetrics, HealthServer};
 pub use vitals_http::{DetailPolicy, ForwardedHeader};
 
 /// The README's snippets, compiled and run as doc tests so the module-author guide stays true.

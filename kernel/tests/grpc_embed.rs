@@ -11,6 +11,7 @@ use actix_web::{App, HttpServer};
 use client::{Client, check};
 use std::time::{Duration, Instant};
 use tonic::transport::server::TcpIncoming;
+use vitals_judges::{get, parsed_value, python_parse};
 use vitals_kernel::Kernel;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -33,11 +34,9 @@ async fn an_embedding_app_serves_grpc_health_and_shuts_it_down_with_the_kernel()
     let incoming = TcpIncoming::bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let addr = incoming.local_addr().unwrap().to_string();
     let grpc = tokio::spawn(
-        tonic::transport::Server::builder().serve_with_incoming_shutdown(
-            vitals.grpc(),
-            incoming,
-            vitals.grpc_shutdown(),
-        ),
+        tonic::transport::Server::builder()
+            .layer(vitals.grpc_metrics().unwrap())
+            .serve_with_incoming_shutdown(vitals.grpc(), incoming, vitals.grpc_shutdown()),
     );
     vitals_judges::wait_until_up(&format!("{base}/healthz"), Duration::from_secs(10)).await;
     let a = addr.clone();
@@ -48,6 +47,20 @@ async fn an_embedding_app_serves_grpc_health_and_shuts_it_down_with_the_kernel()
         got,
         ["'' SERVING", "'liveness' SERVING", "'nope' NOT_FOUND"]
     );
+    // The app's gRPC calls are timed on the kernel's /metrics.
+    let samples = python_parse(&get(&format!("{base}/metrics")).await.text());
+    for (code, want) in [("OK", 2.0), ("NOT_FOUND", 1.0)] {
+        let labels = [
+            ("grpc_service", "grpc.health.v1.Health"),
+            ("grpc_method", "Check"),
+            ("grpc_code", code),
+        ];
+        assert_eq!(
+            parsed_value(&samples, "grpc_server_handled_total", &labels),
+            Some(want),
+            "{code}"
+        );
+    }
 
     let watch = Client::spawn(&["watch", &addr, ""]);
     let wait = Duration::from_secs(10);

@@ -1,6 +1,7 @@
 //! gRPC front door: the standard `grpc.health.v1.Health` service (`Check` and `Watch`) over the
 //! kernel's one health registry. Entry point [`GrpcHealth`]; service names in `names.rs`,
-//! `Watch` streams in `watch.rs`, a listener of its own in `listener.rs`.
+//! `Watch` streams in `watch.rs`, a listener of its own in `listener.rs`; [`GrpcMetrics`] times
+//! an app's gRPC calls ([`timing`]).
 //!
 //! | service name | group | `SERVING` when |
 //! |---|---|---|
@@ -23,10 +24,12 @@
 mod health;
 mod listener;
 mod names;
+pub mod timing;
 mod watch;
 
 pub use health::GrpcHealth;
 pub use listener::GrpcListener;
 pub use names::group_of;
+pub use timing::GrpcMetrics;
 pub use tonic_health::pb::health_server::HealthServer;
 pub use watch::WatchStream;

@@ -3,6 +3,7 @@
   check ADDR NAME...        one line per name: the name in quotes, then SERVING, NOT_SERVING or
                             the call's error code (e.g. NOT_FOUND)
   watch ADDR NAME           one line per message: the status; at the end, END and the code
+  call ADDR PATH            a unary call of any path with an empty message: the code's name
   flood ADDR NAME N CONNS   N Watch streams over CONNS connections; prints "first K STATUS" once
                             every stream has its first message, then "next K STATUS" once every
                             stream has a second one (K: streams agreeing), within 20 s
@@ -40,6 +41,16 @@ def watch(addr, name):
             say("END OK")
         except grpc.RpcError as e:
             say(f"END {e.code().name}")
+
+
+def call(addr, path):
+    with grpc.insecure_channel(addr) as channel:
+        method = channel.unary_unary(path, request_serializer=None, response_deserializer=None)
+        try:
+            method(b"", timeout=5)
+            say("OK")
+        except grpc.RpcError as e:
+            say(e.code().name)
 
 
 async def flood(addr, name, n, conns):
@@ -85,6 +96,8 @@ def main():
         check(addr, rest)
     elif cmd == "watch":
         watch(addr, rest[0])
+    elif cmd == "call":
+        call(addr, rest[0])
     elif cmd == "flood":
         asyncio.run(flood(addr, rest[0], int(rest[1]), int(rest[2])))
     else:
