@@ -15,11 +15,13 @@ use lapin::tcp::AsyncTcpStream;
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::uri::{AMQPScheme, AMQPUri};
 use lapin::{Connection, ConnectionProperties};
+use std::io;
 use std::net::Shutdown;
 use std::os::fd::AsFd;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::time::{Instant, timeout_at};
 use vitals::{CheckOutcome, Error, HealthChecker};
 
 /// A checker of one RabbitMQ broker (see [`rabbitmq()`]).
@@ -90,8 +92,13 @@ pub fn rabbitmq(url: &str) -> Result<RabbitmqCheck, Error> {
     })
 }
 
-/// The client's socket, kept to be shut down at the end of the run.
-type Socket = Arc<Mutex<Option<std::net::TcpStream>>>;
+/// The client's socket, kept to be shut down at the end of the run; `ended` once the run has
+/// returned, so a connection the client's thread completes later is refused, not kept.
+#[derive(Default)]
+struct Socket {
+    ended: bool,
+    stream: Option<std::net::TcpStream>,
+}
 
 impl RabbitmqCheck {
     /// The check's name. Defaults to `rabbitmq`.
@@ -142,7 +149,11 @@ impl RabbitmqCheck {
         Ok((text("product"), text("version")))
     }
 
-    async fn probe(&self, socket: &Socket) -> Result<CheckOutcome, String> {
+    async fn probe(
+        &self,
+        socket: &Arc<Mutex<Socket>>,
+        deadline: Instant,
+    ) -> Result<CheckOutcome, String> {
         let cached = self.broker.lock().expect("not poisoned").clone();
         let (product, version) = match cached {
             Some(known) => known,
@@ -150,12 +161,21 @@ impl RabbitmqCheck {
         };
         let err = |e: lapin::Error| scrubbed(&e.to_string(), &self.url);
         let stash = socket.clone();
+        // Run on the client's own thread, which the run's timeout does not stop: bounded by the
+        // run's deadline, so a connection that hangs (a full accept queue, a dropped SYN) does
+        // not keep that thread for the minutes the kernel retries.
         let connect = async move |uri: AMQPUri, _| {
             let authority = &uri.authority;
-            let s =
-                tokio::net::TcpStream::connect((authority.host.as_str(), authority.port)).await?;
+            let opening = tokio::net::TcpStream::connect((authority.host.as_str(), authority.port));
+            let s = timeout_at(deadline, opening)
+                .await
+                .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
             let dup = std::net::TcpStream::from(s.as_fd().try_clone_to_owned()?);
-            *stash.lock().expect("not poisoned") = Some(dup);
+            let mut stash = stash.lock().expect("not poisoned");
+            if stash.ended {
+                return Err(io::Error::from(io::ErrorKind::TimedOut).into());
+            }
+            stash.stream = Some(dup);
             Ok(AsyncTcpStream::Plain(async_compat::Compat::new(s)))
         };
         let runtime = lapin::runtime::default_runtime().map_err(err)?;
@@ -207,12 +227,16 @@ impl HealthChecker for RabbitmqCheck {
     }
 
     async fn check(&self) -> CheckOutcome {
-        let socket = Socket::default();
-        let run = tokio::time::timeout(self.timeout, self.probe(&socket)).await;
+        let socket = Arc::default();
+        let deadline = Instant::now() + self.timeout;
+        let run = timeout_at(deadline, self.probe(&socket, deadline)).await;
         // Ends the client's IO thread whatever state the run stopped in.
-        if let Some(s) = socket.lock().expect("not poisoned").take() {
+        let mut ended = socket.lock().expect("not poisoned");
+        ended.ended = true;
+        if let Some(s) = ended.stream.take() {
             let _ = s.shutdown(Shutdown::Both);
         }
+        drop(ended);
         if !matches!(run, Ok(Ok(_))) {
             // The broker may come back upgraded: its properties are read again.
             *self.broker.lock().expect("not poisoned") = None;

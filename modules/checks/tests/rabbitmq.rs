@@ -1,8 +1,9 @@
 //! The RabbitMQ checker against a real `rabbitmq-server` node of the test's own (a user with a
 //! password): healthy with the broker's product and version, a queue's exact counts by passive
 //! declare, a missing queue and a wrong password named with the URL masked, and, on a node of
-//! its own, unhealthy within the timeout when SIGSTOPped (its client thread gone at once) and
-//! once killed.
+//! its own, unhealthy within the timeout when SIGSTOPped, its connection accepted or left
+//! unanswered by a full accept queue (its client thread gone at once either way), and once
+//! killed.
 //!
 //! Nodes boot in parallel (seconds each); the parts that count the client's threads, which are
 //! per process, run one at a time (`CLIENTS`).
@@ -141,21 +142,12 @@ async fn a_wrong_password_is_unhealthy_and_never_shown() {
     no_client_thread_left().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stopped_then_killed_broker_is_unhealthy_within_the_timeout() {
-    let node = TempRabbitmq::start();
-    let _one = CLIENTS.lock().await;
-    let check = rabbitmq(&node.url())
-        .unwrap()
-        .timeout(Duration::from_millis(500));
-    assert_eq!(check.check().await.status(), HealthStatus::Healthy);
-    // A stopped VM's socket still accepts connections; the broker's greeting never comes.
-    node.signal("STOP");
+/// Runs the check against a hung broker: unhealthy within its 500 ms, no client thread left.
+async fn hung(check: &vitals_module_checks::RabbitmqCheck, node: &TempRabbitmq) {
     let started = Instant::now();
     let silent = check.check().await;
     let took = started.elapsed();
     no_client_thread_left().await;
-    node.signal("CONT");
     assert_eq!(
         silent.error().unwrap(),
         format!("rabbitmq {}: no answer within 500ms", node.shown_url())
@@ -164,6 +156,39 @@ async fn a_stopped_then_killed_broker_is_unhealthy_within_the_timeout() {
         took >= Duration::from_millis(500) && took < Duration::from_millis(1_000),
         "{took:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_then_killed_broker_is_unhealthy_within_the_timeout() {
+    let node = TempRabbitmq::start_with_backlog(1);
+    let _one = CLIENTS.lock().await;
+    let check = rabbitmq(&node.url())
+        .unwrap()
+        .timeout(Duration::from_millis(500));
+    assert_eq!(check.check().await.status(), HealthStatus::Healthy);
+    // A stopped VM's socket still accepts connections; the broker's greeting never comes.
+    node.signal("STOP");
+    hung(&check, &node).await;
+    node.signal("CONT");
+    let ok = check.check().await;
+    assert_eq!(ok.status(), HealthStatus::Healthy, "{:?}", ok.error());
+    // Once its accept queue is full, the connection itself hangs, on the client's own thread
+    // (the broker's properties are known from the last run, so it is the first connection).
+    node.signal("STOP");
+    let addr = node.shown_url();
+    let addr = addr.trim_start_matches("amqp://").trim_end_matches("/%2f");
+    let mut held = Vec::new();
+    for _ in 0..16 {
+        let connect = tokio::net::TcpStream::connect(addr);
+        match tokio::time::timeout(Duration::from_millis(200), connect).await {
+            Ok(stream) => held.push(stream.unwrap()),
+            Err(_) => break,
+        }
+    }
+    assert_eq!(held.len(), 2, "the accept queue holds backlog + 1");
+    hung(&check, &node).await;
+    node.signal("CONT");
+    drop(held);
     node.stop();
     let down = check.check().await;
     assert_eq!(

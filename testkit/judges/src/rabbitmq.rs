@@ -43,6 +43,16 @@ pub struct TempRabbitmq {
 impl TempRabbitmq {
     /// Starts a node and waits until it accepts AMQP connections.
     pub fn start() -> Self {
+        Self::start_with("")
+    }
+
+    /// Starts a node whose AMQP listener queues at most `backlog` + 1 connections not yet
+    /// accepted (Linux): stopped, it then leaves further connections unanswered.
+    pub fn start_with_backlog(backlog: u32) -> Self {
+        Self::start_with(&format!("tcp_listen_options.backlog = {backlog}\n"))
+    }
+
+    fn start_with(extra_config: &str) -> Self {
         static N: AtomicU32 = AtomicU32::new(0);
         let tag = format!(
             "{}-{}",
@@ -60,7 +70,8 @@ impl TempRabbitmq {
             &config,
             format!(
                 "listeners.tcp.default = 127.0.0.1:{port}\n\
-                 default_user = {RABBITMQ_USER}\ndefault_pass = {RABBITMQ_PASSWORD}\n"
+                 default_user = {RABBITMQ_USER}\ndefault_pass = {RABBITMQ_PASSWORD}\n\
+                 {extra_config}"
             ),
         )
         .unwrap();
