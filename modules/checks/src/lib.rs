@@ -16,7 +16,7 @@
 //! | a DNS name (`dns(name)`) | `dns` | `dns.rs` |
 //!
 //! With the `file` feature, `ChecksModule` registers the `[[check]]` entries of
-//! `VITALS_CHECKS_FILE` (`file.rs`; see `docs/checks.md`).
+//! `VITALS_CHECKS_FILE` (`file/`; see `docs/checks.md`).
 //!
 //! Every checker names its dependency in its reason (credentials masked), bounds every wait by
 //! its own timeout, and is configured with the facade's [`vitals::CheckerExt`]
