@@ -148,3 +148,48 @@ async fn watch_on_an_unknown_name_says_service_unknown_until_a_check_joins_the_g
     health.close();
     assert_eq!(watch.rest(wait), ["END OK"]);
 }
+
+/// Server-side connections to `port` (on 127.0.0.1) in state ESTABLISHED, from `/proc/net/tcp`.
+fn established_to(port: u16) -> usize {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    let local = format!("0100007F:{port:04X}");
+    table
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            cols.get(1) == Some(&local.as_str()) && cols.get(3) == Some(&"01")
+        })
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_of_a_client_that_stops_answering_ends_with_its_connection() {
+    let reg = HealthRegistry::default();
+    let listener = GrpcListener::bind("127.0.0.1:0".parse().unwrap())
+        .unwrap()
+        .keepalive(Duration::from_millis(200), Duration::from_millis(200));
+    let port = listener.local_addr().port();
+    let addr = listener.local_addr().to_string();
+    let health = GrpcHealth::new(reg.clone());
+    tokio::spawn(listener.serve(health.clone(), std::future::pending()));
+    let watch = Client::spawn(&["watch", &addr, "liveness"]);
+    assert_eq!(watch.line(Duration::from_secs(10)), "SERVING");
+    assert_eq!(established_to(port), 1, "the client's connection");
+    // A client gone without closing its connection (here: stopped, so it answers no ping).
+    let stopped = std::process::Command::new("kill")
+        .args(["-STOP", &watch.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while established_to(port) > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the stream of a client that answers no ping is still open"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(watch);
+    health.close();
+}

@@ -43,6 +43,11 @@ impl Client {
         Self { child, lines }
     }
 
+    /// The client's process id (to stop it with a signal).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The next line and when it arrived; panics after `within`.
     pub fn line_at(&self, within: Duration) -> (Instant, String) {
         self.lines
