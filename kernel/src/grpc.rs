@@ -38,8 +38,14 @@ impl GrpcServing {
 /// Binds `addr` and serves the embedded kernel's gRPC health service on it.
 #[cfg(feature = "grpc")]
 pub(crate) fn start(addr: SocketAddr, embedded: &Embedded) -> Result<GrpcServing, Error> {
-    let listener =
-        vitals_grpc::GrpcListener::bind(addr).map_err(|source| Error::Bind { addr, source })?;
+    // The OS error alone ("Address already in use") would not say which of the two listeners.
+    let listener = vitals_grpc::GrpcListener::bind(addr).map_err(|e| Error::Bind {
+        addr,
+        source: std::io::Error::new(
+            e.kind(),
+            format!("{e} (VITALS_GRPC_BIND, the gRPC health service)"),
+        ),
+    })?;
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let bound = listener.local_addr();
     let task = tokio::spawn(listener.serve(embedded.grpc.health.clone(), async move {
@@ -160,5 +166,37 @@ impl Embedded {
             crate::shutdown::signal().await;
             trigger.fire().await;
         }
+    }
+}
+
+#[cfg(all(test, feature = "grpc"))]
+mod tests {
+    use crate::{Error, Kernel};
+
+    #[tokio::test]
+    async fn a_taken_grpc_port_is_an_error_naming_the_setting_not_a_panic() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = taken.local_addr().unwrap();
+        let err = Kernel::builder()
+            .bind("127.0.0.1:0".parse().unwrap())
+            .grpc_bind(addr)
+            .handle_signals(false)
+            .build()
+            .unwrap()
+            .start()
+            .await
+            .err()
+            .expect("the gRPC port is taken");
+        assert!(
+            matches!(&err, Error::Bind { addr: a, .. } if *a == addr),
+            "{err:?}"
+        );
+        assert_eq!(err.exit_code(), 1);
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!("cannot listen on {addr}: "))
+                && text.ends_with("(VITALS_GRPC_BIND, the gRPC health service)"),
+            "{text}"
+        );
     }
 }
