@@ -5,7 +5,7 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use vitals::{CheckOutcome, HealthChecker};
@@ -118,7 +118,7 @@ impl TlsCheck {
     async fn read(&self) -> Result<(Vec<u8>, Option<rustls::Error>), String> {
         match &self.source {
             Source::File(path) => {
-                let pem = tokio::fs::read(path).await.map_err(|e| e.to_string())?;
+                let pem = pem(path).await?;
                 let first = CertificateDer::pem_slice_iter(&pem).next();
                 match first {
                     Some(Ok(cert)) => Ok((cert.to_vec(), None)),
@@ -141,7 +141,7 @@ impl TlsCheck {
             None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
             Some(path) => {
                 let shown = path.display();
-                let pem = tokio::fs::read(path)
+                let pem = pem(path)
                     .await
                     .map_err(|e| format!("CA file {shown}: {e}"))?;
                 for cert in CertificateDer::pem_slice_iter(&pem) {
@@ -232,6 +232,22 @@ impl TlsCheck {
             .with_detail("subject", tbs.subject().to_string())
             .with_detail("issuer", tbs.issuer().to_string())
     }
+}
+
+/// Largest PEM file read: a bundle of every public root CA is about 250 KiB.
+const PEM_LIMIT: u64 = 4 << 20;
+
+/// The content of the PEM file at `path`, a regular file of at most [`PEM_LIMIT`] bytes: a FIFO
+/// or a device (`/dev/zero`) would hold a blocking thread, reading or waiting, past the run.
+async fn pem(path: &Path) -> Result<Vec<u8>, String> {
+    let meta = tokio::fs::metadata(path).await.map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > PEM_LIMIT {
+        return Err(format!("larger than {} MiB", PEM_LIMIT >> 20));
+    }
+    tokio::fs::read(path).await.map_err(|e| e.to_string())
 }
 
 /// `host:port` (or `[v6]:port`, or a host alone for port 443) as the host and the address to

@@ -189,3 +189,36 @@ async fn certificate_files_are_judged_by_their_dates() {
         format!("tls {}: no certificate in the file", key.display())
     );
 }
+
+#[tokio::test]
+async fn a_fifo_or_a_device_is_refused_without_being_read() {
+    let pki = TempPki::new();
+    let fifo = pki.ca().with_file_name("fifo.pem");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success());
+    let cert = tls_file(&fifo)
+        .timeout(Duration::from_millis(300))
+        .check()
+        .await;
+    let (cert_pem, key) = pki.leaf("far", 365, None);
+    let (_server, addr) = tls_server(&cert_pem, &key);
+    let ca = tls(addr.to_string())
+        .ca_file(&fifo)
+        .timeout(Duration::from_millis(300))
+        .check()
+        .await;
+    // A reader still waiting for a writer would keep the runtime from shutting down: one is
+    // given (a thread left waiting, when there is no reader).
+    let writer = fifo.clone();
+    std::thread::spawn(move || drop(std::fs::OpenOptions::new().write(true).open(writer)));
+    assert_eq!(
+        cert.error().unwrap(),
+        format!("tls {}: not a regular file", fifo.display())
+    );
+    assert_eq!(
+        ca.error().unwrap(),
+        format!("tls {addr}: CA file {}: not a regular file", fifo.display())
+    );
+    let zero = tls_file("/dev/zero").check().await;
+    assert_eq!(zero.error().unwrap(), "tls /dev/zero: not a regular file");
+}
