@@ -231,3 +231,32 @@ fn names_servers_and_addresses_that_cannot_be_read_are_refused() {
     let ok = dns("orders.internal").unwrap().server("10.0.0.53").unwrap();
     assert!(format!("{ok:?}").contains("10.0.0.53:53"), "{ok:?}");
 }
+
+/// Waits (1 s at most) until the runtime runs no task: none of the resolver's outlives a run.
+async fn no_task_left() {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while metrics.num_alive_tasks() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "{} tasks left",
+            metrics.num_alive_tasks()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn no_task_outlives_a_run_answered_truncated_or_timed_out() {
+    let server = records();
+    assert_healthy(&at(&server, "orders.vitals.test").check().await);
+    no_task_left().await;
+    assert_healthy(&at(&server, "many.vitals.test").check().await);
+    no_task_left().await;
+    server.stop();
+    unhealthy(&at(&server, "orders.vitals.test").timeout(TIMEOUT)).await;
+    server.resume();
+    no_task_left().await;
+    assert_healthy(&dns("localhost").unwrap().check().await);
+    no_task_left().await;
+}
