@@ -6,7 +6,7 @@ use std::time::Duration;
 use vitals::{CheckOutcome, HealthChecker};
 
 /// A checker of one HTTP endpoint (see [`http()`]).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpCheck {
     name: String,
     url: String,
@@ -109,6 +109,21 @@ impl HttpCheck {
     }
 }
 
+/// Shows the URL masked (a `user:password@` in it is a credential).
+impl std::fmt::Debug for HttpCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpCheck")
+            .field("name", &self.name)
+            .field("url", &self.shown)
+            .field("head", &self.head)
+            .field("expect", &self.expect)
+            .field("contains", &self.contains)
+            .field("redirects", &self.redirects)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
 #[async_trait::async_trait]
 impl HealthChecker for HttpCheck {
     fn name(&self) -> &str {
@@ -145,5 +160,18 @@ impl HealthChecker for HttpCheck {
         outcome
             .with_detail("status", status)
             .with_detail("seconds", seconds)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn debug_shows_the_url_masked() {
+        let shown = format!(
+            "{:?}",
+            super::http("https://app:s3cret@api.internal/health")
+        );
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("https://api.internal/health"), "{shown}");
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use vitals::{CheckOutcome, Error, HealthChecker};
 
 /// A checker of one Redis node (see [`redis()`]).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RedisCheck {
     name: String,
     client: ::redis::Client,
@@ -96,6 +96,18 @@ impl RedisCheck {
     }
 }
 
+/// Shows the URL masked: the client's own `Debug` prints the password.
+impl std::fmt::Debug for RedisCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisCheck")
+            .field("name", &self.name)
+            .field("url", &self.shown)
+            .field("timeout", &self.timeout)
+            .field("degraded_above", &self.degraded_above)
+            .finish_non_exhaustive()
+    }
+}
+
 #[async_trait::async_trait]
 impl HealthChecker for RedisCheck {
     fn name(&self) -> &str {
@@ -133,5 +145,16 @@ impl HealthChecker for RedisCheck {
         outcome
             .with_detail("role", role)
             .with_detail("used_memory_bytes", used)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn debug_shows_the_url_masked() {
+        let check = super::redis("redis://app:s3cret@cache:6379/0").unwrap();
+        let shown = format!("{check:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("redis://cache:6379/0"), "{shown}");
     }
 }

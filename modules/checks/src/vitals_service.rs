@@ -5,7 +5,7 @@ use std::time::Duration;
 use vitals::{CheckOutcome, HealthChecker};
 
 /// A checker of another Vitals service's probe (see [`vitals_service()`]).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct VitalsServiceCheck {
     name: String,
     url: String,
@@ -102,6 +102,18 @@ fn failing(doc: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// Shows the URL masked and whether a token is set, never the token.
+impl std::fmt::Debug for VitalsServiceCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VitalsServiceCheck")
+            .field("name", &self.name)
+            .field("url", &self.shown)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
 #[async_trait::async_trait]
 impl HealthChecker for VitalsServiceCheck {
     fn name(&self) -> &str {
@@ -134,5 +146,19 @@ impl HealthChecker for VitalsServiceCheck {
             )),
         };
         outcome.with_detail("failing", failing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn debug_shows_neither_the_token_nor_a_password() {
+        let check = super::vitals_service("http://app:s3cret@orders:8080").token("t0ken");
+        let shown = format!("{check:?}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("t0ken"),
+            "{shown}"
+        );
+        assert!(shown.contains("http://orders:8080/ready"), "{shown}");
     }
 }
