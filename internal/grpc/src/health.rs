@@ -5,6 +5,7 @@ use tonic::{Request, Response, Status};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_server::{Health, HealthServer};
 use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
+use vitals::{HealthGroup, HealthStatus};
 use vitals_health::HealthRegistry;
 
 /// The `grpc.health.v1.Health` service over a [`HealthRegistry`]: `Check` answers as the HTTP
@@ -62,8 +63,18 @@ pub(crate) fn response(status: ServingStatus) -> HealthCheckResponse {
     }
 }
 
+/// The status a probe of `group` answers now: readiness while shutting down is unhealthy at once
+/// (gRPC sends no reasons, so there is nothing to run the checks for, and a slow check would
+/// hold the answer up to its timeout); otherwise the group as the HTTP probe runs it.
+pub(crate) async fn probe(registry: &HealthRegistry, group: &HealthGroup) -> HealthStatus {
+    if *group == HealthGroup::Readiness && registry.is_shutting_down() {
+        return HealthStatus::Unhealthy;
+    }
+    registry.run_group(group, &[]).await.status
+}
+
 /// The serving status of a group status, by the probes' one rule.
-pub(crate) fn serving(status: vitals::HealthStatus) -> ServingStatus {
+pub(crate) fn serving(status: HealthStatus) -> ServingStatus {
     match vitals_health::serves(status) {
         true => ServingStatus::Serving,
         false => ServingStatus::NotServing,
@@ -81,8 +92,8 @@ impl Health for GrpcHealth {
         if !self.registry.knows_group(&group) {
             return Err(Status::not_found(format!("no health group {service:?}")));
         }
-        let report = self.registry.run_group(&group, &[]).await;
-        Ok(Response::new(response(serving(report.status))))
+        let status = probe(&self.registry, &group).await;
+        Ok(Response::new(response(serving(status))))
     }
 
     type WatchStream = WatchStream;
@@ -97,5 +108,45 @@ impl Health for GrpcHealth {
             group_of(&service),
             self.closed.subscribe(),
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use tokio::time::Instant;
+    use vitals::{CheckerExt, Dependency};
+
+    fn ask(service: &str) -> Request<HealthCheckRequest> {
+        Request::new(HealthCheckRequest {
+            service: service.to_owned(),
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn readiness_is_not_serving_at_once_on_shutdown_whatever_its_checks_take() {
+        let reg = HealthRegistry::default();
+        reg.add(Arc::new(vitals_judges::sleeping(
+            "slow",
+            Duration::from_secs(5),
+        )))
+        .unwrap();
+        reg.add(Arc::new(
+            vitals_judges::sleeping("ping", Duration::ZERO)
+                .with_groups([HealthGroup::Liveness])
+                .with_dependency(Dependency::Local),
+        ))
+        .unwrap();
+        let health = GrpcHealth::new(reg.clone());
+        reg.begin_shutdown();
+        let asked = Instant::now();
+        for service in ["", "readiness"] {
+            let got = health.check(ask(service)).await.unwrap().into_inner();
+            assert_eq!(got, response(ServingStatus::NotServing), "{service:?}");
+        }
+        assert_eq!(asked.elapsed(), Duration::ZERO, "no check run waited for");
+        let got = health.check(ask("liveness")).await.unwrap().into_inner();
+        assert_eq!(got, response(ServingStatus::Serving));
     }
 }

@@ -1,6 +1,6 @@
 //! One `Watch` stream: the group's serving status now, then each change, woken by the
 //! registry's change signal (or the moment a reading goes stale), never by a timer of its own.
-use crate::health::{response, serving};
+use crate::health::{probe, response, serving};
 use futures_util::Stream;
 use std::pin::Pin;
 use tokio::sync::watch;
@@ -31,8 +31,7 @@ impl Watcher {
         }
         // The first answer, and the first once the group exists, run it as a `Check` does.
         if matches!(self.sent, None | Some(ServingStatus::ServiceUnknown)) {
-            let report = self.registry.run_group(&self.group, &[]).await;
-            return (serving(report.status), None);
+            return (serving(probe(&self.registry, &self.group).await), None);
         }
         let snapshot = self.registry.snapshot(&self.group);
         (serving(snapshot.status), snapshot.stale_at)
@@ -85,4 +84,74 @@ pub(crate) fn watch(
         let status = w.next().await?;
         Some((Ok(response(status)), w))
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::StreamExt;
+    use std::sync::Arc;
+    use std::time::Duration;
+    use tokio::time::Instant;
+    use vitals::CheckOutcome;
+    use vitals_health::{BackgroundConfig, RegistryConfig};
+    use vitals_judges::Counting;
+
+    const STALENESS: Duration = Duration::from_secs(10);
+
+    fn background(dep: &Arc<Counting>) -> HealthRegistry {
+        let reg = HealthRegistry::new(RegistryConfig {
+            background: Some(BackgroundConfig {
+                interval: Duration::from_secs(1),
+                max_staleness: STALENESS,
+            }),
+            ..RegistryConfig::default()
+        });
+        reg.add(dep.clone()).unwrap();
+        reg.start_background();
+        reg
+    }
+
+    async fn next(stream: &mut WatchStream) -> Option<ServingStatus> {
+        let item = tokio::time::timeout(Duration::from_secs(60), stream.next())
+            .await
+            .expect("a message or the end within a minute")?;
+        Some(item.unwrap().status())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reading_that_stops_refreshing_turns_not_serving_when_it_goes_stale() {
+        let dep = Counting::new("dep", Duration::ZERO);
+        let reg = background(&dep);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let (_close, closed) = watch::channel(false);
+        let mut stream = watch(reg.clone(), HealthGroup::Readiness, closed);
+        assert_eq!(next(&mut stream).await, Some(ServingStatus::Serving));
+        reg.stop_background();
+        let stopped = Instant::now();
+        assert_eq!(next(&mut stream).await, Some(ServingStatus::NotServing));
+        let after = stopped.elapsed();
+        assert!(after <= STALENESS + Duration::from_millis(2), "{after:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn degraded_serves_and_shutdown_turns_readiness_not_serving_at_once() {
+        let dep = Counting::new("dep", Duration::ZERO);
+        dep.set(CheckOutcome::degraded("slow"));
+        let reg = background(&dep);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let (close, closed) = watch::channel(false);
+        let mut ready = watch(reg.clone(), HealthGroup::Readiness, closed.clone());
+        let mut live = watch(reg.clone(), HealthGroup::Liveness, closed);
+        assert_eq!(next(&mut ready).await, Some(ServingStatus::Serving));
+        assert_eq!(next(&mut live).await, Some(ServingStatus::Serving));
+        let begun = Instant::now();
+        reg.begin_shutdown();
+        assert_eq!(next(&mut ready).await, Some(ServingStatus::NotServing));
+        assert_eq!(begun.elapsed(), Duration::ZERO);
+        close.send_replace(true);
+        assert_eq!(next(&mut ready).await, None);
+        assert_eq!(next(&mut live).await, None, "liveness sent nothing more");
+        reg.stop_background();
+    }
 }
