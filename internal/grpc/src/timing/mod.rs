@@ -9,6 +9,10 @@
 //! client making up paths adds one series, not one per path. A streaming call (`Watch`) counts
 //! its whole lifetime; a call the client cancels counts as `CANCELLED`.
 //!
+//! Layers that answer for any path before routing (authentication, rate limits) belong before
+//! this one in `Server::builder()`, or their refusals carry whatever path a client sent (bounded
+//! only by the series budget); per-service interceptors run after routing and need no care.
+//!
 //! ```no_run
 //! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let metrics = vitals::Metrics::noop(); // the kernel's: `kernel.metrics()`
