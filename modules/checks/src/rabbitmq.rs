@@ -21,7 +21,6 @@ use std::os::fd::AsFd;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::time::{Instant, timeout_at};
 use vitals::{CheckOutcome, Error, HealthChecker};
 
 /// A checker of one RabbitMQ broker (see [`rabbitmq()`]).
@@ -92,13 +91,8 @@ pub fn rabbitmq(url: &str) -> Result<RabbitmqCheck, Error> {
     })
 }
 
-/// The client's socket, kept to be shut down at the end of the run; `ended` once the run has
-/// returned, so a connection the client's thread completes later is refused, not kept.
-#[derive(Default)]
-struct Socket {
-    ended: bool,
-    stream: Option<std::net::TcpStream>,
-}
+/// The client's socket, kept to be shut down at the end of the run.
+type Socket = Arc<Mutex<Option<std::net::TcpStream>>>;
 
 impl RabbitmqCheck {
     /// The check's name. Defaults to `rabbitmq`.
@@ -149,38 +143,39 @@ impl RabbitmqCheck {
         Ok((text("product"), text("version")))
     }
 
-    async fn probe(
-        &self,
-        socket: &Arc<Mutex<Socket>>,
-        deadline: Instant,
-    ) -> Result<CheckOutcome, String> {
+    async fn probe(&self, socket: &Socket) -> Result<CheckOutcome, String> {
         let cached = self.broker.lock().expect("not poisoned").clone();
         let (product, version) = match cached {
             Some(known) => known,
             None => self.server_properties().await?,
         };
         let err = |e: lapin::Error| scrubbed(&e.to_string(), &self.url);
-        let stash = socket.clone();
-        // Run on the client's own thread, which the run's timeout does not stop: bounded by the
-        // run's deadline, so a connection that hangs (a full accept queue, a dropped SYN) does
-        // not keep that thread for the minutes the kernel retries.
-        let connect = async move |uri: AMQPUri, _| {
-            let authority = &uri.authority;
-            let opening = tokio::net::TcpStream::connect((authority.host.as_str(), authority.port));
-            let s = timeout_at(deadline, opening)
-                .await
-                .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
-            let dup = std::net::TcpStream::from(s.as_fd().try_clone_to_owned()?);
-            let mut stash = stash.lock().expect("not poisoned");
-            if stash.ended {
-                return Err(io::Error::from(io::ErrorKind::TimedOut).into());
-            }
-            stash.stream = Some(dup);
+        // Opened here, in the run, and handed to the client: its own thread would connect
+        // without the run's bound, and on a failed connection it leaves its internal task
+        // waiting for ever. Kept, to be shut down at the end of the run.
+        let authority = &self.uri.authority;
+        let opened = tokio::net::TcpStream::connect((authority.host.as_str(), authority.port))
+            .await
+            .map_err(|e| e.to_string())?;
+        let dup = opened
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| e.to_string())?;
+        *socket.lock().expect("not poisoned") = Some(dup.into());
+        let opened = Mutex::new(Some(opened));
+        let connect = async move |_, _| {
+            // Asked again only to retry a handshake cut short: that run fails.
+            let s = opened.lock().expect("not poisoned").take();
+            let s = s.ok_or_else(|| io::Error::from(io::ErrorKind::ConnectionAborted))?;
             Ok(AsyncTcpStream::Plain(async_compat::Compat::new(s)))
         };
         let runtime = lapin::runtime::default_runtime().map_err(err)?;
         let props = ConnectionProperties::default();
-        let conn = Connection::connector(self.uri.clone(), runtime, connect, props)
+        // The client's heartbeat task wakes every half interval and only then sees the
+        // connection closed: at the broker's 60 s, it would outlive the run by up to 30 s.
+        let mut uri = self.uri.clone();
+        uri.query.heartbeat = Some(1);
+        let conn = Connection::connector(uri, runtime, connect, props)
             .await
             .map_err(err)?;
         let channel = conn.create_channel().await.map_err(err)?;
@@ -227,16 +222,12 @@ impl HealthChecker for RabbitmqCheck {
     }
 
     async fn check(&self) -> CheckOutcome {
-        let socket = Arc::default();
-        let deadline = Instant::now() + self.timeout;
-        let run = timeout_at(deadline, self.probe(&socket, deadline)).await;
+        let socket = Socket::default();
+        let run = tokio::time::timeout(self.timeout, self.probe(&socket)).await;
         // Ends the client's IO thread whatever state the run stopped in.
-        let mut ended = socket.lock().expect("not poisoned");
-        ended.ended = true;
-        if let Some(s) = ended.stream.take() {
+        if let Some(s) = socket.lock().expect("not poisoned").take() {
             let _ = s.shutdown(Shutdown::Both);
         }
-        drop(ended);
         if !matches!(run, Ok(Ok(_))) {
             // The broker may come back upgraded: its properties are read again.
             *self.broker.lock().expect("not poisoned") = None;
