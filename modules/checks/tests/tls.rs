@@ -161,6 +161,19 @@ async fn certificate_files_are_judged_by_their_dates() {
     assert_eq!(ok.details()["not_after"], not_after(&far).as_str());
     assert_eq!(ok.details()["subject"], "CN=far");
 
+    let (near, _) = pki.leaf("near", 2, Some("30 minutes ago"));
+    let soon = tls_file(&near).check().await;
+    assert_eq!(soon.status(), HealthStatus::Degraded);
+    assert_eq!(
+        soon.error().unwrap(),
+        format!("tls {}: certificate expires in 47 hours", near.display())
+    );
+    let never = tls_file(&near)
+        .degraded_within(Duration::ZERO)
+        .check()
+        .await;
+    assert_eq!(never.status(), HealthStatus::Healthy, "{:?}", never.error());
+
     let (old, _) = pki.leaf("old", 2, Some("10 days ago"));
     let expired = tls_file(&old).named("cert").check().await;
     assert_eq!(
