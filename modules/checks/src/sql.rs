@@ -66,7 +66,12 @@ enum Conn {
 /// above or the driver cannot parse it.
 pub fn sql(url: &str) -> Result<SqlCheck, Error> {
     let secrets = secrets(url);
-    let shown = scrub(&masked(url), &secrets);
+    // A keyword string (`host=db password=…`) is no URL: nothing in it can be told apart as safe.
+    let shown = if url.contains("://") {
+        scrub(&masked(url), &secrets)
+    } else {
+        "<not a URL; withheld>".to_owned()
+    };
     let scheme = url.split_once("://").map_or("", |(s, _)| s);
     let refused = |driver: &str, reason: String| Error::InvalidCheck {
         name: driver.into(),

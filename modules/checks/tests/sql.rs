@@ -162,6 +162,14 @@ fn an_unparseable_or_foreign_url_is_refused_with_its_password_masked() {
         "{e}"
     );
     assert!(!e.contains("s3cret"), "{e}");
+    let e = sql("host=db user=app password=s3cret dbname=orders")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "health check \"sql\" refused: <not a URL; withheld>: must be a postgres://, \
+         postgresql://, mysql:// or mariadb:// URL"
+    );
     let e = sql("redis://:s3cret@cache:6379").unwrap_err().to_string();
     assert_eq!(
         e,
