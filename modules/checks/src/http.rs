@@ -2,6 +2,7 @@
 //! holding a substring, within the timeout; TLS verified; redirects are answers, not followed,
 //! unless allowed. The blocking client runs off the async workers.
 use crate::masked;
+use crate::scrub::scrubbed;
 use std::time::Duration;
 use vitals::{CheckOutcome, HealthChecker};
 
@@ -94,7 +95,8 @@ impl HttpCheck {
         } else {
             agent.get(&self.url).call()
         }
-        .map_err(|e| e.to_string())?;
+        // The client's error may quote the URL it could not use, credentials included.
+        .map_err(|e| scrubbed(&e.to_string(), &self.url))?;
         let status = resp.status().as_u16();
         let body = match (&self.contains, self.head) {
             (Some(_), false) => resp
@@ -165,6 +167,13 @@ impl HealthChecker for HttpCheck {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_url_the_client_quotes_in_its_error_is_shown_masked() {
+        let check = super::http("//app:s3cret@api.internal/health");
+        let e = check.call().unwrap_err();
+        assert_eq!(e, "bad uri: api.internal/health is missing scheme");
+    }
+
     #[test]
     fn debug_shows_the_url_masked() {
         let shown = format!(

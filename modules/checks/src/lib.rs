@@ -40,11 +40,16 @@ mod module;
 
 #[cfg(feature = "nats")]
 mod nats;
-#[cfg(feature = "redis")]
-mod redis;
 #[cfg(feature = "rabbitmq")]
 mod rabbitmq;
-#[cfg(any(feature = "nats", feature = "rabbitmq"))]
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(any(
+    feature = "http",
+    feature = "vitals",
+    feature = "nats",
+    feature = "rabbitmq"
+))]
 mod scrub;
 #[cfg(feature = "sql")]
 mod sql;

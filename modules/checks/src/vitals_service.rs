@@ -1,6 +1,7 @@
 //! Another Vitals service: its readiness (or one group) passing, read from its health document
 //! (`application/health+json`); the checks it reports failing named in the reason and details.
 use crate::masked;
+use crate::scrub::scrubbed;
 use std::time::Duration;
 use vitals::{CheckOutcome, HealthChecker};
 
@@ -76,7 +77,10 @@ impl VitalsServiceCheck {
         if let Some(t) = &self.token {
             req = req.header("Authorization", format!("Bearer {t}"));
         }
-        let mut resp = req.call().map_err(|e| e.to_string())?;
+        // The client's error may quote the URL it could not use, credentials included.
+        let mut resp = req
+            .call()
+            .map_err(|e| scrubbed(&e.to_string(), &self.url))?;
         let status = resp.status().as_u16();
         let body = resp
             .body_mut()
@@ -151,6 +155,14 @@ impl HealthChecker for VitalsServiceCheck {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_url_the_client_quotes_in_its_error_is_shown_masked() {
+        let e = super::vitals_service("//app:s3cret@orders:8080")
+            .call()
+            .unwrap_err();
+        assert_eq!(e, "bad uri: orders:8080/ready is missing scheme");
+    }
+
     #[test]
     fn debug_shows_neither_the_token_nor_a_password() {
         let check = super::vitals_service("http://app:s3cret@orders:8080").token("t0ken");
