@@ -1,8 +1,11 @@
 //! The server `scripts/bench.sh` measures over the wire: one actix worker serving `GET /hello`
-//! (plus two more app routes), in one of these variants:
+//! (plus `GET /hello/{name}`, which `scripts/instructions.sh` counts, and two more app routes),
+//! in one of these variants:
 //! `bare` (actix-web alone), `vitals` (embedded the documented way: `Embedded::mount`),
 //! `middleware` (the request-timing middleware only), `routes` (the probe routes only, mounted
-//! before the app's), `prom` (actix-web-prom 0.10 with the same labels and buckets).
+//! before the app's), `prom` (actix-web-prom 0.10 with the same labels and buckets);
+//! `vitals-timed` and `middleware-timed` are `vitals` and `middleware` with the app's routes
+//! registered through `timed_resource`.
 //! Usage: `bench_server VARIANT ADDR`.
 use actix_web::{App, HttpResponse, HttpServer, web};
 use std::collections::HashMap;
@@ -12,8 +15,27 @@ fn app_routes(cfg: &mut web::ServiceConfig) {
         "/hello",
         web::get().to(|| async { HttpResponse::Ok().body("hello") }),
     )
+    .route(
+        "/hello/{name}",
+        web::get().to(|name: web::Path<String>| async move { format!("hello {name}") }),
+    )
     .route("/users/{id}", web::get().to(|| async { "user" }))
     .route("/orders/{id}", web::post().to(|| async { "order" }));
+}
+
+/// The same routes registered with `timed_resource`, which carries each route's template.
+fn timed_routes(cfg: &mut web::ServiceConfig) {
+    use vitals_kernel::timed_resource;
+    cfg.service(
+        timed_resource("/hello")
+            .route(web::get().to(|| async { HttpResponse::Ok().body("hello") })),
+    )
+    .service(
+        timed_resource("/hello/{name}")
+            .route(web::get().to(|name: web::Path<String>| async move { format!("hello {name}") })),
+    )
+    .service(timed_resource("/users/{id}").route(web::get().to(|| async { "user" })))
+    .service(timed_resource("/orders/{id}").route(web::post().to(|| async { "order" })));
 }
 
 #[tokio::main]
@@ -46,9 +68,14 @@ async fn main() -> anyhow::Result<()> {
     match variant.as_str() {
         "bare" => serve!(|| App::new().configure(app_routes)),
         "vitals" => serve!(move || vitals.mount(App::new()).configure(app_routes)),
+        "vitals-timed" => serve!(move || vitals.mount(App::new()).configure(timed_routes)),
         "middleware" => {
             let timing = vitals.middleware();
             serve!(move || App::new().wrap(timing.clone()).configure(app_routes))
+        }
+        "middleware-timed" => {
+            let timing = vitals.middleware();
+            serve!(move || App::new().wrap(timing.clone()).configure(timed_routes))
         }
         "routes" => {
             let routes = vitals.routes();

@@ -6,7 +6,6 @@ use std::any::Any;
 use std::sync::Arc;
 use vitals_health::HealthRegistry;
 use vitals_http::RequestMetrics;
-use vitals_http::request_metrics::TimedBody;
 
 type Routes = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
 
@@ -69,7 +68,7 @@ impl Embedded {
         impl ServiceFactory<
             ServiceRequest,
             Config = (),
-            Response = ServiceResponse<TimedBody<B>>,
+            Response = ServiceResponse<B>,
             Error = actix_web::Error,
             InitError = (),
         > + use<T, B>,

@@ -21,7 +21,7 @@ pub use kernel::{Kernel, Running};
 pub use logging::init_logging;
 #[cfg(feature = "grpc")]
 pub use vitals_grpc::{GrpcHealth, GrpcMetrics, HealthServer};
-pub use vitals_http::{DetailPolicy, ForwardedHeader};
+pub use vitals_http::{DetailPolicy, ForwardedHeader, timed_resource};
 
 /// The README's snippets, compiled and run as doc tests so the module-author guide stays true.
 #[cfg(doctest)]

@@ -35,7 +35,25 @@ fn request_metrics(c: &mut Criterion) {
             .wrap(RequestMetrics::builder(&metrics).build().unwrap())
             .route("/users/{id}", web::get().to(|| async { "user" })),
     ));
+    let bare_resource = sys.block_on(test::init_service(
+        App::new().service(web::resource("/users/{id}").route(web::get().to(|| async { "user" }))),
+    ));
+    let metrics_resource = vitals_prometheus::PrometheusRecorder::new();
+    let timed_resource = sys.block_on(test::init_service(
+        App::new()
+            .wrap(RequestMetrics::builder(&metrics_resource).build().unwrap())
+            .service(
+                vitals_http::timed_resource("/users/{id}")
+                    .route(web::get().to(|| async { "user" })),
+            ),
+    ));
     let mut group = c.benchmark_group("request");
+    group.bench_function("bare_resource", |b| {
+        b.iter_custom(|n| run(&sys, &bare_resource, "/users/42", n))
+    });
+    group.bench_function("timed_resource", |b| {
+        b.iter_custom(|n| run(&sys, &timed_resource, "/users/42", n))
+    });
     group.bench_function("bare", |b| {
         b.iter_custom(|n| run(&sys, &bare, "/users/42", n))
     });

@@ -17,4 +17,6 @@ pub use endpoints::default_excluded;
 pub use health::HealthState;
 pub use ipnet::IpNet;
 pub use metrics_endpoint::{MetricsState, SCRAPE_TIMEOUT_HEADER, ScrapeSettings};
-pub use request_metrics::{RequestMetrics, RequestMetricsBuilder, RequestMetricsSettings};
+pub use request_metrics::{
+    RequestMetrics, RequestMetricsBuilder, RequestMetricsSettings, timed_resource,
+};

@@ -40,7 +40,7 @@ where
 }
 
 #[actix_web::test]
-async fn the_middleware_adds_exactly_one_allocation_per_request_the_route_template() {
+async fn the_middleware_adds_no_allocation_on_a_timed_resource_and_one_on_a_plain_route() {
     let bare =
         test::init_service(App::new().route("/users/{id}", web::get().to(|| async { "user" })))
             .await;
@@ -51,6 +51,26 @@ async fn the_middleware_adds_exactly_one_allocation_per_request_the_route_templa
             .route("/users/{id}", web::get().to(|| async { "user" })),
     )
     .await;
+    // The same route registered with `timed_resource`, beside a bare app registering it the
+    // ordinary way (a resource with one route, as `App::route` makes).
+    let bare_resource = test::init_service(
+        App::new().service(web::resource("/users/{id}").route(web::get().to(|| async { "user" }))),
+    )
+    .await;
+    let metrics_resource = vitals_prometheus::PrometheusRecorder::new();
+    let timed_resource = test::init_service(
+        App::new()
+            .wrap(RequestMetrics::builder(&metrics_resource).build().unwrap())
+            .service(
+                vitals_http::timed_resource("/users/{id}")
+                    .route(web::get().to(|| async { "user" })),
+            ),
+    )
+    .await;
+    let resource = (
+        allocations(&bare_resource, "/users/42").await,
+        allocations(&timed_resource, "/users/42").await,
+    );
     let matched = (
         allocations(&bare, "/users/42").await,
         allocations(&timed, "/users/42").await,
@@ -60,10 +80,13 @@ async fn the_middleware_adds_exactly_one_allocation_per_request_the_route_templa
         allocations(&timed, "/nowhere").await,
     );
     eprintln!(
-        "allocations per {REQUESTS} requests: matched bare {} timed {}; unmatched bare {} timed {}",
-        matched.0, matched.1, unmatched.0, unmatched.1
+        "allocations per {REQUESTS} requests: timed resource bare {} timed {}; matched bare {} \
+         timed {}; unmatched bare {} timed {}",
+        resource.0, resource.1, matched.0, matched.1, unmatched.0, unmatched.1
     );
-    // The one allocation is actix's `HttpRequest::match_pattern()`, which builds the route
+    // A timed resource hands the middleware its route: nothing allocated per request.
+    assert_eq!(resource.1, resource.0, "timed resource");
+    // On a plain route, the one allocation is actix's `HttpRequest::match_pattern()`, which builds the route
     // template as a new `String` on every call, matched or not (it starts from
     // `String::with_capacity`); everything else the middleware needs is cached per worker
     // (docs/performance.md).

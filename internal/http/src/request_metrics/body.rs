@@ -1,31 +1,33 @@
+use super::clock::Start;
 use super::labels::Series;
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::web::Bytes;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 pin_project_lite::pin_project! {
-    /// A response body that records the request's duration and count when it is finished
-    /// (fully sent, or dropped early), so streamed bodies are timed to their end.
+    /// A response body that, for a streamed response, records the request's duration and count
+    /// when the stream is finished (fully sent, or dropped early), so streams are timed to their
+    /// end. A body of known size is recorded when the response is ready and passes through
+    /// untouched.
     pub struct TimedBody<B> {
         #[pin]
         body: B,
-        recording: Option<(Rc<Series>, Instant)>,
+        recording: Option<(Rc<Series>, Start)>,
     }
 
     impl<B> PinnedDrop for TimedBody<B> {
         fn drop(this: Pin<&mut Self>) {
             if let Some((series, start)) = this.project().recording.take() {
-                series.record(start.elapsed().as_secs_f64());
+                series.record(start.seconds());
             }
         }
     }
 }
 
 impl<B> TimedBody<B> {
-    pub(crate) fn new(body: B, recording: Option<(Rc<Series>, Instant)>) -> Self {
+    pub(crate) fn new(body: B, recording: Option<(Rc<Series>, Start)>) -> Self {
         Self { body, recording }
     }
 }

@@ -98,68 +98,96 @@ impl Shared {
     }
 }
 
-/// A route's resolved series on one worker.
-#[derive(Default)]
+/// A route's resolved series on one worker: its template, whether it is excluded, and a series
+/// per (method, status) seen so far.
 pub(crate) struct RouteSlot {
-    pub(crate) excluded: bool,
+    route: Box<str>,
+    excluded: bool,
     series: Vec<(u8, u16, Rc<Series>)>,
 }
 
-/// One worker's cache: route pattern → method and status → instruments. Bounded by the number of
-/// route patterns, methods and status codes, never by paths. Keys are hashed with foldhash: the
-/// route strings are the app's own templates, and SipHash was a quarter of the middleware's
+impl RouteSlot {
+    fn new(route: &str, shared: &Shared) -> Self {
+        Self {
+            excluded: shared.excluded.contains(route),
+            route: route.into(),
+            series: Vec::new(),
+        }
+    }
+
+    /// The series of `method` and `status` on this route (created on first use); `None` when
+    /// the route is excluded. A warm pair costs a scan of the route's few pairs.
+    pub(crate) fn series(
+        &mut self,
+        shared: &Shared,
+        method: u8,
+        status: u16,
+    ) -> Option<Rc<Series>> {
+        if self.excluded {
+            return None;
+        }
+        if let Some((_, _, s)) = self
+            .series
+            .iter()
+            .find(|(m, st, _)| *m == method && *st == status)
+        {
+            return Some(s.clone());
+        }
+        let series = Rc::new(shared.series(method, &self.route, status));
+        self.series.push((method, status, series.clone()));
+        Some(series)
+    }
+}
+
+pub(crate) type Slot = Rc<RefCell<RouteSlot>>;
+
+/// One worker's state: the process-wide families and a cache of route template → slot, bounded
+/// by the number of route templates, never by paths. Keys are hashed with foldhash: the route
+/// strings are the app's own templates, and SipHash was a quarter of the middleware's
 /// instructions (docs/performance.md).
-#[derive(Default)]
-pub(crate) struct WorkerCache {
-    routes: HashMap<Box<str>, RouteSlot, foldhash::fast::RandomState>,
-    unmatched: RouteSlot,
+pub(crate) struct Worker {
+    pub(crate) shared: Arc<Shared>,
+    routes: RefCell<HashMap<Box<str>, Slot, foldhash::fast::RandomState>>,
+    unmatched: Slot,
 }
 
-pub(crate) type Cache = Rc<RefCell<WorkerCache>>;
+impl Worker {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        let unmatched = Rc::new(RefCell::new(RouteSlot::new(UNMATCHED, &shared)));
+        Self {
+            shared,
+            routes: RefCell::default(),
+            unmatched,
+        }
+    }
 
-/// Resolves the series for a finished request; `None` when its route is excluded. A warm route
-/// costs one hash lookup and a scan of its few (method, status) pairs.
-pub(crate) fn resolve(
-    cache: &Cache,
-    shared: &Shared,
-    route: Option<&str>,
-    method: u8,
-    status: u16,
-) -> Option<Rc<Series>> {
-    let mut cache = cache.borrow_mut();
-    let Some(r) = route else {
-        return series_in(&mut cache.unmatched, shared, UNMATCHED, method, status);
-    };
-    if let Some(slot) = cache.routes.get_mut(r) {
-        return series_in(slot, shared, r, method, status);
+    /// This worker's middleware, told apart from another `RequestMetrics` on the same app.
+    pub(crate) fn id(&self) -> usize {
+        Arc::as_ptr(&self.shared) as usize
     }
-    let mut slot = RouteSlot {
-        excluded: shared.excluded.contains(r),
-        series: Vec::new(),
-    };
-    let series = series_in(&mut slot, shared, r, method, status);
-    cache.routes.insert(r.into(), slot);
-    series
-}
 
-fn series_in(
-    slot: &mut RouteSlot,
-    shared: &Shared,
-    route: &str,
-    method: u8,
-    status: u16,
-) -> Option<Rc<Series>> {
-    if slot.excluded {
-        return None;
+    /// The slot of a route template; `None` is the slot of requests that matched no route.
+    pub(crate) fn slot(&self, route: Option<&str>) -> Slot {
+        let Some(r) = route else {
+            return self.unmatched.clone();
+        };
+        if let Some(slot) = self.routes.borrow().get(r) {
+            return slot.clone();
+        }
+        let slot = Rc::new(RefCell::new(RouteSlot::new(r, &self.shared)));
+        self.routes.borrow_mut().insert(r.into(), slot.clone());
+        slot
     }
-    if let Some((_, _, s)) = slot
-        .series
-        .iter()
-        .find(|(m, st, _)| *m == method && *st == status)
-    {
-        return Some(s.clone());
+
+    /// Resolves the series for a finished request; `None` when its route is excluded.
+    pub(crate) fn resolve(
+        &self,
+        route: Option<&str>,
+        method: u8,
+        status: u16,
+    ) -> Option<Rc<Series>> {
+        self.slot(route)
+            .borrow_mut()
+            .series(&self.shared, method, status)
     }
-    let series = Rc::new(shared.series(method, route, status));
-    slot.series.push((method, status, series.clone()));
-    Some(series)
 }

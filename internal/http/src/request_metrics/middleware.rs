@@ -1,22 +1,25 @@
 use super::body::TimedBody;
-use super::labels::{Cache, Shared, UNKNOWN, method_index, resolve};
-use actix_web::body::MessageBody;
+use super::clock::Start;
+use super::labels::Series;
+use super::labels::{UNKNOWN, Worker, method_index};
+use super::route::{RouteCell, clear_routed, take_routed};
+use actix_web::body::BoxBody;
+use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::{Error, HttpMessage};
 use futures_util::FutureExt;
 use futures_util::future::CatchUnwind;
+use std::any::{Any, TypeId};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::rc::Rc;
 use std::task::{Context, Poll, ready};
-use std::time::Instant;
 
 /// The per-worker middleware service built by [`RequestMetrics`](super::RequestMetrics).
 pub struct RequestMetricsMiddleware<S> {
     pub(crate) service: S,
-    pub(crate) shared: Arc<Shared>,
-    pub(crate) cache: Cache,
+    pub(crate) worker: Rc<Worker>,
 }
 
 impl<S, B> Service<ServiceRequest> for RequestMetricsMiddleware<S>
@@ -25,21 +28,23 @@ where
     S::Future: 'static,
     B: MessageBody + 'static,
 {
-    type Response = ServiceResponse<TimedBody<B>>;
+    type Response = ServiceResponse<B>;
     type Error = Error;
     type Future = RequestMetricsFuture<S::Future>;
 
     actix_web::dev::forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let start = Instant::now();
+        let start = Start::now();
         let method = method_index(req.method());
+        clear_routed();
+        let inner = AssertUnwindSafe(self.service.call(req)).catch_unwind();
         RequestMetricsFuture {
-            inner: AssertUnwindSafe(self.service.call(req)).catch_unwind(),
+            inner,
+            route: take_routed(),
             start,
             method,
-            shared: self.shared.clone(),
-            cache: self.cache.clone(),
+            worker: self.worker.clone(),
         }
     }
 }
@@ -50,10 +55,10 @@ pin_project_lite::pin_project! {
     pub struct RequestMetricsFuture<F> {
         #[pin]
         inner: CatchUnwind<AssertUnwindSafe<F>>,
-        start: Instant,
+        start: Start,
         method: u8,
-        shared: Arc<Shared>,
-        cache: Cache,
+        route: Option<Rc<RouteCell>>,
+        worker: Rc<Worker>,
     }
 }
 
@@ -62,10 +67,11 @@ where
     F: Future<Output = Result<ServiceResponse<B>, Error>>,
     B: MessageBody + 'static,
 {
-    type Output = Result<ServiceResponse<TimedBody<B>>, Error>;
+    type Output = Result<ServiceResponse<B>, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        let worker = &**this.worker;
         let res = match ready!(this.inner.poll(cx)) {
             Ok(Ok(res)) => res,
             failed => {
@@ -74,7 +80,7 @@ where
                 // the error response.
                 let error = match failed {
                     Err(panic) => {
-                        this.shared.panics.inc();
+                        worker.shared.panics.inc();
                         tracing::error!("handler panicked: {}", vitals::panic_message(&*panic));
                         actix_web::error::ErrorInternalServerError("handler panicked")
                     }
@@ -82,45 +88,83 @@ where
                     Ok(Ok(_)) => unreachable!("matched above"),
                 };
                 let status = error.as_response_error().status_code();
-                this.shared.count_failure(status, true);
-                if let Some(series) = resolve(
-                    this.cache,
-                    this.shared,
-                    Some(UNKNOWN),
-                    *this.method,
-                    status.as_u16(),
-                ) {
-                    series.record(this.start.elapsed().as_secs_f64());
+                worker.shared.count_failure(status, true);
+                if let Some(series) = worker.resolve(Some(UNKNOWN), *this.method, status.as_u16()) {
+                    series.record(this.start.seconds());
                 }
                 return Poll::Ready(Err(error));
             }
         };
         let status = res.status();
-        let pattern = res.request().match_pattern();
-        // The kernel's endpoints served from the default service carry their template.
-        let endpoint = match pattern {
-            Some(_) => None,
-            None => res
-                .request()
-                .extensions()
-                .get::<crate::EndpointTemplate>()
-                .map(|t| t.0),
+        let req = res.request();
+        let cell = this.route.as_deref();
+        let series = match cell.and_then(|c| c.slot(worker)) {
+            // A timed resource after its first request: the template is in its cell.
+            Some(slot) => slot
+                .borrow_mut()
+                .series(&worker.shared, *this.method, status.as_u16()),
+            None => {
+                let pattern = req.match_pattern();
+                // The kernel's endpoints served from the default service carry their template.
+                let endpoint = match pattern {
+                    Some(_) => None,
+                    None => req
+                        .extensions()
+                        .get::<crate::EndpointTemplate>()
+                        .map(|t| t.0),
+                };
+                let slot = worker.slot(pattern.as_deref().or(endpoint));
+                if let (Some(cell), Some(_)) = (cell, &pattern) {
+                    cell.fill(worker, &slot);
+                }
+                slot.borrow_mut()
+                    .series(&worker.shared, *this.method, status.as_u16())
+            }
         };
-        let series = resolve(
-            this.cache,
-            this.shared,
-            pattern.as_deref().or(endpoint),
-            *this.method,
-            status.as_u16(),
-        );
         // Excluded routes (the probes, /metrics) feed no request family at all.
-        if series.is_some() {
-            this.shared
-                .count_failure(status, res.response().error().is_some());
+        let Some(series) = series else {
+            return Poll::Ready(Ok(res));
+        };
+        worker
+            .shared
+            .count_failure(status, res.response().error().is_some());
+        // A body of known size is recorded now, when the response is handed to actix; a stream is
+        // recorded when it ends (or is dropped), so its duration covers the whole stream.
+        // A body of known size is recorded now, when the response is handed to actix: no wrapper,
+        // no change of body type. A stream is recorded when it ends (or is dropped).
+        match res.response().body().size() {
+            BodySize::Stream => Poll::Ready(Ok(time_stream(res, series, *this.start))),
+            BodySize::None | BodySize::Sized(_) => {
+                series.record(this.start.seconds());
+                Poll::Ready(Ok(res))
+            }
         }
-        let start = *this.start;
-        Poll::Ready(Ok(res.map_body(move |_, body| {
-            TimedBody::new(body, series.map(|s| (s, start)))
-        })))
     }
+}
+
+/// Times a streamed response to its end: its body, boxed as actix's routing answers, is wrapped
+/// in a [`TimedBody`] inside a new box, so the response keeps its type (one allocation, for
+/// streams only). A stream of another body type (an inner middleware's own) cannot be wrapped
+/// without changing the response's type for every request, so it is recorded now, when its
+/// head is ready.
+fn time_stream<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+    series: Rc<Series>,
+    start: Start,
+) -> ServiceResponse<B> {
+    if TypeId::of::<B>() != TypeId::of::<BoxBody>() {
+        series.record(start.seconds());
+        return res;
+    }
+    res.map_body(move |_, body| {
+        let body: Box<dyn Any> = Box::new(body);
+        let timed: Box<dyn Any> = match body.downcast::<BoxBody>() {
+            Ok(boxed) => Box::new(BoxBody::new(TimedBody::new(*boxed, Some((series, start))))),
+            Err(same) => same,
+        };
+        match timed.downcast::<B>() {
+            Ok(b) => *b,
+            Err(_) => unreachable!("B is BoxBody, checked above"),
+        }
+    })
 }

@@ -4,7 +4,10 @@
 //! Label values are bounded by construction: the route is actix's match pattern (`/users/{id}`)
 //! or `<unmatched>`, the method one of the nine standard ones or `OTHER`, the status a number.
 //! Label handles are resolved once per worker, route, method and status; the request path itself
-//! does no hashing of label values and no allocation beyond actix's pattern lookup.
+//! does no hashing of label values. A route registered with [`timed_resource`] hands the
+//! middleware its route on each request, so nothing is allocated; any other route is read with
+//! actix's `match_pattern()` (one `String` per request). A body of known size is recorded when
+//! the response is ready; a stream when it ends.
 //!
 //! ```
 //! use actix_web::{App, web};
@@ -14,19 +17,23 @@
 //! let timing = RequestMetrics::builder(&metrics).build().unwrap();
 //! let app = App::new()
 //!     .wrap(timing)
-//!     .route("/users/{id}", web::get().to(|| async { "hi" }));
+//!     .service(vitals_http::timed_resource("/users/{id}").route(web::get().to(|| async { "hi" })))
+//!     .route("/health/deep", web::get().to(|| async { "ok" }));
 //! # let _ = app;
 //! ```
 mod body;
 mod builder;
+mod clock;
 mod labels;
 mod middleware;
+mod route;
 mod transform;
 
 pub use body::TimedBody;
 pub use builder::{DEFAULT_BUCKETS, RequestMetricsBuilder, RequestMetricsSettings};
 pub use labels::{UNKNOWN, UNMATCHED};
 pub use middleware::{RequestMetricsFuture, RequestMetricsMiddleware};
+pub use route::timed_resource;
 pub use transform::RequestMetrics;
 
 #[cfg(test)]

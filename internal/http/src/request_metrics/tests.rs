@@ -23,7 +23,7 @@ fn app(
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
         Config = (),
-        Response = actix_web::dev::ServiceResponse<TimedBody<actix_web::body::BoxBody>>,
+        Response = actix_web::dev::ServiceResponse<actix_web::body::BoxBody>,
         Error = actix_web::Error,
         InitError = (),
     >,
@@ -60,7 +60,7 @@ fn app(
 async fn get(
     svc: &impl actix_web::dev::Service<
         actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<TimedBody<actix_web::body::BoxBody>>,
+        Response = actix_web::dev::ServiceResponse<actix_web::body::BoxBody>,
         Error = actix_web::Error,
     >,
     method: Method,

@@ -1,11 +1,9 @@
 use super::RequestMetricsBuilder;
-use super::body::TimedBody;
-use super::labels::{Shared, WorkerCache};
+use super::labels::{Shared, Worker};
 use super::middleware::RequestMetricsMiddleware;
 use actix_web::Error;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
-use std::cell::RefCell;
 use std::future::{Ready, ready};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -30,7 +28,7 @@ where
     S::Future: 'static,
     B: MessageBody + 'static,
 {
-    type Response = ServiceResponse<TimedBody<B>>;
+    type Response = ServiceResponse<B>;
     type Error = Error;
     type Transform = RequestMetricsMiddleware<S>;
     type InitError = ();
@@ -39,8 +37,7 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(RequestMetricsMiddleware {
             service,
-            shared: self.shared.clone(),
-            cache: Rc::new(RefCell::new(WorkerCache::default())),
+            worker: Rc::new(Worker::new(self.shared.clone())),
         }))
     }
 }
