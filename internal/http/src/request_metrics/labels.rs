@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use vitals::metrics::OVERFLOW;
 use vitals_prometheus::SeriesBudget;
 
@@ -147,6 +148,7 @@ pub(crate) type Slot = Rc<RefCell<RouteSlot>>;
 /// instructions (docs/performance.md).
 pub(crate) struct Worker {
     pub(crate) shared: Arc<Shared>,
+    id: u64,
     routes: RefCell<HashMap<Box<str>, Slot, foldhash::fast::RandomState>>,
     unmatched: Slot,
 }
@@ -154,16 +156,19 @@ pub(crate) struct Worker {
 impl Worker {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
         let unmatched = Rc::new(RefCell::new(RouteSlot::new(UNMATCHED, &shared)));
+        // Never reused, unlike an address: a cell filled by a worker that is gone matches none.
+        static NEXT: AtomicU64 = AtomicU64::new(0);
         Self {
             shared,
+            id: NEXT.fetch_add(1, Ordering::Relaxed),
             routes: RefCell::default(),
             unmatched,
         }
     }
 
-    /// This worker's middleware, told apart from another `RequestMetrics` on the same app.
-    pub(crate) fn id(&self) -> usize {
-        Arc::as_ptr(&self.shared) as usize
+    /// This worker's middleware, told apart from any other middleware instance, live or gone.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// The slot of a route template; `None` is the slot of requests that matched no route.

@@ -2,14 +2,14 @@ use super::body::TimedBody;
 use super::clock::Start;
 use super::labels::Series;
 use super::labels::{UNKNOWN, Worker, method_index};
-use super::route::{RouteCell, clear_routed, take_routed};
+use super::route::{RouteCell, clear_routed, request_id, take_routed};
 use actix_web::body::BoxBody;
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::{Error, HttpMessage};
 use futures_util::FutureExt;
 use futures_util::future::CatchUnwind;
-use std::any::{Any, TypeId};
+use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -37,11 +37,13 @@ where
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let start = Start::now();
         let method = method_index(req.method());
+        let request = request_id(req.head());
         clear_routed();
         let inner = AssertUnwindSafe(self.service.call(req)).catch_unwind();
         RequestMetricsFuture {
             inner,
-            route: take_routed(),
+            route: take_routed(request),
+            request,
             start,
             method,
             worker: self.worker.clone(),
@@ -58,6 +60,7 @@ pin_project_lite::pin_project! {
         start: Start,
         method: u8,
         route: Option<Rc<RouteCell>>,
+        request: usize,
         worker: Rc<Worker>,
     }
 }
@@ -97,7 +100,10 @@ where
         };
         let status = res.status();
         let req = res.request();
-        let cell = this.route.as_deref();
+        // The cell names the route of the request passed on; the response may be another's.
+        let cell = (request_id(req.head()) == *this.request)
+            .then_some(this.route.as_deref())
+            .flatten();
         let series = match cell.and_then(|c| c.slot(worker)) {
             // A timed resource after its first request: the template is in its cell.
             Some(slot) => slot
@@ -128,8 +134,6 @@ where
         worker
             .shared
             .count_failure(status, res.response().error().is_some());
-        // A body of known size is recorded now, when the response is handed to actix; a stream is
-        // recorded when it ends (or is dropped), so its duration covers the whole stream.
         // A body of known size is recorded now, when the response is handed to actix: no wrapper,
         // no change of body type. A stream is recorded when it ends (or is dropped).
         match res.response().body().size() {
@@ -152,19 +156,15 @@ fn time_stream<B: MessageBody + 'static>(
     series: Rc<Series>,
     start: Start,
 ) -> ServiceResponse<B> {
-    if TypeId::of::<B>() != TypeId::of::<BoxBody>() {
-        series.record(start.seconds());
-        return res;
-    }
-    res.map_body(move |_, body| {
-        let body: Box<dyn Any> = Box::new(body);
-        let timed: Box<dyn Any> = match body.downcast::<BoxBody>() {
-            Ok(boxed) => Box::new(BoxBody::new(TimedBody::new(*boxed, Some((series, start))))),
-            Err(same) => same,
-        };
-        match timed.downcast::<B>() {
-            Ok(b) => *b,
-            Err(_) => unreachable!("B is BoxBody, checked above"),
+    res.map_body(move |_, mut body| {
+        match (&mut body as &mut dyn Any).downcast_mut::<BoxBody>() {
+            Some(boxed) => {
+                // `()` boxes as empty bytes: a placeholder that allocates nothing.
+                let stream = std::mem::replace(boxed, BoxBody::new(()));
+                *boxed = BoxBody::new(TimedBody::new(stream, Some((series, start))));
+            }
+            None => series.record(start.seconds()),
         }
+        body
     })
 }

@@ -7,17 +7,27 @@
 //!
 //! The hand-over is a thread-local slot: routing runs synchronously inside the outer
 //! middleware's call on the worker's one thread, so the slot is cleared before that call and
-//! read right after it, with no other request in between. When an inner middleware defers
-//! routing to a later poll, the slot stays empty and the route is read the ordinary way.
+//! read right after it. When an inner middleware defers routing to a later poll, the slot stays
+//! empty and the route is read the ordinary way. The slot also names the request that was routed
+//! (the address of its head, which stays in place while the request lives): a cell is used only
+//! for the request the outer middleware passed on and only when the response is that request's,
+//! so an inner middleware that routes another request during the call (a sub-request) or answers
+//! with another request's response never lends its route to the wrong one.
 use super::labels::{Slot, Worker};
 use actix_web::Error;
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::dev::{RequestHead, Service, ServiceRequest, ServiceResponse, Transform};
 use std::cell::{Cell, OnceCell};
 use std::future::{Ready, ready};
 use std::rc::Rc;
 
 thread_local! {
-    static ROUTED: Cell<Option<Rc<RouteCell>>> = const { Cell::new(None) };
+    static ROUTED: Cell<Option<(Rc<RouteCell>, usize)>> = const { Cell::new(None) };
+}
+
+/// A request's identity while it lives: the address of its head, which actix keeps in place
+/// from the request's arrival to its response (`ServiceResponse::request`).
+pub(crate) fn request_id(head: &RequestHead) -> usize {
+    std::ptr::from_ref(head) as usize
 }
 
 /// Clears the hand-over slot (before the outer middleware calls the app).
@@ -25,15 +35,18 @@ pub(crate) fn clear_routed() {
     ROUTED.with(|r| drop(r.take()));
 }
 
-/// The cell of the timed resource the request was routed to during the call, if any.
-pub(crate) fn take_routed() -> Option<Rc<RouteCell>> {
-    ROUTED.with(Cell::take)
+/// The cell of the timed resource that `request` was routed to during the call, if any: a cell
+/// left by another request routed during the call is dropped.
+pub(crate) fn take_routed(request: usize) -> Option<Rc<RouteCell>> {
+    ROUTED
+        .with(Cell::take)
+        .and_then(|(cell, routed)| (routed == request).then_some(cell))
 }
 
 /// One timed resource's cell on one worker: its slot, with the identity of the middleware that
 /// filled it (another `RequestMetrics` on the same app reads the template the ordinary way).
 pub(crate) struct RouteCell {
-    slot: OnceCell<(usize, Slot)>,
+    slot: OnceCell<(u64, Slot)>,
 }
 
 impl RouteCell {
@@ -123,162 +136,11 @@ where
     actix_web::dev::forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        ROUTED.with(|r| r.set(Some(self.cell.clone())));
+        let routed = (self.cell.clone(), request_id(req.head()));
+        ROUTED.with(|r| r.set(Some(routed)));
         self.service.call(req)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::timed_resource;
-    use crate::RequestMetrics;
-    use actix_web::dev::{Service, ServiceRequest};
-    use actix_web::http::Method;
-    use actix_web::{App, HttpResponse, test, web};
-    use std::time::Duration;
-    use vitals_judges::{histogram_sum, sample, series_count};
-    use vitals_prometheus::PrometheusRecorder as Metrics;
-
-    const REQS: &str = "http_server_requests_total";
-    const DUR: &str = "http_server_request_duration_seconds";
-
-    fn count(metrics: &Metrics, method: &str, route: &str, status: &str) -> Option<f64> {
-        let labels = [("method", method), ("route", route), ("status", status)];
-        sample(metrics.registry(), REQS, &labels)
-    }
-
-    async fn call(
-        svc: &impl Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse,
-            Error = actix_web::Error,
-        >,
-        method: actix_web::http::Method,
-        uri: &str,
-    ) -> u16 {
-        let req = test::TestRequest::default()
-            .method(method)
-            .uri(uri)
-            .to_request();
-        let res = test::call_service(svc, req).await;
-        let status = res.status().as_u16();
-        test::read_body(res).await;
-        status
-    }
-
-    #[actix_web::test]
-    async fn timed_resources_count_under_their_full_template_beside_plain_routes() {
-        let metrics = Metrics::new();
-        let svc = test::init_service(
-            App::new()
-                .wrap(RequestMetrics::builder(&metrics).build().unwrap())
-                .service(timed_resource("/users/{id}").route(web::get().to(|| async { "u" })))
-                .service(
-                    web::scope("/api/{version}")
-                        .service(
-                            timed_resource("/orders/{id}").route(web::get().to(|| async { "o" })),
-                        )
-                        .service(timed_resource("/orders").route(web::post().to(|| async { "n" }))),
-                )
-                .route("/plain/{id}", web::get().to(|| async { "p" })),
-        )
-        .await;
-        for i in 0..7 {
-            assert_eq!(call(&svc, Method::GET, &format!("/users/{i}")).await, 200);
-            assert_eq!(
-                call(&svc, Method::GET, &format!("/api/v{i}/orders/{i}")).await,
-                200
-            );
-            assert_eq!(call(&svc, Method::GET, &format!("/plain/{i}")).await, 200);
-        }
-        for _ in 0..3 {
-            assert_eq!(call(&svc, Method::POST, "/api/v2/orders").await, 200);
-            // The resource answers a method it has no route for: still its template.
-            assert_eq!(call(&svc, Method::DELETE, "/users/9").await, 405);
-        }
-        assert_eq!(call(&svc, Method::GET, "/nowhere").await, 404);
-        assert_eq!(count(&metrics, "GET", "/users/{id}", "200"), Some(7.0));
-        assert_eq!(
-            count(&metrics, "GET", "/api/{version}/orders/{id}", "200"),
-            Some(7.0)
-        );
-        assert_eq!(count(&metrics, "GET", "/plain/{id}", "200"), Some(7.0));
-        assert_eq!(
-            count(&metrics, "POST", "/api/{version}/orders", "200"),
-            Some(3.0)
-        );
-        assert_eq!(count(&metrics, "DELETE", "/users/{id}", "405"), Some(3.0));
-        assert_eq!(count(&metrics, "GET", "<unmatched>", "404"), Some(1.0));
-        assert_eq!(series_count(metrics.registry(), REQS), 6);
-    }
-
-    async fn later(
-        req: ServiceRequest,
-        next: actix_web::middleware::Next<actix_web::body::BoxBody>,
-    ) -> Result<actix_web::dev::ServiceResponse, actix_web::Error> {
-        tokio::task::yield_now().await;
-        next.call(req).await
-    }
-
-    #[actix_web::test]
-    async fn an_inner_middleware_that_routes_later_and_a_second_timer_both_see_the_right_route() {
-        // An inner middleware calling the app only when polled: routing happens after the outer
-        // call returned, so the hand-over is empty and the route is read the ordinary way.
-        let (outer, inner) = (Metrics::new(), Metrics::new());
-        let svc = test::init_service(
-            App::new()
-                .wrap(actix_web::middleware::from_fn(later))
-                .wrap(RequestMetrics::builder(&inner).build().unwrap())
-                .wrap(RequestMetrics::builder(&outer).build().unwrap())
-                .service(timed_resource("/a/{x}").route(web::get().to(|| async { "a" })))
-                .service(timed_resource("/b/{x}").route(web::get().to(|| async { "b" }))),
-        )
-        .await;
-        for i in 0..5 {
-            call(&svc, Method::GET, &format!("/a/{i}")).await;
-            call(&svc, Method::GET, &format!("/b/{i}")).await;
-            call(&svc, Method::GET, &format!("/b/{i}")).await;
-        }
-        for m in [&outer, &inner] {
-            assert_eq!(count(m, "GET", "/a/{x}", "200"), Some(5.0));
-            assert_eq!(count(m, "GET", "/b/{x}", "200"), Some(10.0));
-            assert_eq!(series_count(m.registry(), REQS), 2);
-        }
-    }
-
-    #[actix_web::test]
-    async fn a_sized_body_is_recorded_when_ready_and_a_stream_at_its_end() {
-        let metrics = Metrics::new();
-        let svc = test::init_service(
-            App::new()
-                .wrap(RequestMetrics::builder(&metrics).build().unwrap())
-                .service(timed_resource("/stream").route(web::get().to(|| async {
-                    let chunks = futures_util::stream::unfold(0, |n| async move {
-                        if n == 3 {
-                            return None;
-                        }
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                        Some((Ok::<_, actix_web::Error>(web::Bytes::from("chunk")), n + 1))
-                    });
-                    HttpResponse::Ok().streaming(chunks)
-                })))
-                .service(timed_resource("/sized").route(web::get().to(|| async { "sized" }))),
-        )
-        .await;
-        // Not yet read: a stream is not recorded before its end, a sized body already is.
-        let stream =
-            test::call_service(&svc, test::TestRequest::get().uri("/stream").to_request()).await;
-        let sized =
-            test::call_service(&svc, test::TestRequest::get().uri("/sized").to_request()).await;
-        assert_eq!(count(&metrics, "GET", "/stream", "200"), Some(0.0));
-        assert_eq!(count(&metrics, "GET", "/sized", "200"), Some(1.0));
-        test::read_body(sized).await;
-        test::read_body(stream).await;
-        assert_eq!(count(&metrics, "GET", "/stream", "200"), Some(1.0));
-        let sum = histogram_sum(metrics.registry(), DUR, &[("route", "/stream")]).unwrap();
-        assert!(
-            sum >= 0.3,
-            "duration {sum} should include 3 × 100 ms of streaming"
-        );
-    }
-}
+mod tests;

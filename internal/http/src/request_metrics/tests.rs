@@ -264,3 +264,48 @@ async fn an_unready_probe_answer_feeds_no_request_family() {
     );
     assert_eq!(series_count(r, REQS), 0);
 }
+
+async fn two_chunks() -> HttpResponse {
+    let chunks = ["a", "b"].map(|c| Ok::<_, actix_web::Error>(web::Bytes::from(c)));
+    HttpResponse::Ok().streaming(futures_util::stream::iter(chunks))
+}
+
+#[actix_web::test]
+async fn every_request_is_counted_once_whatever_its_body() {
+    let metrics = Metrics::new();
+    let requests = |route| sample(metrics.registry(), REQS, &[("route", route)]);
+    // An inner middleware's own body type (the logger's): a stream recorded when its head is
+    // ready, once, not again at its end.
+    let logged = test::init_service(
+        App::new()
+            .wrap(actix_web::middleware::Logger::default())
+            .wrap(RequestMetrics::builder(&metrics).build().unwrap())
+            .route("/logged", web::get().to(two_chunks))
+            .route(
+                "/empty",
+                web::get().to(|| async { HttpResponse::Ok().body(actix_web::body::None::new()) }),
+            ),
+    )
+    .await;
+    let res = test::call_service(
+        &logged,
+        test::TestRequest::get().uri("/logged").to_request(),
+    );
+    let res = res.await;
+    assert_eq!(requests("/logged"), Some(1.0));
+    assert_eq!(test::read_body(res).await, "ab");
+    assert_eq!(requests("/logged"), Some(1.0));
+    // No body at all (`BodySize::None`, as a HEAD answer or a 304 carries): at once.
+    let res = test::call_service(&logged, test::TestRequest::get().uri("/empty").to_request());
+    drop(res.await);
+    assert_eq!(requests("/empty"), Some(1.0));
+    // A boxed stream dropped before its end (the client went away): once, when dropped.
+    let streamed = Metrics::new();
+    let boxed = test::init_service(app(RequestMetrics::builder(&streamed).build().unwrap())).await;
+    let res = test::call_service(&boxed, test::TestRequest::get().uri("/stream").to_request());
+    let res = res.await;
+    let requests = |route| sample(streamed.registry(), REQS, &[("route", route)]);
+    assert_eq!(requests("/stream"), Some(0.0));
+    drop(res);
+    assert_eq!(requests("/stream"), Some(1.0));
+}
