@@ -146,7 +146,7 @@ impl RequestMetrics {
         let duration = metrics.histogram_vec_with(
             HistogramOpts::new(
                 &duration_name,
-                "HTTP request duration from request start to the end of the response body.",
+                "HTTP request duration from request start to the response being ready, or to the end of a streamed body.",
             )
             .const_labels(settings.const_labels.clone())
             .buckets(settings.buckets.clone()),

@@ -7,7 +7,8 @@
 //! does no hashing of label values. A route registered with [`timed_resource`] hands the
 //! middleware its route on each request, so nothing is allocated; any other route is read with
 //! actix's `match_pattern()` (one `String` per request). A body of known size is recorded when
-//! the response is ready; a stream when it ends.
+//! the response is ready; a streamed `BoxBody` when it ends; a stream of an inner middleware's
+//! own body type when its head is ready.
 //!
 //! ```
 //! use actix_web::{App, web};
