@@ -112,6 +112,31 @@ async fn an_inner_middleware_that_routes_later_and_a_second_timer_both_see_the_r
     }
 }
 
+#[actix_web::test]
+async fn two_timers_routed_at_once_count_every_request_under_its_route() {
+    // Routing within the calls: the inner timer takes the hand-over, the outer one reads the
+    // route the ordinary way; both count every request under its own template.
+    let (outer, inner) = (Metrics::new(), Metrics::new());
+    let svc = test::init_service(
+        App::new()
+            .wrap(RequestMetrics::builder(&inner).build().unwrap())
+            .wrap(RequestMetrics::builder(&outer).build().unwrap())
+            .service(timed_resource("/a/{x}").route(web::get().to(|| async { "a" })))
+            .service(timed_resource("/b/{x}").route(web::get().to(|| async { "b" }))),
+    )
+    .await;
+    for i in 0..5 {
+        call(&svc, Method::GET, &format!("/a/{i}")).await;
+        call(&svc, Method::GET, &format!("/b/{i}")).await;
+        call(&svc, Method::GET, &format!("/b/{i}")).await;
+    }
+    for m in [&outer, &inner] {
+        assert_eq!(count(m, "GET", "/a/{x}", "200"), Some(5.0));
+        assert_eq!(count(m, "GET", "/b/{x}", "200"), Some(10.0));
+        assert_eq!(series_count(m.registry(), REQS), 2);
+    }
+}
+
 /// An inner middleware that routes another request beside the one it was given: before
 /// `/plain/…`, a sub-request to the timed `/b/1` (its future dropped); on `/a/detour`, the
 /// request is routed to the timed `/a/{x}`, then answered with the response of the earlier
