@@ -7,6 +7,9 @@
 //! valgrind --tool=callgrind target/release/examples/request_profile timed 100000
 //! valgrind --tool=callgrind target/release/examples/request_profile bare 100000
 //! ```
+//!
+//! `timed-resource` and `resource` are the same with the route registered through
+//! `timed_resource` and `web::resource`.
 use actix_web::{App, test, web};
 use vitals_http::RequestMetrics;
 
@@ -35,11 +38,19 @@ fn main() {
         .map_or(100_000, |a| a.parse().expect("a request count"));
     actix_web::rt::System::new().block_on(async move {
         let route = || web::get().to(|| async { "user" });
+        let metrics = vitals_prometheus::PrometheusRecorder::new();
         if variant == "timed" {
-            let metrics = vitals_prometheus::PrometheusRecorder::new();
             let app = App::new()
                 .wrap(RequestMetrics::builder(&metrics).build().unwrap())
                 .route("/users/{id}", route());
+            drive(test::init_service(app).await, n).await;
+        } else if variant == "timed-resource" {
+            let app = App::new()
+                .wrap(RequestMetrics::builder(&metrics).build().unwrap())
+                .service(vitals_http::timed_resource("/users/{id}").route(route()));
+            drive(test::init_service(app).await, n).await;
+        } else if variant == "resource" {
+            let app = App::new().service(web::resource("/users/{id}").route(route()));
             drive(test::init_service(app).await, n).await;
         } else {
             let app = App::new().route("/users/{id}", route());

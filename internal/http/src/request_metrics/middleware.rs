@@ -43,7 +43,6 @@ where
         RequestMetricsFuture {
             inner,
             route: take_routed(request),
-            request,
             start,
             method,
             worker: self.worker.clone(),
@@ -60,7 +59,6 @@ pin_project_lite::pin_project! {
         start: Start,
         method: u8,
         route: Option<Rc<RouteCell>>,
-        request: usize,
         worker: Rc<Worker>,
     }
 }
@@ -100,32 +98,38 @@ where
         };
         let status = res.status();
         let req = res.request();
-        // The cell names the route of the request passed on; the response may be another's.
-        let cell = (request_id(req.head()) == *this.request)
-            .then_some(this.route.as_deref())
-            .flatten();
+        let cell = this.route.as_deref();
         let series = match cell.and_then(|c| c.slot(worker)) {
             // A timed resource after its first request: the template is in its cell.
             Some(slot) => slot
                 .borrow_mut()
                 .series(&worker.shared, *this.method, status.as_u16()),
-            None => {
-                let pattern = req.match_pattern();
-                // The kernel's endpoints served from the default service carry their template.
-                let endpoint = match pattern {
-                    Some(_) => None,
-                    None => req
-                        .extensions()
-                        .get::<crate::EndpointTemplate>()
-                        .map(|t| t.0),
-                };
-                let slot = worker.slot(pattern.as_deref().or(endpoint));
-                if let (Some(cell), Some(_)) = (cell, &pattern) {
+            // A timed resource's first request here: its template was read when the resource was
+            // routed its first request (never another request's, whichever response an inner
+            // middleware answers with).
+            None => match cell.and_then(|c| Some((c, c.template()?))) {
+                Some((cell, route)) => {
+                    let slot = worker.slot(Some(route));
                     cell.fill(worker, &slot);
+                    slot.borrow_mut()
+                        .series(&worker.shared, *this.method, status.as_u16())
                 }
-                slot.borrow_mut()
-                    .series(&worker.shared, *this.method, status.as_u16())
-            }
+                None => {
+                    let pattern = req.match_pattern();
+                    // The kernel's endpoints served from the default service carry their template.
+                    let endpoint = match pattern {
+                        Some(_) => None,
+                        None => req
+                            .extensions()
+                            .get::<crate::EndpointTemplate>()
+                            .map(|t| t.0),
+                    };
+                    worker
+                        .slot(pattern.as_deref().or(endpoint))
+                        .borrow_mut()
+                        .series(&worker.shared, *this.method, status.as_u16())
+                }
+            },
         };
         // Excluded routes (the probes, /metrics) feed no request family at all.
         let Some(series) = series else {

@@ -1,18 +1,21 @@
 //! Routes that name themselves: a resource made by [`timed_resource`] carries a small
 //! middleware of its own that, when actix routes a request to it, hands the request-metrics
-//! middleware a per-worker cell for the route. The cell is filled on the route's first request;
-//! every later request reads its series from it instead of asking actix for the matched pattern
-//! (`match_pattern()` climbs the resource map and builds a new `String` per request: the one
-//! allocation the middleware would otherwise add, and about a third of its instructions).
+//! middleware a per-worker cell for the route. The cell keeps the resource's template, read with
+//! `match_pattern()` from the first request routed to it, and the request-metrics middleware's
+//! slot for it; every later request reads its series from it instead of asking actix for the
+//! matched pattern (`match_pattern()` climbs the resource map and builds a new `String` per
+//! request: the one allocation the middleware would otherwise add, and about a third of its
+//! instructions).
 //!
 //! The hand-over is a thread-local slot: routing runs synchronously inside the outer
 //! middleware's call on the worker's one thread, so the slot is cleared before that call and
 //! read right after it. When an inner middleware defers routing to a later poll, the slot stays
-//! empty and the route is read the ordinary way. The slot also names the request that was routed
-//! (the address of its head, which stays in place while the request lives): a cell is used only
-//! for the request the outer middleware passed on and only when the response is that request's,
-//! so an inner middleware that routes another request during the call (a sub-request) or answers
-//! with another request's response never lends its route to the wrong one.
+//! empty and the route is read the ordinary way. The cell also names the last request routed to
+//! it (the address of its head, which stays in place while the request lives), and is used only
+//! for the request the outer middleware passed on: a sub-request an inner middleware routes
+//! during the call never lends its route to the request it was given. A request is counted under
+//! the resource it was routed to, even if an inner middleware answers it with the response of
+//! another request.
 use super::labels::{Slot, Worker};
 use actix_web::Error;
 use actix_web::dev::{RequestHead, Service, ServiceRequest, ServiceResponse, Transform};
@@ -21,7 +24,7 @@ use std::future::{Ready, ready};
 use std::rc::Rc;
 
 thread_local! {
-    static ROUTED: Cell<Option<(Rc<RouteCell>, usize)>> = const { Cell::new(None) };
+    static ROUTED: Cell<Option<Rc<RouteCell>>> = const { Cell::new(None) };
 }
 
 /// A request's identity while it lives: the address of its head, which actix keeps in place
@@ -36,17 +39,22 @@ pub(crate) fn clear_routed() {
 }
 
 /// The cell of the timed resource that `request` was routed to during the call, if any: a cell
-/// left by another request routed during the call is dropped.
+/// last routed another request during the call (a sub-request) is dropped.
+#[inline]
 pub(crate) fn take_routed(request: usize) -> Option<Rc<RouteCell>> {
     ROUTED
         .with(Cell::take)
-        .and_then(|(cell, routed)| (routed == request).then_some(cell))
+        .filter(|cell| cell.routed.get() == request)
 }
 
-/// One timed resource's cell on one worker: its slot, with the identity of the middleware that
-/// filled it (another `RequestMetrics` on the same app reads the template the ordinary way).
+/// One timed resource's cell on one worker: its template and its slot, with the identity of the
+/// middleware that filled it (another `RequestMetrics` handed the cell looks its slot up).
 pub(crate) struct RouteCell {
     slot: OnceCell<(u64, Slot)>,
+    /// The resource's template (`match_pattern()`), read when it was routed its first request.
+    template: OnceCell<Box<str>>,
+    /// The last request routed to the resource ([`request_id`]).
+    routed: Cell<usize>,
 }
 
 impl RouteCell {
@@ -56,6 +64,11 @@ impl RouteCell {
             .get()
             .filter(|(id, _)| *id == worker.id())
             .map(|(_, slot)| slot)
+    }
+
+    /// The resource's template, once a request was routed to it.
+    pub(crate) fn template(&self) -> Option<&str> {
+        self.template.get().map(|t| &**t)
     }
 
     /// Keeps `slot` for the route's later requests (the first middleware to fill it wins).
@@ -115,6 +128,8 @@ where
             service,
             cell: Rc::new(RouteCell {
                 slot: OnceCell::new(),
+                template: OnceCell::new(),
+                routed: Cell::new(0),
             }),
         }))
     }
@@ -136,8 +151,14 @@ where
     actix_web::dev::forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let routed = (self.cell.clone(), request_id(req.head()));
-        ROUTED.with(|r| r.set(Some(routed)));
+        // Routing brought this request here: its pattern is the resource's (once per worker).
+        if self.cell.template.get().is_none()
+            && let Some(template) = req.match_pattern()
+        {
+            let _ = self.cell.template.set(template.into_boxed_str());
+        }
+        self.cell.routed.set(request_id(req.head()));
+        ROUTED.with(|r| r.set(Some(self.cell.clone())));
         self.service.call(req)
     }
 }
