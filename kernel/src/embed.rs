@@ -85,10 +85,13 @@ impl Embedded {
         <T::Service as Service<ServiceRequest>>::Future: 'static,
         B: MessageBody + 'static,
     {
-        app.app_data(self.health.clone())
-            .app_data(self.scrapes.clone())
-            .default_service(web::to(vitals_http::dispatch))
-            .wrap(self.timing.clone())
+        // The default service holds the states itself: as app data they would be searched by
+        // the app's own extractors on every request (docs/performance.md).
+        let (health, scrapes) = (self.health.clone(), self.scrapes.clone());
+        app.default_service(web::to(move |req: actix_web::HttpRequest| {
+            vitals_http::dispatch_with(req, health.clone(), scrapes.clone())
+        }))
+        .wrap(self.timing.clone())
     }
 
     /// The kernel's endpoints alone (probes and `/metrics`), for `App::configure`, when an app

@@ -4,7 +4,7 @@
 //! places itself ([`configure_endpoints`]).
 use crate::endpoints::{ENDPOINTS, matching};
 use crate::health::{method_not_allowed, probe};
-use crate::metrics_endpoint::metrics;
+use crate::metrics_endpoint::metrics as metrics_endpoint;
 use crate::{HealthState, MetricsState};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
@@ -17,6 +17,27 @@ pub struct EndpointTemplate(pub &'static str);
 /// Serves the kernel's endpoints from an app's default service; any other path is a 404, as
 /// actix answers by default. Needs the [`HealthState`] and [`MetricsState`] as app data.
 pub async fn dispatch(req: HttpRequest) -> HttpResponse {
+    let health = req.app_data::<web::Data<HealthState>>().cloned();
+    let metrics = req.app_data::<web::Data<MetricsState>>().cloned();
+    serve(req, health, metrics).await
+}
+
+/// [`dispatch`] with the states given rather than read from app data: an app's default service
+/// that holds them itself (`Embedded::mount`) adds nothing to the app data its own routes'
+/// extractors search on every request.
+pub async fn dispatch_with(
+    req: HttpRequest,
+    health: web::Data<HealthState>,
+    metrics: web::Data<MetricsState>,
+) -> HttpResponse {
+    serve(req, Some(health), Some(metrics)).await
+}
+
+async fn serve(
+    req: HttpRequest,
+    health: Option<web::Data<HealthState>>,
+    metrics: Option<web::Data<MetricsState>>,
+) -> HttpResponse {
     let Some((template, group, check)) = matching(req.path()).map(|m| {
         (
             m.endpoint.template,
@@ -31,12 +52,12 @@ pub async fn dispatch(req: HttpRequest) -> HttpResponse {
         return method_not_allowed();
     }
     match group {
-        Some(group) => match req.app_data::<web::Data<HealthState>>().cloned() {
+        Some(group) => match health {
             Some(state) => probe(req, state, group, check).await,
             None => missing("health state"),
         },
-        None => match req.app_data::<web::Data<MetricsState>>().cloned() {
-            Some(state) => metrics(req, state).await,
+        None => match metrics {
+            Some(state) => metrics_endpoint(req, state).await,
             None => missing("metrics state"),
         },
     }

@@ -12,7 +12,7 @@ mod metrics_endpoint;
 pub mod request_metrics;
 
 pub use access::{AccessPolicy, Caller, DetailPolicy, ForwardedHeader, Refusal, parse_networks};
-pub use dispatch::{EndpointTemplate, configure_endpoints, dispatch};
+pub use dispatch::{EndpointTemplate, configure_endpoints, dispatch, dispatch_with};
 pub use endpoints::default_excluded;
 pub use health::HealthState;
 pub use ipnet::IpNet;
