@@ -86,6 +86,28 @@ async fn later(
     next.call(req).await
 }
 
+/// Sends 5 requests to `/a/{x}` and 10 to `/b/{x}`; both timers count each under its template.
+async fn five_a_ten_b_counted_by_both(
+    svc: &impl Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+    outer: &Metrics,
+    inner: &Metrics,
+) {
+    for i in 0..5 {
+        call(svc, Method::GET, &format!("/a/{i}")).await;
+        call(svc, Method::GET, &format!("/b/{i}")).await;
+        call(svc, Method::GET, &format!("/b/{i}")).await;
+    }
+    for m in [outer, inner] {
+        assert_eq!(count(m, "GET", "/a/{x}", "200"), Some(5.0));
+        assert_eq!(count(m, "GET", "/b/{x}", "200"), Some(10.0));
+        assert_eq!(series_count(m.registry(), REQS), 2);
+    }
+}
+
 #[actix_web::test]
 async fn an_inner_middleware_that_routes_later_and_a_second_timer_both_see_the_right_route() {
     // An inner middleware calling the app only when polled: routing happens after the outer
@@ -100,16 +122,7 @@ async fn an_inner_middleware_that_routes_later_and_a_second_timer_both_see_the_r
             .service(timed_resource("/b/{x}").route(web::get().to(|| async { "b" }))),
     )
     .await;
-    for i in 0..5 {
-        call(&svc, Method::GET, &format!("/a/{i}")).await;
-        call(&svc, Method::GET, &format!("/b/{i}")).await;
-        call(&svc, Method::GET, &format!("/b/{i}")).await;
-    }
-    for m in [&outer, &inner] {
-        assert_eq!(count(m, "GET", "/a/{x}", "200"), Some(5.0));
-        assert_eq!(count(m, "GET", "/b/{x}", "200"), Some(10.0));
-        assert_eq!(series_count(m.registry(), REQS), 2);
-    }
+    five_a_ten_b_counted_by_both(&svc, &outer, &inner).await;
 }
 
 #[actix_web::test]
@@ -125,16 +138,7 @@ async fn two_timers_routed_at_once_count_every_request_under_its_route() {
             .service(timed_resource("/b/{x}").route(web::get().to(|| async { "b" }))),
     )
     .await;
-    for i in 0..5 {
-        call(&svc, Method::GET, &format!("/a/{i}")).await;
-        call(&svc, Method::GET, &format!("/b/{i}")).await;
-        call(&svc, Method::GET, &format!("/b/{i}")).await;
-    }
-    for m in [&outer, &inner] {
-        assert_eq!(count(m, "GET", "/a/{x}", "200"), Some(5.0));
-        assert_eq!(count(m, "GET", "/b/{x}", "200"), Some(10.0));
-        assert_eq!(series_count(m.registry(), REQS), 2);
-    }
+    five_a_ten_b_counted_by_both(&svc, &outer, &inner).await;
 }
 
 /// An inner middleware that routes another request beside the one it was given: before
