@@ -22,6 +22,7 @@ mod group;
 pub mod metrics;
 mod module;
 mod outcome;
+pub mod pages;
 mod registrar;
 mod services;
 pub mod settings;

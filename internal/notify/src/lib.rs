@@ -1,0 +1,2 @@
+//! Notifications of status changes (webhooks).
+#![warn(missing_docs)]

@@ -1,0 +1,252 @@
+//! Check history: an observer of check runs that keeps each check's last readings and the last
+//! status changes, in memory bounded whatever the number of runs (a fixed ring per check, reasons
+//! cut to [`MAX_REASON_BYTES`]), and the status document built from it and the registry.
+use crate::{
+    CheckDocument, GroupDocument, ReadingDocument, ServiceInfo, StatusDocument, TransitionDocument,
+    Word, unix_ms,
+};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+use vitals::HealthGroup;
+use vitals_health::{HealthRegistry, Reading, RunObserver};
+
+/// Longest reason kept per reading, in bytes (cut on a character boundary, `…` appended).
+pub const MAX_REASON_BYTES: usize = 256;
+
+/// How much history is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryConfig {
+    /// Readings kept per check (`VITALS_STATUS_HISTORY`). Defaults to 120.
+    pub readings: usize,
+    /// Status changes kept, across checks. Defaults to 100.
+    pub transitions: usize,
+}
+
+impl Default for HistoryConfig {
+    fn default() -> Self {
+        Self {
+            readings: 120,
+            transitions: 100,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Kept {
+    at_ms: u64,
+    status: Word,
+    duration_seconds: f64,
+    /// Shared with the previous reading when equal: a check failing the same way for its whole
+    /// history keeps one copy.
+    reason: Option<Arc<str>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    checks: HashMap<String, VecDeque<Kept>>,
+    transitions: VecDeque<TransitionDocument>,
+}
+
+/// Keeps the last readings of every check and the last status changes; a [`RunObserver`].
+///
+/// Cloning shares the history.
+#[derive(Clone)]
+pub struct CheckHistory {
+    config: HistoryConfig,
+    inner: Arc<Mutex<Inner>>,
+    started_at_ms: u64,
+}
+
+fn cut(reason: &str) -> &str {
+    if reason.len() <= MAX_REASON_BYTES {
+        return reason;
+    }
+    let mut end = MAX_REASON_BYTES;
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    &reason[..end]
+}
+
+impl CheckHistory {
+    /// An empty history (at least one reading and one transition are kept).
+    pub fn new(config: HistoryConfig) -> Self {
+        Self {
+            config: HistoryConfig {
+                readings: config.readings.max(1),
+                transitions: config.transitions.max(1),
+            },
+            inner: Arc::default(),
+            started_at_ms: unix_ms(SystemTime::now()),
+        }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> HistoryConfig {
+        self.config
+    }
+
+    /// This history as a registry observer.
+    pub fn observer(&self) -> Arc<dyn RunObserver> {
+        Arc::new(self.clone())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records one run (what [`RunObserver::on_run`] does).
+    pub fn record(
+        &self,
+        check: &str,
+        status: Word,
+        at: SystemTime,
+        seconds: f64,
+        reason: Option<&str>,
+    ) {
+        let at_ms = unix_ms(at);
+        let mut inner = self.lock();
+        let Inner {
+            checks,
+            transitions,
+        } = &mut *inner;
+        let ring = match checks.get_mut(check) {
+            Some(r) => r,
+            None => checks
+                .entry(check.to_owned())
+                .or_insert_with(|| VecDeque::with_capacity(self.config.readings)),
+        };
+        let previous = ring.back();
+        let reason: Option<Arc<str>> =
+            match (reason.map(cut), previous.and_then(|p| p.reason.as_ref())) {
+                (Some(r), Some(p)) if **p == *r => Some(p.clone()),
+                (Some(r), _) => Some(Arc::from(r)),
+                (None, _) => None,
+            };
+        let from = previous.map(|p| p.status);
+        if from != Some(status) && (from.is_some() || status != Word::Pass) {
+            if transitions.len() == self.config.transitions {
+                transitions.pop_front();
+            }
+            transitions.push_back(TransitionDocument {
+                check: check.to_owned(),
+                from,
+                to: status,
+                at_ms,
+                reason: reason.as_deref().map(str::to_owned),
+            });
+        }
+        if ring.len() == self.config.readings {
+            ring.pop_front();
+        }
+        ring.push_back(Kept {
+            at_ms,
+            status,
+            duration_seconds: seconds,
+            reason,
+        });
+    }
+
+    /// The status document: every check of `registry` with its kept readings, the groups' status
+    /// from the stored readings (runs nothing), the last transitions. Reasons and details only
+    /// when `details`.
+    pub fn document(
+        &self,
+        registry: &HealthRegistry,
+        service: Option<&ServiceInfo>,
+        details: bool,
+    ) -> StatusDocument {
+        let states = registry.states();
+        let mut groups: Vec<HealthGroup> = vec![
+            HealthGroup::Liveness,
+            HealthGroup::Readiness,
+            HealthGroup::Startup,
+        ];
+        for s in &states {
+            for g in &s.groups {
+                if !groups.contains(g) {
+                    groups.push(g.clone());
+                }
+            }
+        }
+        let inner = self.lock();
+        let checks = states
+            .iter()
+            .map(|s| {
+                let kept = inner.checks.get(&s.name);
+                let latest = s.reading.as_ref();
+                CheckDocument {
+                    name: s.name.clone(),
+                    groups: s.groups.iter().map(|g| g.as_str().to_owned()).collect(),
+                    status: s.status.map(Word::from),
+                    reason: latest
+                        .and_then(|r| r.outcome.error())
+                        .filter(|_| details)
+                        .map(|r| cut(r).to_owned()),
+                    details: match (details, latest) {
+                        (true, Some(r)) => r.outcome.details().clone(),
+                        _ => serde_json::Map::new(),
+                    },
+                    readings: kept
+                        .map(|ring| {
+                            ring.iter()
+                                .map(|k| ReadingDocument {
+                                    at_ms: k.at_ms,
+                                    status: k.status,
+                                    duration_seconds: k.duration_seconds,
+                                    reason: k
+                                        .reason
+                                        .as_deref()
+                                        .filter(|_| details)
+                                        .map(str::to_owned),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                }
+            })
+            .collect();
+        let transitions = inner
+            .transitions
+            .iter()
+            .map(|t| TransitionDocument {
+                reason: t.reason.clone().filter(|_| details),
+                ..t.clone()
+            })
+            .collect();
+        drop(inner);
+        StatusDocument {
+            service: service.cloned(),
+            generated_at_ms: unix_ms(SystemTime::now()),
+            started_at_ms: self.started_at_ms,
+            status: registry.snapshot(&HealthGroup::Readiness).status.into(),
+            details,
+            capacity: self.config.readings,
+            groups: groups
+                .iter()
+                .map(|g| GroupDocument {
+                    name: g.as_str().to_owned(),
+                    status: registry.snapshot(g).status.into(),
+                })
+                .collect(),
+            checks,
+            transitions,
+        }
+    }
+}
+
+impl RunObserver for CheckHistory {
+    fn on_run(&self, check: &str, reading: &Reading) {
+        self.record(
+            check,
+            reading.status.into(),
+            reading.at,
+            reading.duration.as_secs_f64(),
+            reading.outcome.error(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,2 @@
+//! The fleet view of a collector.
+#![warn(missing_docs)]
