@@ -25,15 +25,19 @@ ensure_packages() {
     [ -x /usr/sbin/rabbitmq-server ] || missing+=(rabbitmq-server)
     command -v nats-server >/dev/null || missing+=(nats-server)
     command -v openssl >/dev/null || missing+=(openssl)
+    # Headless Chromium and its WebDriver: the browser judge of the HTML pages (scripts/browser.py).
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
     if [ ${#missing[@]} -gt 0 ]; then
         echo "installing: ${missing[*]}"
         as_root apt-get update -qq
         DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
     # module:package pairs; moto's server mode is the CloudWatch emulator of the signals tests.
-    # grpc_health is the independent client of the gRPC health tests.
+    # grpc_health is the independent client of the gRPC health tests; selenium drives Chromium.
     for pair in prometheus_client:prometheus-client kubernetes_validate:kubernetes-validate \
-        moto.server:moto[server] grpc_health.v1.health_pb2:grpcio-health-checking; do
+        moto.server:moto[server] grpc_health.v1.health_pb2:grpcio-health-checking \
+        selenium:selenium; do
         module=${pair%%:*}
         package=${pair#*:}
         if ! python3 -c "import $module" 2>/dev/null; then
