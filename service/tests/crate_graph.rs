@@ -9,9 +9,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("vitals-testkit", &["service-vitals"]),
     ("vitals-health", &["service-vitals"]),
     ("vitals-prometheus", &["service-vitals"]),
+    ("vitals-status", &["service-vitals", "vitals-health"]),
+    ("vitals-notify", &["service-vitals"]),
     (
         "vitals-http",
-        &["service-vitals", "vitals-health", "vitals-prometheus"],
+        &[
+            "service-vitals",
+            "vitals-health",
+            "vitals-prometheus",
+            "vitals-status",
+        ],
     ),
     ("vitals-grpc", &["service-vitals", "vitals-health"]),
     (
@@ -22,6 +29,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "vitals-prometheus",
             "vitals-http",
             "vitals-grpc",
+            "vitals-status",
+            "vitals-notify",
         ],
     ),
     ("vitals-module-database", &["service-vitals"]),

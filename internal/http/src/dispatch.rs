@@ -5,6 +5,7 @@
 use crate::endpoints::{ENDPOINTS, matching};
 use crate::health::{method_not_allowed, probe};
 use crate::metrics_endpoint::metrics as metrics_endpoint;
+use crate::status::serve_status;
 use crate::{HealthState, MetricsState};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
@@ -38,6 +39,14 @@ async fn serve(
     health: Option<web::Data<HealthState>>,
     metrics: Option<web::Data<MetricsState>>,
 ) -> HttpResponse {
+    if let Some(health) = &health
+        && let Some(status) = &health.status
+        && let Some(below) = status.below(req.path())
+    {
+        req.extensions_mut()
+            .insert(EndpointTemplate(status.template(below)));
+        return serve_status(&req, health, status, below).await;
+    }
     let Some((template, group, check)) = matching(req.path()).map(|m| {
         (
             m.endpoint.template,
@@ -63,7 +72,7 @@ async fn serve(
     }
 }
 
-/// Mounts every endpoint of the table on `cfg`, for an app that places them itself: each
+/// Mounts every endpoint of the table (and the status page, when on) on `cfg`, for an app that places them itself: each
 /// template is a resource served by [`dispatch`] (the same code as the default service), with
 /// the [`HealthState`] and [`MetricsState`] as app data.
 pub fn configure_endpoints(
@@ -71,10 +80,14 @@ pub fn configure_endpoints(
     health: HealthState,
     metrics: MetricsState,
 ) {
+    let status = health.status.clone();
     cfg.app_data(web::Data::new(health))
         .app_data(web::Data::new(metrics));
     for e in &ENDPOINTS {
         cfg.service(web::resource(e.template).to(dispatch));
+    }
+    for template in status.iter().flat_map(|s| s.resources()) {
+        cfg.service(web::resource(template).to(dispatch));
     }
 }
 

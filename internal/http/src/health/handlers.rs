@@ -15,6 +15,8 @@ pub struct HealthState {
     pub registry: HealthRegistry,
     /// Who sees reasons and details.
     pub access: AccessPolicy,
+    /// The status page and its history; `None` when turned off.
+    pub status: Option<crate::StatusState>,
 }
 
 /// `405 Method Not Allowed` with `Allow: GET, HEAD`: the answer of every kernel endpoint to any

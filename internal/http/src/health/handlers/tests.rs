@@ -30,6 +30,7 @@ async fn call(details: DetailPolicy, uri: &str) -> (u16, String) {
     let state = HealthState {
         registry: registry(),
         access: AccessPolicy::new(None, details),
+        status: None,
     };
     let app = test::init_service(
         App::new()
@@ -157,6 +158,7 @@ async fn probes_answer_head_and_refuse_other_methods_with_405_and_allow() {
     let state = HealthState {
         registry: registry(),
         access: AccessPolicy::new(None, DetailPolicy::Never),
+        status: None,
     };
     let app = test::init_service(
         App::new()
