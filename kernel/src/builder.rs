@@ -6,6 +6,7 @@ use vitals::{HealthChecker, Module};
 use vitals_health::{BackgroundConfig, CheckMetrics, Damping, HealthRegistry, RegistryConfig};
 use vitals_http::{AccessPolicy, DetailPolicy, ForwardedHeader, IpNet, RequestMetrics};
 use vitals_prometheus::{PrometheusRecorder, register_builtins, register_service_info};
+use vitals_status::{CheckHistory, HistoryConfig};
 
 /// Builds a [`Kernel`] over one [`Config`]: each setter changes one setting (its default is the
 /// [`Config`]'s), [`build`](Self::build) validates them all once.
@@ -177,6 +178,13 @@ impl KernelBuilder {
         self
     }
 
+    /// The status page and check history (`VITALS_STATUS_PATH`, `VITALS_STATUS_HISTORY`,
+    /// `VITALS_STATUS_REFRESH`). Defaults to `/status`, 120 readings per check, 10 s reloads.
+    pub fn status(mut self, settings: crate::StatusSettings) -> Self {
+        self.config.status = settings;
+        self
+    }
+
     /// Plugs in a module; it registers its checkers and metrics during [`build`](Self::build).
     pub fn module(mut self, module: impl Module) -> Self {
         self.modules.push(Arc::new(module));
@@ -189,7 +197,11 @@ impl KernelBuilder {
         self
     }
 
-    fn registry_config(&self, check_metrics: &CheckMetrics) -> RegistryConfig {
+    fn registry_config(
+        &self,
+        check_metrics: &CheckMetrics,
+        history: Option<&CheckHistory>,
+    ) -> RegistryConfig {
         let h = &self.config.health;
         RegistryConfig {
             default_timeout: h.check_timeout,
@@ -201,7 +213,9 @@ impl KernelBuilder {
                 failures,
                 successes,
             }),
-            observers: vec![check_metrics.observer()],
+            observers: std::iter::once(check_metrics.observer())
+                .chain(history.map(CheckHistory::observer))
+                .collect(),
             ..RegistryConfig::default()
         }
     }
@@ -220,7 +234,13 @@ impl KernelBuilder {
             register_service_info(&metrics, name, version)?;
         }
         let check_metrics = CheckMetrics::new(&metrics.metrics())?;
-        let registry = HealthRegistry::new(self.registry_config(&check_metrics));
+        let history = self.config.status.path.as_ref().map(|_| {
+            CheckHistory::new(HistoryConfig {
+                readings: self.config.status.history,
+                ..HistoryConfig::default()
+            })
+        });
+        let registry = HealthRegistry::new(self.registry_config(&check_metrics, history.as_ref()));
         check_metrics.watch(registry.clone())?;
         // Without request metrics the middleware records into a registry nobody serves.
         let timing_registry = match self.config.request_metrics {
@@ -245,6 +265,6 @@ impl KernelBuilder {
             AccessPolicy::new(self.config.health.token.clone(), self.config.health.details)
                 .protect_scrapes(scrapes.token.clone(), scrapes.trusted.clone())
                 .trust_proxies(scrapes.trusted_proxies.clone(), scrapes.forwarded_header);
-        Kernel::new(container, access, timing, self.config)
+        Kernel::new(container, access, timing, history, self.config)
     }
 }

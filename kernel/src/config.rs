@@ -1,4 +1,5 @@
 use crate::Error;
+pub use status::StatusSettings;
 use std::net::SocketAddr;
 use std::time::Duration;
 use vitals::settings::{SettingError, Settings};
@@ -93,6 +94,9 @@ impl Default for ShutdownSettings {
 /// | `VITALS_TRUSTED_PROXIES` | unset | proxies whose forwarded header names the client |
 /// | `VITALS_FORWARDED_HEADER` | `x-forwarded-for` | the header those proxies write: `x-forwarded-for`, `forwarded` (RFC 7239) or `none`; the other is ignored |
 /// | `VITALS_SERVICE_NAME`, `VITALS_SERVICE_VERSION` | unset | the service's own name and version in `service_info` |
+/// | `VITALS_STATUS_PATH` | `/status` | the status page (`{path}`) and its JSON (`{path}/history`); `off` for neither |
+/// | `VITALS_STATUS_HISTORY` | `120` | readings kept per check for the page |
+/// | `VITALS_STATUS_REFRESH` | `10s` | the page reloads itself this often; `0s` for never |
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// `VITALS_BIND`. Defaults to `127.0.0.1:8080`.
@@ -113,6 +117,8 @@ pub struct Config {
     pub series_budget: usize,
     /// Graceful shutdown.
     pub shutdown: ShutdownSettings,
+    /// The status page and the check history.
+    pub status: StatusSettings,
     /// `VITALS_SERVICE_NAME` and `VITALS_SERVICE_VERSION`: exported as
     /// `service_info{service,version} 1`. Defaults to none (no family).
     pub service: Option<(String, String)>,
@@ -139,6 +145,7 @@ impl Default for Config {
             scrapes: ScrapeSettings::default(),
             series_budget: vitals::metrics::DEFAULT_SERIES_BUDGET,
             shutdown: ShutdownSettings::default(),
+            status: StatusSettings::default(),
             service: None,
             request_metrics: true,
             ping: true,
@@ -247,6 +254,7 @@ impl Config {
         if let Some(h) = env.parsed("VITALS_FORWARDED_HEADER", forwarded_header)? {
             c.scrapes.forwarded_header = h;
         }
+        c.status = StatusSettings::read(env)?;
         match (
             env.string("VITALS_SERVICE_NAME"),
             env.string("VITALS_SERVICE_VERSION"),
@@ -382,5 +390,6 @@ fn buckets(v: &str) -> Result<Vec<f64>, &'static str> {
     }
 }
 
+mod status;
 #[cfg(test)]
 mod tests;

@@ -9,10 +9,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use vitals::Metrics;
+use vitals::pages::ProvidedPages;
 use vitals_health::HealthRegistry;
 use vitals_http::configure_endpoints;
-use vitals_http::{AccessPolicy, HealthState, MetricsState, RequestMetrics};
+use vitals_http::{AccessPolicy, HealthState, MetricsState, RequestMetrics, StatusState};
 use vitals_prometheus::{Exposition, start_samplers};
+use vitals_status::{CheckHistory, ServiceInfo};
 
 /// A built kernel: container, endpoints and serving settings.
 pub struct Kernel {
@@ -20,6 +22,7 @@ pub struct Kernel {
     access: AccessPolicy,
     timing: RequestMetrics,
     metrics_state: MetricsState,
+    history: Option<CheckHistory>,
     config: Config,
     started: std::sync::atomic::AtomicBool,
 }
@@ -34,6 +37,7 @@ impl Kernel {
         container: Arc<KernelContainer>,
         access: AccessPolicy,
         timing: RequestMetrics,
+        history: Option<CheckHistory>,
         config: Config,
     ) -> Result<Self, Error> {
         let recorder = HasComponent::<dyn MetricsService>::resolve_ref(&*container)
@@ -49,6 +53,7 @@ impl Kernel {
             access,
             timing,
             metrics_state,
+            history,
             config,
             started: std::sync::atomic::AtomicBool::new(false),
         })
@@ -152,7 +157,25 @@ impl Kernel {
         HealthState {
             registry: self.health(),
             access: self.access.clone(),
+            status: self.status_state(),
         }
+    }
+
+    /// The status page over the history, with a module's pages when one provides them.
+    fn status_state(&self) -> Option<StatusState> {
+        let (path, history) = (self.config.status.path.as_ref()?, self.history.clone()?);
+        let mut state = StatusState::new(path, history);
+        state.refresh_seconds = self.config.status.refresh.as_secs() as u32;
+        state.service = self
+            .config
+            .service
+            .as_ref()
+            .map(|(name, version)| ServiceInfo {
+                name: name.clone(),
+                version: version.clone(),
+            });
+        state.pages = self.service::<ProvidedPages>().map(|p| p.0.clone());
+        Some(state)
     }
 
     pub(crate) fn routes(

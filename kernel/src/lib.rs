@@ -13,7 +13,7 @@ mod ping;
 mod shutdown;
 
 pub use builder::KernelBuilder;
-pub use config::{Config, HealthSettings, LogFormat, ShutdownSettings};
+pub use config::{Config, HealthSettings, LogFormat, ShutdownSettings, StatusSettings};
 pub use container::{HealthService, KernelContainer, MetricsService, ModuleSet, ServiceRegistry};
 pub use embed::Embedded;
 pub use error::Error;

@@ -107,7 +107,12 @@ pub fn default_excluded() -> impl Iterator<Item = &'static str> {
 /// Whether a path (e.g. a configured status page path) would shadow or be shadowed by one of
 /// the endpoints: its first segment is one of theirs.
 pub fn collides_with_endpoints(path: &str) -> bool {
-    let first = |p: &str| p.trim_start_matches('/').split('/').next().map(str::to_owned);
+    let first = |p: &str| {
+        p.trim_start_matches('/')
+            .split('/')
+            .next()
+            .map(str::to_owned)
+    };
     let mine = first(path);
     ENDPOINTS.iter().any(|e| first(e.template) == mine)
 }

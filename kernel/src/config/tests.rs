@@ -206,3 +206,37 @@ fn the_grpc_address_is_read_and_needs_the_grpc_feature() {
         "{err}"
     );
 }
+
+#[test]
+fn the_status_page_is_on_at_status_by_default_and_its_path_cannot_shadow_a_probe() {
+    let c = load(&[]).unwrap();
+    assert_eq!(c.status, StatusSettings::default());
+    assert_eq!(c.status.path.as_deref(), Some("/status"));
+    let c = load(&[("VITALS_STATUS_PATH", "off")]).unwrap();
+    assert_eq!(c.status.path, None);
+    let c = load(&[
+        ("VITALS_STATUS_PATH", "/ops/status"),
+        ("VITALS_STATUS_HISTORY", "500"),
+        ("VITALS_STATUS_REFRESH", "0s"),
+    ])
+    .unwrap();
+    assert_eq!(c.status.path.as_deref(), Some("/ops/status"));
+    assert_eq!(c.status.history, 500);
+    assert_eq!(c.status.refresh, Duration::ZERO);
+    assert_eq!(
+        load(&[("VITALS_STATUS_PATH", "/health/page")]).unwrap_err(),
+        "invalid VITALS_STATUS_PATH \"/health/page\": its first segment \"health\" is one of the probe or /metrics paths"
+    );
+    assert_eq!(
+        load(&[("VITALS_STATUS_PATH", "/a//b")]).unwrap_err(),
+        "invalid VITALS_STATUS_PATH \"/a//b\": use segments of letters, digits, '-', '_', '.' or '~', with no empty segment or trailing '/'"
+    );
+    assert_eq!(
+        load(&[("VITALS_STATUS_HISTORY", "0")]).unwrap_err(),
+        "invalid VITALS_STATUS_HISTORY \"0\": must be a whole number from 1 to 10000"
+    );
+    assert_eq!(
+        load(&[("VITALS_STATUS_REFRESH", "500ms")]).unwrap_err(),
+        "invalid VITALS_STATUS_REFRESH \"500ms\": must be 0s (no reload) or at least 1s"
+    );
+}

@@ -25,7 +25,11 @@ fn state(details: DetailPolicy, token: Option<&str>) -> HealthState {
     }
 }
 
-async fn get(state: HealthState, uri: &str, token: Option<&str>) -> (u16, Vec<(String, String)>, String) {
+async fn get(
+    state: HealthState,
+    uri: &str,
+    token: Option<&str>,
+) -> (u16, Vec<(String, String)>, String) {
     let app = test::init_service(
         App::new()
             .app_data(web::Data::new(state))
@@ -48,26 +52,43 @@ async fn get(state: HealthState, uri: &str, token: Option<&str>) -> (u16, Vec<(S
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 #[actix_web::test]
 async fn the_history_document_runs_the_checks_and_withholds_reasons_from_anonymous_callers() {
-    let (code, headers, body) = get(state(DetailPolicy::Authorised, Some("t")), "/status/history", None).await;
+    let (code, headers, body) = get(
+        state(DetailPolicy::Authorised, Some("t")),
+        "/status/history",
+        None,
+    )
+    .await;
     assert_eq!(code, 200);
     assert_eq!(header(&headers, "content-type"), Some("application/json"));
     let doc: StatusDocument = serde_json::from_str(&body).unwrap();
     assert!(!doc.details);
     assert_eq!(doc.status, Word::Fail);
     assert_eq!(doc.checks.len(), 1);
-    assert_eq!(doc.checks[0].readings.len(), 1, "the request ran the check once");
+    assert_eq!(
+        doc.checks[0].readings.len(),
+        1,
+        "the request ran the check once"
+    );
     assert_eq!(doc.checks[0].reason, None);
     assert!(!body.contains("alert"), "{body}");
 }
 
 #[actix_web::test]
 async fn the_token_shows_reasons() {
-    let (_, _, body) = get(state(DetailPolicy::Authorised, Some("t")), "/status/history", Some("t")).await;
+    let (_, _, body) = get(
+        state(DetailPolicy::Authorised, Some("t")),
+        "/status/history",
+        Some("t"),
+    )
+    .await;
     let doc: StatusDocument = serde_json::from_str(&body).unwrap();
     assert!(doc.details);
     assert_eq!(doc.checks[0].reason.as_deref(), Some(HOSTILE));
@@ -79,7 +100,10 @@ async fn the_token_shows_reasons() {
 async fn the_page_is_html_under_a_strict_policy_and_escapes_reasons() {
     let (code, headers, body) = get(state(DetailPolicy::Always, None), "/status", None).await;
     assert_eq!(code, 200);
-    assert_eq!(header(&headers, "content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        header(&headers, "content-type"),
+        Some("text/html; charset=utf-8")
+    );
     let csp = header(&headers, "content-security-policy").unwrap();
     assert!(csp.starts_with("default-src 'none'"), "{csp}");
     assert!(!csp.contains("unsafe-inline"), "{csp}");
@@ -98,6 +122,7 @@ async fn other_paths_below_are_404_and_other_methods_405() {
             .default_service(web::to(crate::dispatch)),
     )
     .await;
-    let resp = test::call_service(&app, test::TestRequest::post().uri("/status").to_request()).await;
+    let resp =
+        test::call_service(&app, test::TestRequest::post().uri("/status").to_request()).await;
     assert_eq!(resp.status().as_u16(), 405);
 }
