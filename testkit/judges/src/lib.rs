@@ -1,7 +1,9 @@
 //! The project's own test helpers: an HTTP client, child processes, a throwaway PostgreSQL, Redis, Pushgateway, nginx and HAProxy, sample
-//! readers over a Prometheus registry, and the judges. Dev-only; module authors use the public
+//! readers over a Prometheus registry, and the judges (a real headless Chromium among them:
+//! [`browser::load`]). Dev-only; module authors use the public
 //! `vitals-testkit`, whose fakes are re-exported here for the project's tests.
 mod aggregates;
+pub mod browser;
 mod dnsmasq;
 mod http;
 mod judges;
@@ -19,6 +21,7 @@ mod samples;
 mod tls;
 
 pub use aggregates::{aggregate_calls, aggregates_file, jobs_table, psql};
+pub use browser::{BrowserOptions, ConsoleEntry, PageLoad};
 pub use dnsmasq::TempDnsmasq;
 pub use http::{Response, get, get_with, raw_request};
 pub use judges::{ParsedSample, PrometheusServer, parsed_value, promtool_check, python_parse};
