@@ -19,8 +19,8 @@ on any failure it prints the reason on stderr and exits non-zero.
   lower-cased, repeated headers joined by a newline.
 - `load_ms`, `transfer_bytes`, `body_bytes` come from the Navigation Timing entry
   (`loadEventEnd - startTime`, `transferSize`, `decodedBodySize`).
-- A hard deadline covers everything: past it the whole process group (this script, chromedriver,
-  Chromium) is killed and the exit status is 3.
+- A hard deadline covers everything: past it the script says so on stderr and kills its whole
+  process group (itself, chromedriver, Chromium) with SIGKILL.
 """
 import argparse
 import base64
@@ -92,7 +92,7 @@ def arm_deadline(seconds, url):
               flush=True)
         if os.getpgrp() == os.getpid():
             os.killpg(os.getpid(), signal.SIGKILL)
-        os._exit(3)
+        os._exit(3)  # not a group leader: chromedriver and Chromium outlive the script
 
     signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)

@@ -72,6 +72,12 @@ impl BrowserOptions {
         self.full_page = true;
         self
     }
+
+    /// Sets the deadline of the whole run.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
 }
 
 impl Default for BrowserOptions {

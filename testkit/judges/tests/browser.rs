@@ -244,3 +244,17 @@ fn a_refused_connection_fails_instead_of_judging_chromiums_error_page() {
         &BrowserOptions::new("judge-refused"),
     );
 }
+
+#[test]
+#[should_panic(expected = "deadline of 3 s passed")]
+fn a_page_that_never_answers_fails_at_the_deadline() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Accepts and holds every connection without a word.
+    std::thread::spawn(move || {
+        let held: Vec<TcpStream> = listener.incoming().flatten().collect();
+        drop(held);
+    });
+    let opts = BrowserOptions::new("judge-deadline").deadline(std::time::Duration::from_secs(3));
+    browser::load(&format!("http://{addr}/"), &opts);
+}
