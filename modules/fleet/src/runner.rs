@@ -1,0 +1,185 @@
+//! The poll loop: every interval, a cycle that migrates (until that succeeded once), takes or
+//! renews the lease, and — only while it holds it — polls every target and writes the results;
+//! a collector without the lease reads the targets' latest state for its metrics. Each cycle is
+//! a task of its own under a deadline: a panic or a cancellation ends that cycle, the next one
+//! starts afresh.
+use crate::config::FleetConfig;
+use crate::metrics::{FleetMetrics, Latest};
+use crate::notify::observe_poll;
+use crate::poll::Poller;
+use crate::store::{FleetStore, StoreError, new_token};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use vitals_status::unix_ms;
+
+/// What one cycle did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CycleReport {
+    /// Whether this runner held the lease.
+    pub held: bool,
+    /// Polls made (one per target when held).
+    pub polls: usize,
+    /// Whether the polls were written (the lease still held at the write, the database
+    /// answered).
+    pub written: bool,
+}
+
+/// Runs cycles of one collector against the shared store.
+pub struct FleetRunner {
+    config: FleetConfig,
+    store: Arc<FleetStore>,
+    poller: Arc<Poller>,
+    token: String,
+    metrics: Option<FleetMetrics>,
+    latest: Arc<Latest>,
+}
+
+impl FleetRunner {
+    /// A runner of `config` over `store`, with a holder token of its own and no metrics.
+    pub fn new(config: FleetConfig, store: Arc<FleetStore>) -> Self {
+        let latest = Arc::new(Latest::new(
+            config.targets.iter().map(|t| t.name.clone()).collect(),
+            config.interval,
+        ));
+        Self {
+            poller: Arc::new(Poller::new(&config)),
+            config,
+            store,
+            token: new_token(),
+            metrics: None,
+            latest,
+        }
+    }
+
+    pub(crate) fn with_metrics(mut self, metrics: FleetMetrics, latest: Arc<Latest>) -> Self {
+        self.metrics = Some(metrics);
+        self.latest = latest;
+        self
+    }
+
+    /// How long a lease lasts: three intervals, renewed every cycle.
+    pub fn lease(&self) -> Duration {
+        self.config.interval * 3
+    }
+
+    fn store_error(&self, what: &str, e: &StoreError) {
+        tracing::warn!(error = %e, "fleet view: {what} failed");
+        if let Some(m) = &self.metrics {
+            m.store_errors.inc();
+        }
+    }
+
+    fn set_poller(&self, held: bool) {
+        if let Some(m) = &self.metrics {
+            m.poller.set(if held { 1.0 } else { 0.0 });
+        }
+    }
+
+    /// One cycle.
+    pub async fn cycle(&self) -> CycleReport {
+        let mut report = CycleReport::default();
+        if let Err(e) = self.store.migrate().await {
+            self.store_error("creating its tables", &e);
+            self.set_poller(false);
+            return report;
+        }
+        match self.store.claim(&self.token, self.lease()).await {
+            Ok(held) => report.held = held,
+            Err(e) => {
+                self.store_error("taking the lease", &e);
+                self.set_poller(false);
+                return report;
+            }
+        }
+        self.set_poller(report.held);
+        if !report.held {
+            self.follow().await;
+            return report;
+        }
+        let polls = self.poller.poll_all().await;
+        report.polls = polls.len();
+        for p in &polls {
+            if let Some(m) = &self.metrics {
+                m.record(p);
+            }
+            if let Err(e) = &p.outcome {
+                tracing::warn!(target_name = %p.target, url = %p.url, "fleet poll failed: {e}");
+            }
+        }
+        let cutoff =
+            unix_ms(SystemTime::now()).saturating_sub(self.config.retention.as_millis() as u64);
+        match self
+            .store
+            .record(&self.token, self.lease(), &polls, cutoff)
+            .await
+        {
+            Ok(true) => {
+                report.written = true;
+                for p in &polls {
+                    self.latest.set(&p.target, p.status(), p.at_ms);
+                    observe_poll(p);
+                }
+            }
+            Ok(false) => {
+                tracing::warn!(
+                    "fleet view: the lease was taken over during the cycle; its polls were dropped"
+                );
+                self.set_poller(false);
+            }
+            Err(e) => self.store_error("writing the polls", &e),
+        }
+        report
+    }
+
+    /// Without the lease: the targets' latest state from the database, for the metrics.
+    async fn follow(&self) {
+        let now = unix_ms(SystemTime::now());
+        match self
+            .store
+            .fleet_document(&self.config.targets, now, false)
+            .await
+        {
+            Ok(doc) => {
+                for t in doc.targets {
+                    if let (Some(s), Some(at)) = (t.status, t.polled_at_ms) {
+                        self.latest.set(&t.name, s, at);
+                    }
+                }
+            }
+            Err(e) => self.store_error("reading the targets", &e),
+        }
+    }
+
+    /// Gives the lease up, so that another collector polls at once.
+    pub async fn release(&self) {
+        if let Err(e) = self.store.release(&self.token).await {
+            self.store_error("releasing the lease", &e);
+        }
+    }
+
+    /// The longest a cycle may take before it is cancelled: the poll timeout and a margin, plus
+    /// five database calls' deadlines.
+    fn cycle_limit(&self) -> Duration {
+        self.config.timeout + Duration::from_secs(1) + self.config.store_timeout * 5
+    }
+
+    /// Runs a cycle every interval until the task is aborted. Each cycle is its own task:
+    /// one that panics, is cancelled or overruns its limit is reported and the loop goes on.
+    pub async fn run(self: Arc<Self>) {
+        let mut tick = tokio::time::interval(self.config.interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let me = self.clone();
+            let mut task = tokio::spawn(async move { me.cycle().await });
+            match tokio::time::timeout(self.cycle_limit(), &mut task).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "fleet cycle ended early"),
+                Err(_) => {
+                    task.abort();
+                    tracing::error!("fleet cycle overran {:?}; cancelled", self.cycle_limit());
+                }
+            }
+        }
+    }
+}

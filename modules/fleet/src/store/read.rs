@@ -1,0 +1,214 @@
+//! What the pages read: each target's latest state, its checks' last readings, its uptime over
+//! three windows and its incidents, folded into the [`FleetDocument`].
+use super::{FleetStore, StoreError};
+use crate::config::Target;
+use sea_orm::{ConnectionTrait, DbErr};
+use std::collections::HashMap;
+use vitals_status::{
+    CheckDocument, FleetDocument, Incident, ReadingDocument, ServiceInfo, TargetDocument, Uptime,
+    Word,
+};
+
+/// Readings shown per check.
+pub const READINGS_PER_CHECK: usize = 120;
+/// Incidents shown per target (newest first).
+pub const INCIDENTS_PER_TARGET: usize = 100;
+
+const DAY_MS: u64 = 24 * 3600 * 1000;
+
+fn word(s: &str) -> Option<Word> {
+    match s {
+        "pass" => Some(Word::Pass),
+        "warn" => Some(Word::Warn),
+        "fail" => Some(Word::Fail),
+        _ => None,
+    }
+}
+
+fn corrupt(what: &'static str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        what,
+        reason: e.to_string(),
+    }
+}
+
+fn share(up: Option<i64>, all: Option<i64>) -> Option<f64> {
+    match (up, all) {
+        (Some(up), Some(all)) if all > 0 => Some(up as f64 / all as f64),
+        _ => None,
+    }
+}
+
+impl FleetStore {
+    /// The fleet document of `targets` as of `now_ms`; without reasons, details and poll errors
+    /// unless `details`.
+    ///
+    /// # Errors
+    /// The database's error, or [`StoreError::Deadline`] for any of its reads.
+    pub async fn fleet_document(
+        &self,
+        targets: &[Target],
+        now_ms: u64,
+        details: bool,
+    ) -> Result<FleetDocument, StoreError> {
+        let mut doc = FleetDocument {
+            generated_at_ms: now_ms,
+            details,
+            targets: Vec::with_capacity(targets.len()),
+        };
+        for t in targets {
+            doc.targets
+                .push(self.target_document(t, now_ms, details).await?);
+        }
+        Ok(doc)
+    }
+
+    async fn target_document(
+        &self,
+        t: &Target,
+        now_ms: u64,
+        details: bool,
+    ) -> Result<TargetDocument, StoreError> {
+        let mut doc = TargetDocument {
+            name: t.name.clone(),
+            url: t.url.clone(),
+            service: None,
+            status: None,
+            polled_at_ms: None,
+            poll_error: None,
+            uptime: self.uptime(&t.name, now_ms).await?,
+            checks: Vec::new(),
+            incidents: self.incidents(&t.name, INCIDENTS_PER_TARGET).await?,
+        };
+        let row = self
+            .bounded(self.db.query_one_raw(self.stmt(
+                "SELECT service_name, service_version, status, polled_at_ms, poll_error, checks
+                 FROM fleet_targets WHERE name = $1",
+                vec![t.name.as_str().into()],
+            )))
+            .await?;
+        if let Some(r) = row {
+            let name: Option<String> = r.try_get("", "service_name")?;
+            let version: Option<String> = r.try_get("", "service_version")?;
+            doc.service = name.map(|name| ServiceInfo {
+                name,
+                version: version.unwrap_or_default(),
+            });
+            doc.status = word(&r.try_get::<String>("", "status")?);
+            doc.polled_at_ms = Some(r.try_get::<i64>("", "polled_at_ms")?.max(0) as u64);
+            doc.poll_error = r.try_get("", "poll_error")?;
+            let checks: String = r.try_get("", "checks")?;
+            doc.checks = serde_json::from_str::<Vec<CheckDocument>>(&checks)
+                .map_err(|e| corrupt("checks", e))?;
+            let mut readings = self.readings(&t.name, READINGS_PER_CHECK).await?;
+            for c in &mut doc.checks {
+                c.readings = readings.remove(&c.name).unwrap_or_default();
+            }
+        }
+        if !details {
+            doc.poll_error = None;
+            for c in &mut doc.checks {
+                c.reason = None;
+                c.details.clear();
+                for r in &mut c.readings {
+                    r.reason = None;
+                }
+            }
+        }
+        Ok(doc)
+    }
+
+    /// The share of `target`'s polls in the last 24 h, 7 d and 30 d (before `now_ms`) at which
+    /// it was serving; `None` for a window without a poll.
+    ///
+    /// # Errors
+    /// The database's error, or [`StoreError::Deadline`].
+    pub async fn uptime(&self, target: &str, now_ms: u64) -> Result<Uptime, StoreError> {
+        let since = |days: u64| i64::try_from(now_ms.saturating_sub(days * DAY_MS)).unwrap_or(0);
+        let row = self
+            .bounded(self.db.query_one_raw(self.stmt(
+                "SELECT
+                    SUM(CASE WHEN at_ms >= $2 THEN 1 ELSE 0 END) AS day_n,
+                    SUM(CASE WHEN at_ms >= $2 AND status <> 'fail' THEN 1 ELSE 0 END) AS day_up,
+                    SUM(CASE WHEN at_ms >= $3 THEN 1 ELSE 0 END) AS week_n,
+                    SUM(CASE WHEN at_ms >= $3 AND status <> 'fail' THEN 1 ELSE 0 END) AS week_up,
+                    COUNT(*) AS month_n,
+                    SUM(CASE WHEN status <> 'fail' THEN 1 ELSE 0 END) AS month_up
+                 FROM fleet_polls WHERE target = $1 AND at_ms >= $4 AND at_ms <= $5",
+                vec![
+                    target.into(),
+                    since(1).into(),
+                    since(7).into(),
+                    since(30).into(),
+                    i64::try_from(now_ms).unwrap_or(i64::MAX).into(),
+                ],
+            )))
+            .await?;
+        let Some(r) = row else {
+            return Ok(Uptime::default());
+        };
+        let get = |col: &str| -> Result<Option<i64>, DbErr> { r.try_get("", col) };
+        Ok(Uptime {
+            day: share(get("day_up")?, get("day_n")?),
+            week: share(get("week_up")?, get("week_n")?),
+            month: share(get("month_up")?, Some(get("month_n")?.unwrap_or(0))),
+        })
+    }
+
+    /// `target`'s incidents, newest first, at most `limit`.
+    ///
+    /// # Errors
+    /// The database's error, or [`StoreError::Deadline`].
+    pub async fn incidents(&self, target: &str, limit: usize) -> Result<Vec<Incident>, StoreError> {
+        let rows = self
+            .bounded(self.db.query_all_raw(self.stmt(
+                "SELECT started_at_ms, ended_at_ms, checks FROM fleet_incidents
+                 WHERE target = $1 ORDER BY started_at_ms DESC, id DESC LIMIT $2",
+                vec![target.into(), (limit as i64).into()],
+            )))
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let checks: String = r.try_get("", "checks")?;
+                Ok(Incident {
+                    started_at_ms: r.try_get::<i64>("", "started_at_ms")?.max(0) as u64,
+                    ended_at_ms: r
+                        .try_get::<Option<i64>>("", "ended_at_ms")?
+                        .map(|v| v.max(0) as u64),
+                    checks: serde_json::from_str(&checks).map_err(|e| corrupt("checks", e))?,
+                })
+            })
+            .collect()
+    }
+
+    /// The last `per_check` readings of each of `target`'s checks, oldest first.
+    async fn readings(
+        &self,
+        target: &str,
+        per_check: usize,
+    ) -> Result<HashMap<String, Vec<ReadingDocument>>, StoreError> {
+        let rows = self
+            .bounded(self.db.query_all_raw(self.stmt(
+                "SELECT check_name, at_ms, status, duration_seconds, reason FROM (
+                    SELECT check_name, at_ms, status, duration_seconds, reason,
+                        ROW_NUMBER() OVER (PARTITION BY check_name ORDER BY at_ms DESC) AS rn
+                    FROM fleet_readings WHERE target = $1) r
+                 WHERE rn <= $2 ORDER BY check_name, at_ms",
+                vec![target.into(), (per_check as i64).into()],
+            )))
+            .await?;
+        let mut out: HashMap<String, Vec<ReadingDocument>> = HashMap::new();
+        for r in rows {
+            let status: String = r.try_get("", "status")?;
+            out.entry(r.try_get("", "check_name")?)
+                .or_default()
+                .push(ReadingDocument {
+                    at_ms: r.try_get::<i64>("", "at_ms")?.max(0) as u64,
+                    status: word(&status).ok_or_else(|| corrupt("status", &status))?,
+                    duration_seconds: r.try_get("", "duration_seconds")?,
+                    reason: r.try_get("", "reason")?,
+                });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,234 @@
+//! The poller's writes: one transaction per cycle, guarded by the lease, holding every target's
+//! poll, the readings its document carried (each kept once: `(target, check, at)` is the
+//! readings' key), the target's latest state and its incident; and the retention's prune.
+use super::{FleetStore, StoreError};
+use crate::incident::{Step, next};
+use crate::poll::{MAX_REASON_BYTES, Poll, bounded};
+use sea_orm::sea_query::{OnConflict, Query};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, TransactionTrait, Value};
+use std::time::Duration;
+use vitals_status::CheckDocument;
+
+/// Readings inserted per statement (6 values each: within every backend's parameter limit).
+const READINGS_PER_STATEMENT: usize = 500;
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+fn i64_ms(ms: u64) -> i64 {
+    i64::try_from(ms).unwrap_or(i64::MAX)
+}
+
+impl FleetStore {
+    /// Writes one cycle's polls under `token`'s lease (renewed to `lease` in the same
+    /// transaction) and prunes what is older than `cutoff_ms`. Returns `false`, having written
+    /// nothing, when `token` no longer holds the lease.
+    ///
+    /// # Errors
+    /// The database's error, or [`StoreError::Deadline`] (the transaction is rolled back).
+    pub async fn record(
+        &self,
+        token: &str,
+        lease: Duration,
+        polls: &[Poll],
+        cutoff_ms: u64,
+    ) -> Result<bool, StoreError> {
+        self.bounded(async {
+            let tx = self.db.begin().await?;
+            if !self.still_held(&tx, token, lease).await? {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            for p in polls {
+                self.write_poll(&tx, p).await?;
+            }
+            self.prune(&tx, cutoff_ms).await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn write_poll(&self, tx: &DatabaseTransaction, p: &Poll) -> Result<(), DbErr> {
+        let at = i64_ms(p.at_ms);
+        tx.execute_raw(self.stmt(
+            "INSERT INTO fleet_polls (target, at_ms, status, error, failing, duration_seconds)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            vec![
+                p.target.as_str().into(),
+                at.into(),
+                p.status().as_str().into(),
+                p.error().map(str::to_owned).into(),
+                json(&p.failing()).into(),
+                p.duration.as_secs_f64().into(),
+            ],
+        ))
+        .await?;
+        match &p.outcome {
+            Ok(doc) => {
+                self.write_readings(tx, &p.target, &doc.checks).await?;
+                let checks: Vec<CheckDocument> = doc
+                    .checks
+                    .iter()
+                    .map(|c| CheckDocument {
+                        readings: Vec::new(),
+                        ..c.clone()
+                    })
+                    .collect();
+                let service = doc.service.as_ref();
+                tx.execute_raw(self.stmt(
+                    "INSERT INTO fleet_targets (name, url, service_name, service_version,
+                        status, polled_at_ms, poll_error, checks)
+                     VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)
+                     ON CONFLICT (name) DO UPDATE SET url = excluded.url,
+                        service_name = excluded.service_name,
+                        service_version = excluded.service_version,
+                        status = excluded.status, polled_at_ms = excluded.polled_at_ms,
+                        poll_error = NULL, checks = excluded.checks",
+                    vec![
+                        p.target.as_str().into(),
+                        p.url.as_str().into(),
+                        service.map(|s| s.name.clone()).into(),
+                        service.map(|s| s.version.clone()).into(),
+                        p.status().as_str().into(),
+                        at.into(),
+                        json(&checks).into(),
+                    ],
+                ))
+                .await?;
+            }
+            Err(e) => {
+                // The last document's checks and service stay: what was known, marked failed.
+                tx.execute_raw(self.stmt(
+                    "INSERT INTO fleet_targets (name, url, status, polled_at_ms, poll_error, checks)
+                     VALUES ($1, $2, 'fail', $3, $4, '[]')
+                     ON CONFLICT (name) DO UPDATE SET url = excluded.url, status = 'fail',
+                        polled_at_ms = excluded.polled_at_ms, poll_error = excluded.poll_error",
+                    vec![
+                        p.target.as_str().into(),
+                        p.url.as_str().into(),
+                        at.into(),
+                        e.as_str().into(),
+                    ],
+                ))
+                .await?;
+            }
+        }
+        self.write_incident(tx, p).await
+    }
+
+    async fn write_readings(
+        &self,
+        tx: &DatabaseTransaction,
+        target: &str,
+        checks: &[CheckDocument],
+    ) -> Result<(), DbErr> {
+        let rows: Vec<[Value; 6]> = checks
+            .iter()
+            .flat_map(|c| {
+                c.readings.iter().map(move |r| {
+                    [
+                        target.into(),
+                        c.name.as_str().into(),
+                        i64_ms(r.at_ms).into(),
+                        r.status.as_str().into(),
+                        r.duration_seconds.into(),
+                        r.reason
+                            .clone()
+                            .map(|s| bounded(s, MAX_REASON_BYTES))
+                            .into(),
+                    ]
+                })
+            })
+            .collect();
+        for chunk in rows.chunks(READINGS_PER_STATEMENT) {
+            let mut insert = Query::insert();
+            insert
+                .into_table("fleet_readings")
+                .columns([
+                    "target",
+                    "check_name",
+                    "at_ms",
+                    "status",
+                    "duration_seconds",
+                    "reason",
+                ])
+                .on_conflict(
+                    OnConflict::columns(["target", "check_name", "at_ms"])
+                        .do_nothing()
+                        .to_owned(),
+                );
+            for row in chunk {
+                insert
+                    .values(row.iter().cloned().map(Into::into))
+                    .map_err(|e| DbErr::Custom(e.to_string()))?;
+            }
+            tx.execute(&insert).await?;
+        }
+        Ok(())
+    }
+
+    async fn write_incident(&self, tx: &DatabaseTransaction, p: &Poll) -> Result<(), DbErr> {
+        let open = tx
+            .query_one_raw(self.stmt(
+                "SELECT id, checks FROM fleet_incidents
+                 WHERE target = $1 AND ended_at_ms IS NULL
+                 ORDER BY started_at_ms DESC LIMIT 1",
+                vec![p.target.as_str().into()],
+            ))
+            .await?;
+        let open = match open {
+            Some(r) => {
+                let id: i32 = r.try_get("", "id")?;
+                let checks: String = r.try_get("", "checks")?;
+                Some((
+                    id,
+                    serde_json::from_str::<Vec<String>>(&checks).unwrap_or_default(),
+                ))
+            }
+            None => None,
+        };
+        let at = i64_ms(p.at_ms);
+        match (next(open.as_ref().map(|(_, c)| c.as_slice()), p), open) {
+            (Step::Keep, _) => {}
+            (Step::Open(checks), _) => {
+                tx.execute_raw(self.stmt(
+                    "INSERT INTO fleet_incidents (target, started_at_ms, ended_at_ms, checks)
+                     VALUES ($1, $2, NULL, $3)",
+                    vec![p.target.as_str().into(), at.into(), json(&checks).into()],
+                ))
+                .await?;
+            }
+            (Step::Extend(checks), Some((id, _))) => {
+                tx.execute_raw(self.stmt(
+                    "UPDATE fleet_incidents SET checks = $2 WHERE id = $1",
+                    vec![id.into(), json(&checks).into()],
+                ))
+                .await?;
+            }
+            (Step::Close, Some((id, _))) => {
+                tx.execute_raw(self.stmt(
+                    "UPDATE fleet_incidents SET ended_at_ms = $2 WHERE id = $1",
+                    vec![id.into(), at.into()],
+                ))
+                .await?;
+            }
+            (Step::Extend(_) | Step::Close, None) => {}
+        }
+        Ok(())
+    }
+
+    /// Removes polls and readings older than `cutoff_ms`, and incidents that ended before it.
+    async fn prune(&self, tx: &DatabaseTransaction, cutoff_ms: u64) -> Result<(), DbErr> {
+        let cutoff = i64_ms(cutoff_ms);
+        for sql in [
+            "DELETE FROM fleet_polls WHERE at_ms < $1",
+            "DELETE FROM fleet_readings WHERE at_ms < $1",
+            "DELETE FROM fleet_incidents WHERE ended_at_ms IS NOT NULL AND ended_at_ms < $1",
+        ] {
+            tx.execute_raw(self.stmt(sql, vec![cutoff.into()])).await?;
+        }
+        Ok(())
+    }
+}
