@@ -119,15 +119,17 @@ def start_browser(size, profile):
     for path in (CHROMIUM, CHROMEDRIVER):
         if not os.access(path, os.X_OK):
             fail(f"{path} is missing: install chromium and chromium-driver (scripts/test.sh does)")
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
-    # --window-size is the whole window; grow it by the browser's own frame so that the page's
-    # viewport (and a window screenshot) is exactly WxH.
+    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
+
+
+def fit_viewport(driver, size):
+    """--window-size is the whole window; grow it by the browser's own frame so that the page's
+    viewport (and a window screenshot) is exactly WxH."""
     frame = driver.execute_script(
         "return [outerWidth - innerWidth, outerHeight - innerHeight, innerWidth, innerHeight];"
     )
     if frame[2:] != list(size):
         driver.set_window_size(size[0] + frame[0], size[1] + frame[1])
-    return driver
 
 
 def wait_loaded(driver, deadline):
@@ -213,6 +215,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="vitals-chromium-") as profile:
         driver = start_browser(args.size, profile)
         try:
+            fit_viewport(driver, args.size)
             driver.set_page_load_timeout(args.deadline)
             driver.set_script_timeout(args.deadline)
             driver.execute_cdp_cmd("Network.enable", {})
