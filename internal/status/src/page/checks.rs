@@ -1,7 +1,7 @@
 //! The checks of a service, as the service page and the fleet's target page both show them:
 //! per check its badge, name, groups, the share of passing readings, latest reason and details
 //! (when the document has them), the status strip and the latency sparkline.
-use super::format::Latency;
+use super::format::{Clock, Latency, Span};
 use super::html::{badge, esc, put};
 use super::svg::{max_seconds, sparkline, strip};
 use crate::{CheckDocument, Word};
@@ -39,11 +39,7 @@ fn check(out: &mut String, c: &CheckDocument, slots: usize, now_ms: u64) {
     let n = c.readings.len();
     if n > 0 {
         let passed = c.readings.iter().filter(|r| r.status == Word::Pass).count();
-        put!(
-            out,
-            "<span class=\"sub\">{passed}/{n} pass · last {}</span>",
-            Latency(c.readings[n - 1].duration_seconds)
-        );
+        put!(out, "<span class=\"sub\">{passed}/{n} pass</span>");
     } else {
         out.push_str("<span class=\"sub\">no reading yet</span>");
     }
@@ -64,23 +60,25 @@ fn check(out: &mut String, c: &CheckDocument, slots: usize, now_ms: u64) {
     }
     out.push_str("<div class=\"charts\"><div>");
     strip(out, &c.readings, slots, now_ms);
-    out.push_str("<small><span>status</span>");
+    out.push_str("<small><span>status");
     if let (Some(first), Some(last)) = (c.readings.first(), c.readings.last()) {
         put!(
             out,
-            "<span>{}</span>",
-            super::format::Span(last.at_ms.saturating_sub(first.at_ms))
+            " · {}</span><span>last {}",
+            Span(last.at_ms.saturating_sub(first.at_ms)),
+            Clock(last.at_ms, now_ms)
         );
     }
-    out.push_str("</small></div><div>");
+    out.push_str("</span></small></div><div>");
     sparkline(out, &c.readings, slots);
-    put!(
-        out,
-        "<small><span>latency</span><span>max {}</span></small></div></div></article>\n",
-        if n > 0 {
-            Latency(max_seconds(&c.readings)).to_string()
-        } else {
-            "—".to_owned()
-        }
-    );
+    match c.readings.last() {
+        Some(last) => put!(
+            out,
+            "<small><span>latency · last {}</span><span>max {}</span></small>",
+            Latency(last.duration_seconds),
+            Latency(max_seconds(&c.readings))
+        ),
+        None => out.push_str("<small><span>latency</span></small>"),
+    }
+    out.push_str("</div></div></article>\n");
 }

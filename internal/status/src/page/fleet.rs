@@ -52,7 +52,7 @@ fn overall(doc: &FleetDocument) -> Option<Word> {
 
 fn summary(out: &mut String, doc: &FleetDocument) {
     let count = |s: Option<Word>| doc.targets.iter().filter(|t| t.status == s).count();
-    out.push_str("<ul class=\"pills\">");
+    out.push_str("<h2>Summary</h2><ul class=\"pills\">");
     for s in [Some(Word::Pass), Some(Word::Warn), Some(Word::Fail), None] {
         out.push_str("<li>");
         badge(out, s);
@@ -69,7 +69,7 @@ pub(super) fn target_href(base: &str, name: &str) -> String {
 fn row(out: &mut String, t: &TargetDocument, now_ms: u64, opts: &PageOptions<'_>) {
     put!(
         out,
-        "<tr><td><a href=\"{}\">{}</a></td><td>",
+        "<tr><td class=\"t\"><a href=\"{}\">{}</a></td><td class=\"t\">",
         esc(&target_href(opts.base, &t.name)),
         esc(&t.name)
     );
@@ -103,7 +103,7 @@ fn row(out: &mut String, t: &TargetDocument, now_ms: u64, opts: &PageOptions<'_>
     match t.incidents.iter().find(|i| i.ended_at_ms.is_none()) {
         Some(i) => put!(
             out,
-            "<td class=\"bad\">since <span class=\"t\">{}</span> ({})</td>",
+            "<td class=\"bad t\">since {}<br>({} so far)</td>",
             Utc(i.started_at_ms),
             Span(i.duration_ms(now_ms))
         ),

@@ -5,7 +5,7 @@
 /// `concat!`.
 macro_rules! css_sha256 {
     () => {
-        "aeENfWrl+jIYlf6dxyZudV3MvegGkH6sJHSlUbDNh/s="
+        "VFIhVy2XbbDofRc1dRyKwiVpsmXYLOGNsZQXcM+nqqY="
     };
 }
 pub(super) use css_sha256;
@@ -14,9 +14,9 @@ pub(super) use css_sha256;
 /// through classes (`p`, `w`, `f`, `e`), never `style` attributes.
 pub(super) const CSS: &str = "\
 :root{color-scheme:light dark;--bg:#f5f6f8;--fg:#1c2229;--mute:#5f6b78;--card:#fff;--line:#e1e5ea;\
---pass:#1e9e57;--warn:#d48806;--fail:#d9434b;--none:#a3acb6;--empty:#e9ecf0;--link:#2c6bd6}
+--pass:#1e9e57;--warn:#d48806;--fail:#d9434b;--none:#a3acb6;--empty:#e9ecf0;--link:#2c6bd6;--on:#fff}
 @media (prefers-color-scheme:dark){:root{--bg:#0f1317;--fg:#e2e6eb;--mute:#95a0ac;--card:#181d23;\
---line:#29313a;--pass:#38b56c;--warn:#e0a237;--fail:#ef5f66;--none:#66717d;--empty:#232a32;--link:#79a6ff}}
+--line:#29313a;--pass:#38b56c;--warn:#e0a237;--fail:#ef5f66;--none:#66717d;--empty:#232a32;--link:#79a6ff;--on:#0f1317}}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--fg);\
 font:14px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,Helvetica,Arial,sans-serif}
@@ -30,7 +30,7 @@ h3{font-size:15px;margin:0;overflow-wrap:anywhere}
 a{color:var(--link);text-decoration:none}
 a:hover{text-decoration:underline}
 .badge{display:inline-block;min-width:48px;padding:1px 8px;border-radius:10px;background:var(--none);\
-color:#fff;font-size:12px;font-weight:600;text-align:center}
+color:var(--on);font-size:12px;font-weight:600;text-align:center;white-space:nowrap}
 .badge.pass{background:var(--pass)}
 .badge.warn{background:var(--warn)}
 .badge.fail{background:var(--fail)}

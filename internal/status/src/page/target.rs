@@ -14,7 +14,12 @@ pub(super) fn page(
 ) -> String {
     let mut out = String::with_capacity(8 * 1024 + t.checks.len() * 12 * 1024);
     open(&mut out, &t.name, t.status, opts);
-    put!(&mut out, "<header><h1>{}", esc(&t.name));
+    put!(
+        &mut out,
+        "<header><p class=\"meta\"><a href=\"{}\">Fleet</a> ›</p><h1>{}",
+        esc(opts.base),
+        esc(&t.name)
+    );
     if let Some(s) = &t.service {
         put!(
             &mut out,

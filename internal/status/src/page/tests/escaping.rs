@@ -11,8 +11,8 @@ const QUOTE: &str = "' onmouseover='alert(1)";
 
 const TAGS: &[&str] = &[
     "!doctype", "html", "head", "meta", "title", "link", "style", "body", "header", "h1", "small",
-    "span", "p", "main", "h2", "ul", "li", "b", "div", "article", "h3", "dl", "dt", "dd", "svg",
-    "g", "rect", "polyline", "table", "thead", "tbody", "tr", "th", "td", "a", "footer",
+    "span", "p", "br", "main", "h2", "ul", "li", "b", "div", "article", "h3", "dl", "dt", "dd",
+    "svg", "g", "rect", "polyline", "table", "thead", "tbody", "tr", "th", "td", "a", "footer",
 ];
 const ATTRIBUTES: &[&str] = &[
     "lang",

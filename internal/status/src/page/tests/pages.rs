@@ -84,7 +84,8 @@ fn the_service_page_shows_header_groups_checks_and_transitions() {
     assert!(c.contains("<title>07:41:00 · pass · 20.6 ms</title>"));
     let points = c.split("points=\"").nth(1).expect("a sparkline");
     assert_eq!(points[..points.find('"').unwrap()].split(' ').count(), 120);
-    assert!(c.contains("<span>max 20.6 ms</span>"), "{c}");
+    assert!(c.contains("<span>latency · last 2.00 ms</span><span>max 20.6 ms</span>"));
+    assert!(c.contains("<span>status · 19m 50s</span><span>last 07:59:50</span>"));
     let newest = html
         .find("<td>check-0</td><td class=\"t\"><span class=\"badge fail\">")
         .unwrap();
@@ -103,7 +104,7 @@ fn a_check_without_readings_is_pending_and_reasons_show_only_when_present() {
     let c = article(&html, "check-0");
     assert!(c.contains("<span class=\"badge pending\">pending</span>"));
     assert!(c.contains("no reading yet"));
-    assert!(c.contains("max —"));
+    assert!(c.contains("<small><span>latency</span></small>"));
     assert!(html.contains("reasons and details withheld"));
     assert!(!html.contains("connection refused"));
     assert!(!html.contains("class=\"reason\">c"));
@@ -119,7 +120,7 @@ fn the_fleet_page_has_one_row_per_target_with_uptime_polls_and_incidents() {
     new.uptime = Default::default();
     new.incidents.clear();
     let html = fleet(&fixtures::fleet(vec![down, new]), &OPTS);
-    assert_eq!(count(&html, "<tr><td><a href="), 2);
+    assert_eq!(count(&html, "<tr><td class=\"t\"><a href="), 2);
     assert!(html.contains("<a href=\"/status/service/pay%20ments%2Feu\">pay ments/eu</a>"));
     assert!(html.contains("orders <span class=\"mute\">1.4.2</span>"));
     assert!(html.contains(
@@ -127,7 +128,7 @@ fn the_fleet_page_has_one_row_per_target_with_uptime_polls_and_incidents() {
     ));
     assert!(html.contains("<div class=\"reason\">connection refused</div>"));
     assert!(html.contains("<td class=\"t\">2026-12-02 07:59:55</td>"));
-    assert!(html.contains("since <span class=\"t\">2026-12-02 07:57:55</span> (2m 05s)"));
+    assert!(html.contains("since 2026-12-02 07:57:55<br>(2m 05s so far)"));
     assert!(html.contains("<td class=\"n\">2</td></tr>"));
     assert!(html.contains("<td class=\"mute\">never</td>"));
     assert_eq!(
