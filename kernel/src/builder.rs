@@ -185,6 +185,15 @@ impl KernelBuilder {
         self
     }
 
+    /// Webhooks told of status changes of every check and group (`VITALS_NOTIFY_*`, feature
+    /// `notify`). Reasons are sent only when details are always shown (`VITALS_DETAILS=always`),
+    /// and the service's name (`VITALS_SERVICE_NAME`) is named in messages. Defaults to none.
+    #[cfg(feature = "notify")]
+    pub fn notify(mut self, config: vitals_notify::NotifyConfig) -> Self {
+        self.config.notify = Some(config);
+        self
+    }
+
     /// Plugs in a module; it registers its checkers and metrics during [`build`](Self::build).
     pub fn module(mut self, module: impl Module) -> Self {
         self.modules.push(Arc::new(module));
@@ -201,6 +210,7 @@ impl KernelBuilder {
         &self,
         check_metrics: &CheckMetrics,
         history: Option<&CheckHistory>,
+        extra: Option<Arc<dyn vitals_health::RunObserver>>,
     ) -> RegistryConfig {
         let h = &self.config.health;
         RegistryConfig {
@@ -215,9 +225,29 @@ impl KernelBuilder {
             }),
             observers: std::iter::once(check_metrics.observer())
                 .chain(history.map(CheckHistory::observer))
+                .chain(extra)
                 .collect(),
             ..RegistryConfig::default()
         }
+    }
+
+    /// The notifier of `VITALS_NOTIFY_*`, reasons included only when details are always shown.
+    #[cfg(feature = "notify")]
+    fn notifier(
+        &self,
+        metrics: &PrometheusRecorder,
+    ) -> Result<Option<(vitals_notify::Notifier, Arc<crate::notify::NotifyObserver>)>, Error> {
+        let Some(config) = &self.config.notify else {
+            return Ok(None);
+        };
+        let config = vitals_notify::NotifyConfig {
+            details: self.config.health.details == DetailPolicy::Always,
+            service: self.config.service.as_ref().map(|(name, _)| name.clone()),
+            ..config.clone()
+        };
+        let notifier = vitals_notify::Notifier::new(config, &metrics.metrics())?;
+        let observer = crate::notify::NotifyObserver::new(notifier.clone());
+        Ok(Some((notifier, observer)))
     }
 
     /// Validates the settings ([`Config::validate`]), registers the built-in `ping` check, every
@@ -240,7 +270,24 @@ impl KernelBuilder {
                 ..HistoryConfig::default()
             })
         });
-        let registry = HealthRegistry::new(self.registry_config(&check_metrics, history.as_ref()));
+        #[cfg(feature = "notify")]
+        let notify = self.notifier(&metrics)?;
+        #[cfg(feature = "notify")]
+        let notify_observer = notify.as_ref().map(|(_, o)| o.clone() as _);
+        #[cfg(not(feature = "notify"))]
+        let notify_observer = None;
+        let registry = HealthRegistry::new(self.registry_config(
+            &check_metrics,
+            history.as_ref(),
+            notify_observer,
+        ));
+        #[allow(unused_mut)]
+        let mut modules = self.modules.clone();
+        #[cfg(feature = "notify")]
+        if let Some((notifier, observer)) = notify {
+            observer.watch(registry.clone());
+            modules.insert(0, Arc::new(crate::notify::NotifyModule(notifier)));
+        }
         check_metrics.watch(registry.clone())?;
         // Without request metrics the middleware records into a registry nobody serves.
         let timing_registry = match self.config.request_metrics {
@@ -254,7 +301,7 @@ impl KernelBuilder {
         let container = Arc::new(KernelContainer::assemble(
             registry.clone(),
             metrics,
-            self.modules.clone(),
+            modules,
         ));
         shaku::HasComponent::<dyn ModuleSet>::resolve_ref(&*container).register_all()?;
         for checker in &self.checkers {

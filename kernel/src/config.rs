@@ -97,6 +97,7 @@ impl Default for ShutdownSettings {
 /// | `VITALS_STATUS_PATH` | `/status` | the status page (`{path}`) and its JSON (`{path}/history`); `off` for neither |
 /// | `VITALS_STATUS_HISTORY` | `120` | readings kept per check for the page |
 /// | `VITALS_STATUS_REFRESH` | `10s` | the page reloads itself this often; `0s` for never |
+/// | `VITALS_NOTIFY_*` | unset (off) | webhooks told of status changes, feature `notify`: see `vitals_notify::NotifyConfig` |
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// `VITALS_BIND`. Defaults to `127.0.0.1:8080`.
@@ -119,6 +120,9 @@ pub struct Config {
     pub shutdown: ShutdownSettings,
     /// The status page and the check history.
     pub status: StatusSettings,
+    /// Notifications of status changes (`VITALS_NOTIFY_*`, feature `notify`). Defaults to none.
+    #[cfg(feature = "notify")]
+    pub notify: Option<vitals_notify::NotifyConfig>,
     /// `VITALS_SERVICE_NAME` and `VITALS_SERVICE_VERSION`: exported as
     /// `service_info{service,version} 1`. Defaults to none (no family).
     pub service: Option<(String, String)>,
@@ -146,6 +150,8 @@ impl Default for Config {
             series_budget: vitals::metrics::DEFAULT_SERIES_BUDGET,
             shutdown: ShutdownSettings::default(),
             status: StatusSettings::default(),
+            #[cfg(feature = "notify")]
+            notify: None,
             service: None,
             request_metrics: true,
             ping: true,
@@ -255,6 +261,18 @@ impl Config {
             c.scrapes.forwarded_header = h;
         }
         c.status = StatusSettings::read(env)?;
+        #[cfg(feature = "notify")]
+        {
+            c.notify = vitals_notify::NotifyConfig::from_settings(env)?;
+        }
+        #[cfg(not(feature = "notify"))]
+        if let Some(v) = env.string("VITALS_NOTIFY_WEBHOOKS") {
+            return Err(bad(
+                "VITALS_NOTIFY_WEBHOOKS",
+                &v,
+                "this build sends no notifications: enable the notify feature of vitals-kernel",
+            ));
+        }
         match (
             env.string("VITALS_SERVICE_NAME"),
             env.string("VITALS_SERVICE_VERSION"),

@@ -9,6 +9,8 @@ mod error;
 mod grpc;
 mod kernel;
 mod logging;
+#[cfg(feature = "notify")]
+mod notify;
 mod ping;
 mod shutdown;
 
