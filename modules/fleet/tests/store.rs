@@ -1,0 +1,291 @@
+//! The fleet view's tables on SQLite and on PostgreSQL: exact uptime and incidents, readings kept
+//! once, the last 120 shown, details withheld, retention, and the lease.
+mod common;
+
+use common::{Backend, doc, fresh_db, poll};
+use std::time::Duration;
+use vitals_module_fleet::{FleetStore, Target, new_token};
+use vitals_status::{Incident, Uptime, Word};
+
+const MIN: u64 = 60_000;
+const HOUR: u64 = 60 * MIN;
+const DAY: u64 = 24 * HOUR;
+const NOW: u64 = 100 * DAY;
+const LEASE: Duration = Duration::from_secs(60);
+
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            use super::*;
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(Backend::Sqlite).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name(Backend::Postgres).await;
+            }
+        }
+    };
+}
+
+fn target(name: &str) -> Target {
+    Target {
+        name: name.into(),
+        url: format!("http://127.0.0.1:1/{name}/status/history"),
+    }
+}
+
+async fn store(url: &str) -> FleetStore {
+    let s = FleetStore::connect(url, Duration::from_secs(10))
+        .await
+        .unwrap();
+    s.migrate().await.unwrap();
+    s
+}
+
+on_both!(uptime_and_incidents_are_exact);
+async fn uptime_and_incidents_are_exact(backend: Backend) {
+    let db = fresh_db(backend, "uptime").await;
+    let s = store(&db.url).await;
+    let token = new_token();
+    assert!(s.claim(&token, LEASE).await.unwrap());
+    let pass = || Ok(doc(Word::Pass, &[("db", Word::Pass, &[])]));
+    let polls = [
+        poll("api", NOW - 40 * DAY, Err("connection refused")),
+        poll("api", NOW - 20 * DAY, pass()),
+        poll("api", NOW - 20 * DAY + MIN, Err("timed out after 5s")),
+        poll("api", NOW - 6 * DAY, Err("HTTP 502")),
+        poll(
+            "api",
+            NOW - 5 * DAY,
+            Ok(doc(Word::Fail, &[("db", Word::Fail, &[])])),
+        ),
+        poll("api", NOW - 5 * DAY + MIN, pass()),
+        poll(
+            "api",
+            NOW - 2 * HOUR,
+            Ok(doc(Word::Warn, &[("db", Word::Warn, &[])])),
+        ),
+        poll(
+            "api",
+            NOW - HOUR,
+            Ok(doc(Word::Fail, &[("cache", Word::Fail, &[])])),
+        ),
+        poll("api", NOW - 30 * MIN, pass()),
+        poll("api", NOW - 10 * MIN, Err("connection refused")),
+        poll("old", NOW - 3 * DAY, pass()),
+    ];
+    for p in &polls {
+        assert!(
+            s.record(&token, LEASE, std::slice::from_ref(p), 0)
+                .await
+                .unwrap()
+        );
+    }
+    assert_eq!(s.count("fleet_polls").await.unwrap(), 11);
+    // Day: -2h warn, -1h fail, -30m pass, -10m refused: 2 of 4. Week adds -6d 502, -5d fail,
+    // -5d+1m pass: 3 of 7. Month adds -20d pass and -20d+1m timeout: 4 of 9; -40d is outside.
+    assert_eq!(
+        s.uptime("api", NOW).await.unwrap(),
+        Uptime {
+            day: Some(2.0 / 4.0),
+            week: Some(3.0 / 7.0),
+            month: Some(4.0 / 9.0),
+        }
+    );
+    assert_eq!(
+        s.uptime("old", NOW).await.unwrap(),
+        Uptime {
+            day: None,
+            week: Some(1.0),
+            month: Some(1.0),
+        }
+    );
+    assert_eq!(s.uptime("idle", NOW).await.unwrap(), Uptime::default());
+    let incidents = s.incidents("api", 100).await.unwrap();
+    let want = [
+        (NOW - 10 * MIN, None, vec!["poll"]),
+        (NOW - HOUR, Some(NOW - 30 * MIN), vec!["cache"]),
+        (
+            NOW - 20 * DAY + MIN,
+            Some(NOW - 5 * DAY + MIN),
+            vec!["db", "poll"],
+        ),
+        (NOW - 40 * DAY, Some(NOW - 20 * DAY), vec!["poll"]),
+    ]
+    .map(|(started, ended, checks)| Incident {
+        started_at_ms: started,
+        ended_at_ms: ended,
+        checks: checks.into_iter().map(str::to_owned).collect(),
+    });
+    assert_eq!(incidents, want);
+    assert_eq!(incidents[2].duration_ms(NOW), 15 * DAY);
+    assert_eq!(incidents[0].duration_ms(NOW), 10 * MIN);
+    // The stored incidents are what replaying the polls gives.
+    let api: Vec<_> = polls
+        .iter()
+        .filter(|p| p.target == "api")
+        .cloned()
+        .collect();
+    assert_eq!(vitals_module_fleet::incidents::fold(&api), want);
+
+    let fleet = s
+        .fleet_document(&[target("api"), target("idle")], NOW, true)
+        .await
+        .unwrap();
+    let api = &fleet.targets[0];
+    assert_eq!(api.status, Some(Word::Fail));
+    assert_eq!(api.polled_at_ms, Some(NOW - 10 * MIN));
+    assert_eq!(api.poll_error.as_deref(), Some("connection refused"));
+    assert_eq!(api.service.as_ref().unwrap().version, "1.2.3");
+    assert_eq!(api.checks.len(), 1, "the last document's checks stay");
+    assert_eq!(api.incidents, want);
+    let idle = &fleet.targets[1];
+    assert_eq!((idle.status, idle.polled_at_ms), (None, None));
+    assert!(idle.checks.is_empty() && idle.incidents.is_empty());
+    let anonymous = s
+        .fleet_document(&[target("api")], NOW, false)
+        .await
+        .unwrap();
+    assert!(!anonymous.details);
+    assert_eq!(anonymous.targets[0].poll_error, None);
+    assert_eq!(anonymous.targets[0].checks[0].reason, None);
+}
+
+on_both!(readings_polled_twice_are_kept_once_and_the_last_120_shown);
+async fn readings_polled_twice_are_kept_once_and_the_last_120_shown(backend: Backend) {
+    let db = fresh_db(backend, "readings").await;
+    let s = store(&db.url).await;
+    let token = new_token();
+    assert!(s.claim(&token, LEASE).await.unwrap());
+    let readings = |from: u64, to: u64| -> Vec<(u64, Word)> {
+        (from..=to)
+            .map(|i| (i * 1_000, if i % 10 == 0 { Word::Fail } else { Word::Pass }))
+            .collect()
+    };
+    let (db1, cache) = (readings(1, 130), readings(1, 3));
+    let d = doc(
+        Word::Pass,
+        &[("db", Word::Pass, &db1), ("cache", Word::Pass, &cache)],
+    );
+    for at in [NOW, NOW + 1_000] {
+        assert!(
+            s.record(&token, LEASE, &[poll("api", at, Ok(d.clone()))], 0)
+                .await
+                .unwrap()
+        );
+    }
+    assert_eq!(s.count("fleet_readings").await.unwrap(), 133);
+    let db2 = readings(2, 131);
+    let d = doc(
+        Word::Pass,
+        &[("db", Word::Pass, &db2), ("cache", Word::Pass, &cache)],
+    );
+    assert!(
+        s.record(&token, LEASE, &[poll("api", NOW + 2_000, Ok(d))], 0)
+            .await
+            .unwrap()
+    );
+    assert_eq!(s.count("fleet_readings").await.unwrap(), 134);
+    assert_eq!(s.count("fleet_polls").await.unwrap(), 3);
+
+    let fleet = s
+        .fleet_document(&[target("api")], NOW + 3_000, true)
+        .await
+        .unwrap();
+    let checks = &fleet.targets[0].checks;
+    assert_eq!(
+        checks.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        ["db", "cache"]
+    );
+    let shown: Vec<u64> = checks[0].readings.iter().map(|r| r.at_ms).collect();
+    assert_eq!(shown, (12..=131).map(|i| i * 1_000).collect::<Vec<_>>());
+    assert_eq!(checks[0].readings[8].status, Word::Fail); // 20 s
+    assert_eq!(checks[0].readings[0].reason.as_deref(), Some("why 12000"));
+    assert_eq!(checks[0].readings[0].duration_seconds, 0.25);
+    assert_eq!(checks[1].readings.len(), 3);
+    let anonymous = s
+        .fleet_document(&[target("api")], NOW + 3_000, false)
+        .await
+        .unwrap();
+    let c = &anonymous.targets[0].checks[0];
+    assert!(c.reason.is_none() && c.readings.iter().all(|r| r.reason.is_none()));
+    assert_eq!(c.readings.len(), 120);
+}
+
+on_both!(retention_prunes_polls_readings_and_ended_incidents);
+async fn retention_prunes_polls_readings_and_ended_incidents(backend: Backend) {
+    let db = fresh_db(backend, "retention").await;
+    let s = store(&db.url).await;
+    let token = new_token();
+    assert!(s.claim(&token, LEASE).await.unwrap());
+    let polls = [
+        poll("api", 1_000, Err("connection refused")),
+        poll(
+            "api",
+            2_000,
+            Ok(doc(
+                Word::Pass,
+                &[("db", Word::Pass, &[(500, Word::Pass), (5_000, Word::Pass)])],
+            )),
+        ),
+        poll("api", 10_000, Err("connection refused")),
+    ];
+    for p in &polls {
+        assert!(
+            s.record(&token, LEASE, std::slice::from_ref(p), 0)
+                .await
+                .unwrap()
+        );
+    }
+    assert_eq!(s.count("fleet_polls").await.unwrap(), 3);
+    assert_eq!(s.count("fleet_readings").await.unwrap(), 2);
+    assert_eq!(s.count("fleet_incidents").await.unwrap(), 2);
+    let last = poll("api", 20_000, Err("connection refused"));
+    assert!(s.record(&token, LEASE, &[last], 3_000).await.unwrap());
+    assert_eq!(
+        s.count("fleet_polls").await.unwrap(),
+        2,
+        "10 s and 20 s stay"
+    );
+    assert_eq!(s.count("fleet_readings").await.unwrap(), 1, "5 s stays");
+    let incidents = s.incidents("api", 10).await.unwrap();
+    assert_eq!(
+        incidents,
+        [Incident {
+            started_at_ms: 10_000,
+            ended_at_ms: None,
+            checks: vec!["poll".into()],
+        }],
+        "the ended one went; the open one stays whatever its age"
+    );
+}
+
+on_both!(only_the_lease_holder_writes);
+async fn only_the_lease_holder_writes(backend: Backend) {
+    let db = fresh_db(backend, "lease").await;
+    let (a, b) = (store(&db.url).await, store(&db.url).await);
+    let (ta, tb) = (new_token(), new_token());
+    assert!(a.claim(&ta, LEASE).await.unwrap());
+    assert!(!b.claim(&tb, LEASE).await.unwrap());
+    assert!(a.claim(&ta, LEASE).await.unwrap(), "the holder renews");
+    let p = || [poll("api", NOW, Ok(doc(Word::Pass, &[])))];
+    assert!(!b.record(&tb, LEASE, &p(), 0).await.unwrap());
+    assert_eq!(a.count("fleet_polls").await.unwrap(), 0);
+    assert!(a.record(&ta, LEASE, &p(), 0).await.unwrap());
+    assert_eq!(a.count("fleet_polls").await.unwrap(), 1);
+    // A short lease expires; the other takes over, and the late holder's write is refused.
+    assert!(a.claim(&ta, Duration::from_millis(200)).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(b.claim(&tb, LEASE).await.unwrap());
+    assert!(!a.record(&ta, LEASE, &p(), 0).await.unwrap());
+    assert!(!a.claim(&ta, LEASE).await.unwrap());
+    assert_eq!(a.count("fleet_polls").await.unwrap(), 1);
+    assert!(b.record(&tb, LEASE, &p(), 0).await.unwrap());
+    assert_eq!(b.count("fleet_polls").await.unwrap(), 2);
+    // Released: taken at once.
+    b.release(&tb).await.unwrap();
+    assert!(a.claim(&ta, LEASE).await.unwrap());
+    assert_eq!(a.count("fleet_lease").await.unwrap(), 1);
+}
