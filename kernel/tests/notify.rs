@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use vitals::{CheckOutcome, check_fn};
+use vitals_judges::{assert_promtool_clean, get, parsed_value, python_parse};
 use vitals_kernel::{DetailPolicy, Kernel};
 use vitals_notify::{Format, NotifyConfig, Webhook};
 
@@ -148,5 +149,27 @@ async fn a_check_and_its_group_are_notified_down_and_recovered_and_a_blip_is_not
     assert_eq!(first["link"], "http://orders.local/status");
     assert_eq!(first["from"], "healthy");
     assert_eq!(first["to"], "unhealthy");
+    let text = get(&format!("http://{}/metrics", running.addr()))
+        .await
+        .text();
+    assert_promtool_clean(&text);
+    let samples = python_parse(&text);
+    let ops = [("target", "ops")];
+    assert_eq!(
+        parsed_value(&samples, "vitals_notifications_sent_total", &ops),
+        Some(4.0)
+    );
+    assert_eq!(
+        parsed_value(&samples, "vitals_notifications_failed_total", &ops),
+        Some(0.0)
+    );
+    assert_eq!(
+        parsed_value(&samples, "vitals_notifications_dropped_total", &ops),
+        Some(0.0)
+    );
+    assert_eq!(
+        parsed_value(&samples, "vitals_notifications_queued", &ops),
+        Some(0.0)
+    );
     running.shutdown().await.unwrap();
 }
