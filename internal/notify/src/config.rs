@@ -102,7 +102,7 @@ const WEBHOOKS: &str = "VITALS_NOTIFY_WEBHOOKS";
 
 impl NotifyConfig {
     /// Reads the `VITALS_NOTIFY_*` variables; `None` when `VITALS_NOTIFY_WEBHOOKS` is unset or
-    /// blank (no notifications).
+    /// blank (no notifications; the other variables are still checked).
     ///
     /// # Errors
     /// [`SettingError`] naming the first variable whose value cannot be used (URLs masked).
@@ -131,12 +131,13 @@ impl NotifyConfig {
     /// # Errors
     /// As [`from_env`](Self::from_env).
     pub fn from_settings(env: &Settings) -> Result<Option<Self>, SettingError> {
-        let Some(raw) = env.string(WEBHOOKS) else {
-            return Ok(None);
+        let webhooks = match env.string(WEBHOOKS) {
+            Some(raw) => parse_webhooks(&raw)
+                .map_err(|reason| SettingError::new(WEBHOOKS, &mask_list(&raw), reason))?,
+            None => Vec::new(),
         };
         let mut c = Self {
-            webhooks: parse_webhooks(&raw)
-                .map_err(|reason| SettingError::new(WEBHOOKS, &mask_list(&raw), reason))?,
+            webhooks,
             ..Self::default()
         };
         if let Some(n) = env.count("VITALS_NOTIFY_HOLD_READINGS")? {
@@ -168,7 +169,8 @@ impl NotifyConfig {
             c.backoff_max = d;
         }
         c.link = env.parsed("VITALS_NOTIFY_LINK", |v| http_url(v).map(|()| v.to_owned()))?;
-        Ok(Some(c))
+        // Every value is checked even when nothing is to be sent.
+        Ok((!c.webhooks.is_empty()).then_some(c))
     }
 }
 
@@ -238,9 +240,7 @@ pub(crate) fn validate_name(name: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "the name {name:?} must be 1 to 32 of a-z, 0-9, '_' and '-'"
-        ))
+        Err("the name must be 1 to 32 of a-z, 0-9, '_' and '-'".to_owned())
     }
 }
 
@@ -248,8 +248,8 @@ pub(crate) fn validate_name(name: &str) -> Result<(), String> {
 pub(crate) fn http_url(v: &str) -> Result<(), String> {
     match url::Url::parse(v) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
-        Ok(_) => Err("must be an http:// or https:// URL".to_owned()),
-        Err(e) => Err(format!("not a URL: {e}")),
+        Ok(_) => Err("the URL must be http:// or https://".to_owned()),
+        Err(e) => Err(format!("the URL is not valid: {e}")),
     }
 }
 

@@ -68,7 +68,7 @@ fn validate(c: &NotifyConfig) -> Result<(), vitals::Error> {
                 hook.name
             )));
         }
-        http_url(&hook.url).map_err(|e| invalid(format!("webhook {:?}: URL {e}", hook.name)))?;
+        http_url(&hook.url).map_err(|e| invalid(format!("webhook {:?}: {e}", hook.name)))?;
     }
     if let Some(link) = &c.link {
         http_url(link).map_err(|e| invalid(format!("link: {e}")))?;
