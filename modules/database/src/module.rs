@@ -1,6 +1,6 @@
 use crate::SqlAggregate;
 use crate::aggregates::{self, Runner, load_file};
-use crate::pool::{PoolCollector, options};
+use crate::pool::{PoolFamilies, options};
 use crate::timing::{QueryMetrics, TimedConnection, mark_acquired};
 use crate::{DatabaseConfig, DbCheck, Error, check_url, masked_url};
 use sea_orm::{Database, DatabaseConnection};
@@ -161,7 +161,7 @@ impl Module for DatabaseModule {
         if !self.config.aggregates_only {
             let metrics = QueryMetrics::register(ctx.metrics())?;
             let _ = self.query_metrics.set(metrics);
-            ctx.metrics().add_collector(PoolCollector {
+            ctx.metrics().add_collector(PoolFamilies {
                 conn: self.conn.clone(),
             })?;
         }

@@ -50,12 +50,12 @@ impl PoolStatus {
 
 /// `vitals_db_pool_connections{state="idle|in_use"}` and `vitals_db_pool_max_connections`, read
 /// from the pool when scraped.
-pub(crate) struct PoolCollector {
+pub(crate) struct PoolFamilies {
     pub(crate) conn: DatabaseConnection,
 }
 
 #[async_trait::async_trait]
-impl vitals::metrics::Collect for PoolCollector {
+impl vitals::metrics::Collect for PoolFamilies {
     fn name(&self) -> &str {
         "db_pool"
     }

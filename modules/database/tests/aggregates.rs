@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statemen
 use std::time::{Duration, Instant};
 use vitals_judges::postgres_url;
 use vitals_module_database::{AggregateMode, DatabaseConfig, DatabaseModule, SqlAggregate};
-use vitals_prometheus::PrometheusRecorder as Metrics;
+use vitals_prometheus::PrometheusRecorder;
 
 async fn admin(url: &str) -> DatabaseConnection {
     Database::connect(url).await.unwrap()
@@ -42,7 +42,7 @@ async fn start(
     url: &str,
     mode: AggregateMode,
     aggregates: Vec<SqlAggregate>,
-) -> Result<(DatabaseModule, Metrics), vitals::Error> {
+) -> Result<(DatabaseModule, PrometheusRecorder), vitals::Error> {
     let mut config = DatabaseConfig::new(url);
     config.aggregates.mode = mode;
     let (db, metrics, _) = start_module(config, aggregates).await?;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use vitals::{Module, ModuleContext};
 use vitals_judges::{Registrar, postgres_url, sample};
 use vitals_module_database::{DatabaseConfig, DatabaseModule, TimedConnection};
-use vitals_prometheus::PrometheusRecorder as Metrics;
+use vitals_prometheus::PrometheusRecorder;
 
 pub mod item {
     use sea_orm::entity::prelude::*;
@@ -27,11 +27,11 @@ pub mod item {
 
 const HIST: &str = "vitals_db_query_duration_seconds";
 
-async fn setup(url: &str) -> (DatabaseModule, Metrics, Arc<Registrar>) {
+async fn setup(url: &str) -> (DatabaseModule, PrometheusRecorder, Arc<Registrar>) {
     let db = DatabaseModule::connect(DatabaseConfig::new(url))
         .await
         .unwrap();
-    let metrics = Metrics::new();
+    let metrics = PrometheusRecorder::new();
     let registrar = Arc::new(Registrar::default());
     let ctx = ModuleContext::new(registrar.clone(), metrics.metrics());
     db.register(&ctx).unwrap();
@@ -39,7 +39,7 @@ async fn setup(url: &str) -> (DatabaseModule, Metrics, Arc<Registrar>) {
     (db, metrics, registrar)
 }
 
-fn count(m: &Metrics, op: &str, outcome: &str) -> f64 {
+fn count(m: &PrometheusRecorder, op: &str, outcome: &str) -> f64 {
     sample(
         m.registry(),
         HIST,
@@ -155,7 +155,7 @@ async fn pool_gauges_describe_the_request_pool() {
     let mut config = DatabaseConfig::new(postgres_url());
     config.max_connections = 7;
     let db = DatabaseModule::connect(config).await.unwrap();
-    let metrics = Metrics::new();
+    let metrics = PrometheusRecorder::new();
     let ctx = ModuleContext::new(Arc::new(Registrar::default()), metrics.metrics());
     db.register(&ctx).unwrap();
     // Pools connect lazily: one query opens the first connection.
@@ -190,7 +190,7 @@ async fn pool_wait_timeouts_are_counted() {
     config.max_connections = 1;
     config.acquire_timeout = std::time::Duration::from_millis(200);
     let db = DatabaseModule::connect(config).await.unwrap();
-    let metrics = Metrics::new();
+    let metrics = PrometheusRecorder::new();
     let ctx = ModuleContext::new(Arc::new(Registrar::default()), metrics.metrics());
     db.register(&ctx).unwrap();
     let conn = db.connection();

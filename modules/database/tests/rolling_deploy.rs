@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use vitals::metrics::CollectedFamily;
 use vitals_judges::postgres_url;
 use vitals_module_database::{AggregateMode, DatabaseConfig, SqlAggregate};
-use vitals_prometheus::PrometheusRecorder as Metrics;
+use vitals_prometheus::PrometheusRecorder;
 
 /// A declaration and the exact samples it must serve: (family, label name, label value, value).
 struct Version {
@@ -118,7 +118,7 @@ async fn old_and_new_declarations_share_the_results_table_without_mixing_or_figh
     let name = tag("deploy_jobs");
     let table = tag("results_deploy");
     let versions = versions(&name);
-    let mut replicas: Vec<(usize, Metrics)> = Vec::new();
+    let mut replicas: Vec<(usize, PrometheusRecorder)> = Vec::new();
     for (i, v) in versions.iter().enumerate() {
         let mut config = DatabaseConfig::new(&url);
         config.aggregates.mode = AggregateMode::Cluster;

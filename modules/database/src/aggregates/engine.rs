@@ -1,7 +1,7 @@
 //! The aggregate engine's start: the pools, the shared results table (PostgreSQL, cluster
 //! mode), one runner per declaration, validation under the lease when the database answers, and
-//! the collector that serves them. The module only hands it the declarations.
-use super::{AggregateCollector, AggregateMode, AggregatePools, Runner, Store};
+//! the families that serve them at scrape time. The module only hands it the declarations.
+use super::{AggregateFamilies, AggregateMode, AggregatePools, Runner, Store};
 use crate::{DatabaseConfig, Error, SqlAggregate};
 use sea_orm::{DatabaseConnection, DbBackend};
 use std::sync::Arc;
@@ -78,7 +78,7 @@ pub(crate) async fn start(
         shared = store.is_some(),
         "DB aggregate gauges ready"
     );
-    metrics.add_collector(AggregateCollector {
+    metrics.add_collector(AggregateFamilies {
         runners: runners.clone(),
         timeout: settings.wait + Duration::from_secs(1),
     })?;

@@ -6,16 +6,16 @@ use vitals::metrics::CollectedFamily;
 use vitals::{Module, ModuleContext};
 use vitals_judges::Registrar;
 use vitals_module_database::{DatabaseConfig, DatabaseModule, SqlAggregate};
-use vitals_prometheus::PrometheusRecorder as Metrics;
+use vitals_prometheus::PrometheusRecorder;
 
 /// Connects, declares `aggregates`, registers and starts the module against a fresh recorder
 /// and registrar, as a kernel would.
 pub(crate) async fn start_module(
     config: DatabaseConfig,
     aggregates: Vec<SqlAggregate>,
-) -> Result<(DatabaseModule, Metrics, Arc<Registrar>), vitals::Error> {
+) -> Result<(DatabaseModule, PrometheusRecorder, Arc<Registrar>), vitals::Error> {
     let db = DatabaseModule::connect(config).await.unwrap();
-    let metrics = Metrics::new();
+    let metrics = PrometheusRecorder::new();
     for a in aggregates {
         db.declare_aggregate(a).map_err(|e| vitals::Error::Module {
             module: "database".into(),
@@ -35,7 +35,7 @@ pub(crate) fn tag(name: &str) -> String {
 }
 
 /// What one scrape of the aggregate collector returns.
-pub(crate) async fn scrape(metrics: &Metrics) -> Vec<CollectedFamily> {
+pub(crate) async fn scrape(metrics: &PrometheusRecorder) -> Vec<CollectedFamily> {
     let c = metrics
         .collectors()
         .into_iter()

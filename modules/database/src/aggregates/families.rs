@@ -12,12 +12,12 @@ use vitals::metrics::{Collect, CollectedFamily};
 /// When a scrape's deadline passes before the refreshes it waits for have finished, the
 /// [`fallback`](Collect::fallback) serves the same families from the snapshots as they stand, so
 /// `up` and last success are in every scrape.
-pub(crate) struct AggregateCollector {
+pub(crate) struct AggregateFamilies {
     pub(crate) runners: Vec<Arc<Runner>>,
     pub(crate) timeout: Duration,
 }
 
-impl AggregateCollector {
+impl AggregateFamilies {
     fn families(&self, snaps: &[Arc<Snapshot>]) -> Vec<CollectedFamily> {
         let mut up = CollectedFamily::gauge(
             "vitals_db_aggregate_up",
@@ -87,7 +87,7 @@ impl AggregateCollector {
 }
 
 #[async_trait::async_trait]
-impl Collect for AggregateCollector {
+impl Collect for AggregateFamilies {
     fn name(&self) -> &str {
         "db_aggregates"
     }
