@@ -68,10 +68,13 @@ impl Module for FleetModule {
         Ok(())
     }
 
-    async fn start(&self, _ctx: &ModuleContext) -> Result<(), Error> {
+    async fn start(&self, ctx: &ModuleContext) -> Result<(), Error> {
         let Some(runner) = self.runner.get().cloned() else {
             return Ok(());
         };
+        if let Some(notifier) = ctx.service::<vitals_notify::Notifier>() {
+            runner.notify((*notifier).clone());
+        }
         let mut task = self.task.lock().unwrap_or_else(|e| e.into_inner());
         if task.is_none() {
             tracing::info!(

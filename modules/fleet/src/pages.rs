@@ -89,12 +89,12 @@ impl StatusPages for FleetPages {
                 Err(e) => PageResponse::json(500, format!("{{\"error\":\"{e}\"}}")),
             };
         }
-        if let Some(name) = path.strip_prefix("service/") {
-            if self.targets.iter().any(|t| t.name == name) {
-                let (status, doc) = self.document(request.details).await;
-                if let Some(html) = page::target(&doc, name, &opts) {
-                    return PageResponse::html(status, html);
-                }
+        if let Some(name) = path.strip_prefix("service/")
+            && self.targets.iter().any(|t| t.name == name)
+        {
+            let (status, doc) = self.document(request.details).await;
+            if let Some(html) = page::target(&doc, name, &opts) {
+                return PageResponse::html(status, html);
             }
         }
         PageResponse::not_found()

@@ -8,8 +8,9 @@ use crate::metrics::{FleetMetrics, Latest};
 use crate::notify::observe_poll;
 use crate::poll::Poller;
 use crate::store::{FleetStore, StoreError, new_token};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
+use vitals_notify::Notifier;
 use vitals_status::unix_ms;
 
 /// What one cycle did.
@@ -32,6 +33,7 @@ pub struct FleetRunner {
     token: String,
     metrics: Option<FleetMetrics>,
     latest: Arc<Latest>,
+    notifier: OnceLock<Notifier>,
 }
 
 impl FleetRunner {
@@ -48,6 +50,7 @@ impl FleetRunner {
             token: new_token(),
             metrics: None,
             latest,
+            notifier: OnceLock::new(),
         }
     }
 
@@ -55,6 +58,12 @@ impl FleetRunner {
         self.metrics = Some(metrics);
         self.latest = latest;
         self
+    }
+
+    /// Tells `notifier` about every poll from now on (the kernel's, when notifications are
+    /// configured).
+    pub fn notify(&self, notifier: Notifier) {
+        let _ = self.notifier.set(notifier);
     }
 
     /// How long a lease lasts: three intervals, renewed every cycle.
@@ -117,7 +126,7 @@ impl FleetRunner {
                 report.written = true;
                 for p in &polls {
                     self.latest.set(&p.target, p.status(), p.at_ms);
-                    observe_poll(p);
+                    observe_poll(self.notifier.get(), p);
                 }
             }
             Ok(false) => {

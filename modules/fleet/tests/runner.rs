@@ -1,0 +1,185 @@
+//! The poll loop against loopback servers: two collectors on one database, exactly one polls
+//! and writes; the other takes over when the lease expires; what a poll reports for each kind
+//! of failure, and that the header's value never appears in it.
+mod common;
+
+use common::{Backend, DocServer, doc, fresh_db};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use vitals_module_fleet::{FleetConfig, FleetRunner, FleetStore, Poller, Target};
+use vitals_status::Word;
+
+fn config(servers: &[&DocServer], url: &str) -> FleetConfig {
+    let targets = servers
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Target {
+            name: format!("svc-{i}"),
+            url: s.url.clone(),
+        })
+        .collect();
+    let mut c = FleetConfig::new(targets, url);
+    c.interval = Duration::from_millis(200);
+    c.timeout = Duration::from_millis(150);
+    c.store_timeout = Duration::from_secs(5);
+    c
+}
+
+async fn runner(c: &FleetConfig) -> Arc<FleetRunner> {
+    let store = Arc::new(
+        FleetStore::connect(&c.database_url, c.store_timeout)
+            .await
+            .unwrap(),
+    );
+    Arc::new(FleetRunner::new(c.clone(), store))
+}
+
+fn requests(servers: &[&DocServer]) -> u64 {
+    servers
+        .iter()
+        .map(|s| s.requests.load(Ordering::SeqCst))
+        .sum()
+}
+
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(Backend::Postgres).await;
+            }
+        }
+    };
+}
+
+on_both!(two_collectors_on_one_database_poll_once);
+async fn two_collectors_on_one_database_poll_once(backend: Backend) {
+    let db = fresh_db(backend, "two").await;
+    // A reading of now: older ones would be pruned by the retention at once.
+    let now = vitals_status::unix_ms(std::time::SystemTime::now());
+    let d = doc(Word::Pass, &[("db", Word::Pass, &[(now, Word::Pass)])]);
+    let (s0, s1) = (DocServer::start(&d), DocServer::start(&d));
+    let c = config(&[&s0, &s1], &db.url);
+    let (a, b) = (runner(&c).await, runner(&c).await);
+    // Turn by turn: the first to claim holds it; the other only reads.
+    for _ in 0..5 {
+        let (ra, rb) = (a.cycle().await, b.cycle().await);
+        assert!(ra.held && ra.written && ra.polls == 2, "{ra:?}");
+        assert!(!rb.held && !rb.written && rb.polls == 0, "{rb:?}");
+    }
+    let store = FleetStore::connect(&db.url, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(store.count("fleet_polls").await.unwrap(), 10);
+    assert_eq!(requests(&[&s0, &s1]), 10);
+    assert_eq!(
+        store.count("fleet_readings").await.unwrap(),
+        2,
+        "one reading per target, kept once"
+    );
+    // The holder stops (killed): after its lease (3 intervals) the other takes over.
+    tokio::time::sleep(a.lease() + Duration::from_millis(200)).await;
+    let rb = b.cycle().await;
+    assert!(rb.held && rb.written, "{rb:?}");
+    assert!(!a.cycle().await.held);
+    assert_eq!(store.count("fleet_polls").await.unwrap(), 12);
+    assert_eq!(requests(&[&s0, &s1]), 12);
+
+    // Both loops running at once for a while: every poll made was written, by one of them.
+    let (ta, tb) = (tokio::spawn(a.clone().run()), tokio::spawn(b.clone().run()));
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    ta.abort();
+    tb.abort();
+    let _ = (ta.await, tb.await);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let polls = store.count("fleet_polls").await.unwrap();
+    assert_eq!(polls as u64, requests(&[&s0, &s1]));
+    assert!(
+        polls >= 12 + 2 * 6,
+        "about ten cycles in two seconds: {polls}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_failure_is_a_short_reason_without_the_header_value() {
+    let good = DocServer::start(&doc(Word::Warn, &[]));
+    let broken = DocServer::start(&doc(Word::Pass, &[]));
+    broken.answer(500, "oops".into());
+    let garbled = DocServer::start(&doc(Word::Pass, &[]));
+    garbled.answer(200, "{\"status\": 3".into());
+    let denied = DocServer::start(&doc(Word::Pass, &[]));
+    denied.answer(401, "no".into());
+    let refused = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let targets = [
+        ("good", good.url.clone()),
+        ("broken", broken.url.clone()),
+        ("garbled", garbled.url.clone()),
+        ("denied", denied.url.clone()),
+        ("refused", format!("http://{refused}/status/history")),
+        (
+            "silent",
+            format!("http://{}/status/history", silent.local_addr().unwrap()),
+        ),
+    ]
+    .map(|(name, url)| Target {
+        name: name.into(),
+        url,
+    });
+    let mut c = FleetConfig::new(targets.to_vec(), "sqlite::memory:");
+    c.timeout = Duration::from_millis(300);
+    c.header = Some(("Authorization".into(), "Bearer s3cret-value".into()));
+    let started = std::time::Instant::now();
+    let polls = Arc::new(Poller::new(&c)).poll_all().await;
+    assert!(
+        started.elapsed() < Duration::from_millis(1_500),
+        "{:?}",
+        started.elapsed()
+    );
+    let outcomes: Vec<(&str, Result<Word, &str>)> = polls
+        .iter()
+        .map(|p| {
+            (
+                p.target.as_str(),
+                p.outcome.as_ref().map(|d| d.status).map_err(String::as_str),
+            )
+        })
+        .collect();
+    assert_eq!(outcomes[0], ("good", Ok(Word::Warn)));
+    assert_eq!(outcomes[1], ("broken", Err("HTTP 500")));
+    assert!(
+        outcomes[2]
+            .1
+            .unwrap_err()
+            .starts_with("not a status document: "),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes[3],
+        (
+            "denied",
+            Err("HTTP 401: the credentials of VITALS_STATUS_POLL_HEADER were refused")
+        )
+    );
+    assert_eq!(outcomes[4], ("refused", Err("connection refused")));
+    assert_eq!(outcomes[5], ("silent", Err("timed out")));
+    for p in &polls {
+        let e = format!("{:?}", p.outcome.as_ref().err());
+        assert!(!e.contains("s3cret"), "{e}");
+    }
+    assert_eq!(
+        good.last_auth.lock().unwrap().as_deref(),
+        Some("Bearer s3cret-value")
+    );
+    drop(silent);
+}
