@@ -5,13 +5,15 @@ use crate::{
     CheckDocument, GroupDocument, ReadingDocument, ServiceInfo, StatusDocument, TransitionDocument,
     Word, unix_ms,
 };
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
-use vitals::HealthGroup;
+use vitals::{HealthGroup, HealthStatus};
 use vitals_health::{HealthRegistry, Reading, RunObserver};
 
-/// Longest reason kept per reading, in bytes (cut on a character boundary, `…` appended).
+/// Longest reason kept per reading, in bytes, `…` included (a longer one is cut on a character
+/// boundary and `…` appended).
 pub const MAX_REASON_BYTES: usize = 256;
 
 /// How much history is kept.
@@ -32,20 +34,33 @@ impl Default for HistoryConfig {
     }
 }
 
+/// One reading as kept: 32 bytes, plus its reason when not shared with the previous reading.
 #[derive(Debug, Clone)]
 struct Kept {
     at_ms: u64,
+    /// The run's duration in microseconds (saturating at about 71 minutes).
+    micros: u32,
     status: Word,
-    duration_seconds: f64,
     /// Shared with the previous reading when equal: a check failing the same way for its whole
     /// history keeps one copy.
     reason: Option<Arc<str>>,
 }
 
+/// One status change as kept: the check's name and the reason are shared with the ring's, so
+/// a change allocates nothing.
+#[derive(Debug, Clone)]
+struct Change {
+    check: Arc<str>,
+    from: Option<Word>,
+    to: Word,
+    at_ms: u64,
+    reason: Option<Arc<str>>,
+}
+
 #[derive(Default)]
 struct Inner {
-    checks: HashMap<String, VecDeque<Kept>>,
-    transitions: VecDeque<TransitionDocument>,
+    checks: HashMap<Arc<str>, VecDeque<Kept>>,
+    transitions: VecDeque<Change>,
 }
 
 /// Keeps the last readings of every check and the last status changes; a [`RunObserver`].
@@ -58,15 +73,22 @@ pub struct CheckHistory {
     started_at_ms: u64,
 }
 
-fn cut(reason: &str) -> &str {
+/// `reason` as kept: itself when at most [`MAX_REASON_BYTES`], else cut on a character boundary
+/// with `…` appended, [`MAX_REASON_BYTES`] at most in all.
+fn cut(reason: &str) -> Cow<'_, str> {
     if reason.len() <= MAX_REASON_BYTES {
-        return reason;
+        return Cow::Borrowed(reason);
     }
-    let mut end = MAX_REASON_BYTES;
+    let mut end = MAX_REASON_BYTES - '…'.len_utf8();
     while !reason.is_char_boundary(end) {
         end -= 1;
     }
-    &reason[..end]
+    Cow::Owned(format!("{}…", &reason[..end]))
+}
+
+/// A run's duration in whole microseconds (rounded, saturating; not a number counts 0).
+fn micros(seconds: f64) -> u32 {
+    (seconds * 1e6).round() as u32
 }
 
 impl CheckHistory {
@@ -112,40 +134,41 @@ impl CheckHistory {
             transitions,
         } = &mut *inner;
         let ring = match checks.get_mut(check) {
-            Some(r) => r,
+            Some(ring) => ring,
             None => checks
-                .entry(check.to_owned())
+                .entry(Arc::from(check))
                 .or_insert_with(|| VecDeque::with_capacity(self.config.readings)),
         };
         let previous = ring.back();
         let reason: Option<Arc<str>> =
             match (reason.map(cut), previous.and_then(|p| p.reason.as_ref())) {
                 (Some(r), Some(p)) if **p == *r => Some(p.clone()),
-                (Some(r), _) => Some(Arc::from(r)),
+                (Some(r), _) => Some(Arc::from(&*r)),
                 (None, _) => None,
             };
         let from = previous.map(|p| p.status);
-        if from != Some(status) && (from.is_some() || status != Word::Pass) {
-            if transitions.len() == self.config.transitions {
-                transitions.pop_front();
-            }
-            transitions.push_back(TransitionDocument {
-                check: check.to_owned(),
-                from,
-                to: status,
-                at_ms,
-                reason: reason.as_deref().map(str::to_owned),
-            });
-        }
+        let changed = from != Some(status) && (from.is_some() || status != Word::Pass);
         if ring.len() == self.config.readings {
             ring.pop_front();
         }
         ring.push_back(Kept {
             at_ms,
+            micros: micros(seconds),
             status,
-            duration_seconds: seconds,
-            reason,
+            reason: reason.clone(),
         });
+        if changed && let Some((name, _)) = checks.get_key_value(check) {
+            if transitions.len() == self.config.transitions {
+                transitions.pop_front();
+            }
+            transitions.push_back(Change {
+                check: name.clone(),
+                from,
+                to: status,
+                at_ms,
+                reason,
+            });
+        }
     }
 
     /// The status document: every check of `registry` with its kept readings, the groups' status
@@ -174,16 +197,13 @@ impl CheckHistory {
         let checks = states
             .iter()
             .map(|s| {
-                let kept = inner.checks.get(&s.name);
+                let kept = inner.checks.get(s.name.as_str());
                 let latest = s.reading.as_ref();
                 CheckDocument {
                     name: s.name.clone(),
                     groups: s.groups.iter().map(|g| g.as_str().to_owned()).collect(),
                     status: s.status.map(Word::from),
-                    reason: latest
-                        .and_then(|r| r.outcome.error())
-                        .filter(|_| details)
-                        .map(|r| cut(r).to_owned()),
+                    reason: latest.and_then(|r| reason(r, s.status)).filter(|_| details),
                     details: match (details, latest) {
                         (true, Some(r)) => r.outcome.details().clone(),
                         _ => serde_json::Map::new(),
@@ -194,7 +214,7 @@ impl CheckHistory {
                                 .map(|k| ReadingDocument {
                                     at_ms: k.at_ms,
                                     status: k.status,
-                                    duration_seconds: k.duration_seconds,
+                                    duration_seconds: f64::from(k.micros) / 1e6,
                                     reason: k
                                         .reason
                                         .as_deref()
@@ -211,8 +231,11 @@ impl CheckHistory {
             .transitions
             .iter()
             .map(|t| TransitionDocument {
-                reason: t.reason.clone().filter(|_| details),
-                ..t.clone()
+                check: t.check.to_string(),
+                from: t.from,
+                to: t.to,
+                at_ms: t.at_ms,
+                reason: t.reason.as_deref().filter(|_| details).map(str::to_owned),
             })
             .collect();
         drop(inner);
@@ -234,6 +257,18 @@ impl CheckHistory {
             transitions,
         }
     }
+}
+
+/// The latest reason of a check: its reading's (cut as kept), or, when the probes report it
+/// unhealthy though its reading is not (background mode's staleness), how old that reading is.
+fn reason(reading: &Reading, now: Option<HealthStatus>) -> Option<String> {
+    if now == Some(HealthStatus::Unhealthy) && reading.status != HealthStatus::Unhealthy {
+        return Some(format!(
+            "stale: last reading {:.1} s old",
+            reading.age().as_secs_f64()
+        ));
+    }
+    reading.outcome.error().map(|r| cut(r).into_owned())
 }
 
 impl RunObserver for CheckHistory {
