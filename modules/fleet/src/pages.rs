@@ -37,7 +37,12 @@ impl FleetPages {
     /// uptime and history absent) and `503`.
     async fn document(&self, details: bool) -> (u16, FleetDocument) {
         let now = unix_ms(SystemTime::now());
-        match self.store.fleet_document(&self.targets, now, details).await {
+        let read = async {
+            // Before the poll loop's first cycle, the tables may not exist yet.
+            self.store.migrate().await?;
+            self.store.fleet_document(&self.targets, now, details).await
+        };
+        match read.await {
             Ok(doc) => (200, doc),
             Err(e) => {
                 tracing::warn!(error = %e, "fleet view: reading the page's document failed");
