@@ -69,7 +69,7 @@ pub fn signals_from_env(aggregate_by_default: bool) -> Result<Box<dyn ModuleBox>
         return Ok(Box::new(vitals_module_signals::SignalsModule::disabled()));
     };
     if aggregate_by_default && std::env::var_os("VITALS_SIGNALS_AGGREGATE").is_none() {
-        config.aggregate = true;
+        config.exporter = true;
     }
     Ok(Box::new(vitals_module_signals::SignalsModule::new(config)?))
 }

@@ -84,7 +84,7 @@ fn main() {
         let mut c = client.get_connection().unwrap();
         let mut config = SignalsConfig::new(&redis.url());
         config.tenant = "bench".into();
-        config.aggregate = true;
+        config.exporter = true;
         config.max_age = Duration::from_secs(600);
         config.timeout = Duration::from_secs(10);
         config.scrape_ttl = Duration::from_millis(1);

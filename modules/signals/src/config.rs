@@ -4,9 +4,9 @@ use crate::export::{CloudWatchConfig, Mapping};
 use std::time::Duration;
 use vitals::settings::{SettingError, Settings};
 
-/// Where the aggregate comes from.
+/// Where the cluster-wide figures come from.
 #[derive(Debug, Clone)]
-pub enum Source {
+pub enum Backend {
     /// Samples published to Redis by every process: one node or a primary with its replicas
     /// (`VITALS_SIGNALS_REDIS_URL`), or a Redis Cluster (`VITALS_SIGNALS_REDIS_CLUSTER_URLS`).
     Redis(Target),
@@ -26,8 +26,8 @@ pub struct ProxyConfig {
 /// Where and how signals are published and aggregated.
 #[derive(Debug, Clone)]
 pub struct SignalsConfig {
-    /// Where the aggregate comes from.
-    pub source: Source,
+    /// Where the cluster-wide figures come from.
+    pub backend: Backend,
     /// Tenant of the keys (`VITALS_TENANT`, default `default`).
     pub tenant: String,
     /// Project of the keys (`VITALS_PROJECT`, default `default`).
@@ -46,13 +46,13 @@ pub struct SignalsConfig {
     /// Timeouts in a row after which the Redis connection is replaced
     /// (`VITALS_SIGNALS_RECONNECT_AFTER`, default 3).
     pub reconnect_after: u32,
-    /// How long an aggregate is reused across scrapes (`VITALS_SIGNALS_SCRAPE_TTL`, default 10 s).
+    /// How long the cluster-wide figures are reused across scrapes (`VITALS_SIGNALS_SCRAPE_TTL`, default 10 s).
     pub scrape_ttl: Duration,
     /// Deadline of every Redis call (`VITALS_SIGNALS_TIMEOUT`, default 1 s).
     pub timeout: Duration,
-    /// Whether this process aggregates and exports (`VITALS_SIGNALS_AGGREGATE`; off for app
-    /// replicas, which only publish; on in `vitals-collector` and in proxy mode).
-    pub aggregate: bool,
+    /// Whether this process reads the cluster-wide figures and exports them
+    /// (`VITALS_SIGNALS_AGGREGATE`; off for app replicas, which only publish; on in `vitals-collector` and in proxy mode).
+    pub exporter: bool,
     /// Pushgateway base URL (`VITALS_SIGNALS_PUSHGATEWAY_URL`, `http(s)://`); unset: no push.
     pub pushgateway_url: Option<String>,
     /// Pushgateway job name (`VITALS_SIGNALS_PUSH_JOB`, default `vitals_signals`).
@@ -74,26 +74,26 @@ const NAME_CHARS: &str = "lowercase letters, digits, '_', '-' and '.'";
 impl SignalsConfig {
     /// Defaults for one Redis node at `redis_url` (publishing only).
     pub fn new(redis_url: &str) -> Self {
-        Self::with_source(Source::Redis(Target::Nodes(vec![redis_url.to_owned()])))
+        Self::with_backend(Backend::Redis(Target::Nodes(vec![redis_url.to_owned()])))
     }
 
     /// Defaults for `target` (publishing only).
     pub fn redis(target: Target) -> Self {
-        Self::with_source(Source::Redis(target))
+        Self::with_backend(Backend::Redis(target))
     }
 
     /// Defaults for proxy mode over `urls`.
     pub fn proxy(urls: &[String], header: Option<(String, String)>) -> Self {
-        Self::with_source(Source::Proxy(ProxyConfig {
+        Self::with_backend(Backend::Proxy(ProxyConfig {
             urls: urls.to_vec(),
             header,
         }))
     }
 
-    fn with_source(source: Source) -> Self {
-        let aggregate = matches!(source, Source::Proxy(_));
+    fn with_backend(backend: Backend) -> Self {
+        let exporter = matches!(backend, Backend::Proxy(_));
         Self {
-            source,
+            backend,
             tenant: "default".into(),
             project: "default".into(),
             instance: default_instance(),
@@ -103,7 +103,7 @@ impl SignalsConfig {
             reconnect_after: 3,
             scrape_ttl: Duration::from_secs(10),
             timeout: Duration::from_secs(1),
-            aggregate,
+            exporter,
             pushgateway_url: None,
             push_job: "vitals_signals".into(),
             export_interval: Duration::from_secs(30),
@@ -115,9 +115,9 @@ impl SignalsConfig {
 
     /// The Redis target, unless in proxy mode.
     pub fn redis_target(&self) -> Option<&Target> {
-        match &self.source {
-            Source::Redis(t) => Some(t),
-            Source::Proxy(_) => None,
+        match &self.backend {
+            Backend::Redis(t) => Some(t),
+            Backend::Proxy(_) => None,
         }
     }
 
@@ -136,7 +136,7 @@ impl SignalsConfig {
     /// # Errors
     /// A [`SettingError`] naming the first bad variable and its value.
     pub fn from_settings(env: &Settings) -> Result<Option<Self>, SettingError> {
-        let Some(mut c) = source(env)?.map(Self::with_source) else {
+        let Some(mut c) = backend(env)?.map(Self::with_backend) else {
             return Ok(None);
         };
         for (var, field) in [
@@ -168,13 +168,13 @@ impl SignalsConfig {
             }
         }
         if let Some(on) = env.switch("VITALS_SIGNALS_AGGREGATE")? {
-            c.aggregate = on;
+            c.exporter = on;
         }
         if let Some(n) = env.string("VITALS_SIGNALS_MAX_NAMES") {
             c.max_names = n
                 .parse()
                 .ok()
-                .filter(|n| (1..=crate::aggregate::MAX_SIGNALS).contains(n))
+                .filter(|n| (1..=crate::cluster::MAX_SIGNALS).contains(n))
                 .ok_or_else(|| {
                     SettingError::new(
                         "VITALS_SIGNALS_MAX_NAMES",
@@ -202,7 +202,7 @@ impl SignalsConfig {
         if let Some(u) = env.string("VITALS_SIGNALS_PUSHGATEWAY_URL") {
             c.pushgateway_url = Some(http_url("VITALS_SIGNALS_PUSHGATEWAY_URL", &u)?);
         }
-        if matches!(c.source, Source::Proxy(_)) && !c.aggregate {
+        if matches!(c.backend, Backend::Proxy(_)) && !c.exporter {
             return Err(SettingError::new(
                 "VITALS_SIGNALS_AGGREGATE",
                 "off",
@@ -265,7 +265,7 @@ fn redis_urls(var: &str, list: &str) -> Result<Vec<String>, SettingError> {
     Ok(urls)
 }
 
-fn source(env: &Settings) -> Result<Option<Source>, SettingError> {
+fn backend(env: &Settings) -> Result<Option<Backend>, SettingError> {
     let (node, cluster, proxy) = (
         env.string("VITALS_SIGNALS_REDIS_URL"),
         env.string("VITALS_SIGNALS_REDIS_CLUSTER_URLS"),
@@ -293,7 +293,7 @@ fn source(env: &Settings) -> Result<Option<Source>, SettingError> {
             &p,
             "set either VITALS_SIGNALS_REDIS_URL (publish and aggregate through Redis) or this (proxy mode), not both",
         )),
-        (Some(t), None) => Ok(Some(Source::Redis(t))),
+        (Some(t), None) => Ok(Some(Backend::Redis(t))),
         (None, Some(list)) => {
             let mut urls = Vec::new();
             for u in list.split(',').map(str::trim).filter(|u| !u.is_empty()) {
@@ -321,7 +321,7 @@ fn source(env: &Settings) -> Result<Option<Source>, SettingError> {
                     )
                 })?),
             };
-            Ok(Some(Source::Proxy(ProxyConfig { urls, header })))
+            Ok(Some(Backend::Proxy(ProxyConfig { urls, header })))
         }
     }
 }

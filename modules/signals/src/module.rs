@@ -2,10 +2,10 @@
 //! interval; on aggregating processes registers the aggregation's health (its own group), the
 //! `/metrics` export and the export schedule (Pushgateway, CloudWatch). Off when nothing is
 //! configured: the handle then goes nowhere.
-use crate::aggregate::{Aggregator, Origin, Proxy, Snapshot, Source, aggregation_check};
-use crate::config::{SignalsConfig, Source as Configured};
+use crate::cluster::{ClusterFigures, ClusterReader, Origin, Proxy, Source, aggregation_check};
+use crate::config::{Backend, SignalsConfig};
 use crate::connection::Redis;
-use crate::export::{Claims, CloudWatch, Exports, Pushgateway, Schedule, SignalsCollector};
+use crate::export::{Claims, CloudWatch, Exports, Pushgateway, Schedule, SignalsFamilies};
 use crate::keys::Keys;
 use crate::publish::Publisher;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -45,8 +45,8 @@ impl SignalsModule {
     pub fn new(config: SignalsConfig) -> Result<Self, SettingError> {
         let keys = Keys::new(&config.tenant, &config.project);
         let deadline = config.timeout * 4;
-        let (redis, origin) = match &config.source {
-            Configured::Redis(target) => {
+        let (redis, origin) = match &config.backend {
+            Backend::Redis(target) => {
                 let redis = Arc::new(
                     Redis::new(target, config.timeout, config.reconnect_after).map_err(|e| {
                         let var = match target {
@@ -63,10 +63,10 @@ impl SignalsModule {
                         SettingError::new(var, &shown.join(","), e)
                     })?,
                 );
-                let aggregator = Aggregator::new(redis.clone(), keys.clone(), config.max_age);
+                let aggregator = ClusterReader::new(redis.clone(), keys.clone(), config.max_age);
                 (Some(redis), Origin::Redis(aggregator))
             }
-            Configured::Proxy(p) => (None, Origin::Proxy(Arc::new(Proxy::new(p, config.timeout)))),
+            Backend::Proxy(p) => (None, Origin::Proxy(Arc::new(Proxy::new(p, config.timeout)))),
         };
         let source = Arc::new(Source::new(origin, deadline, config.scrape_ttl));
         let pushgateway = config.pushgateway_url.as_ref().map(|url| {
@@ -142,19 +142,19 @@ impl SignalsModule {
             .ok_or_else(|| "the signals module is off: set VITALS_SIGNALS_REDIS_URL".to_owned())
     }
 
-    /// The aggregate now, from Redis or the proxied services (what every export sends).
+    /// The cluster-wide figures now, from Redis or the proxied services (what every export sends).
     ///
     /// # Errors
     /// Redis unreachable (the call named), or the services that could not be read, each named
     /// with why; the module off.
-    pub async fn read(&self) -> Result<Snapshot, String> {
+    pub async fn read(&self) -> Result<ClusterFigures, String> {
         self.on()?.source.read_fresh().await
     }
 
     /// Aggregates now and sends the result to every configured export: run-once mode.
     ///
     /// # Errors
-    /// No export configured, the aggregate unreadable, or an export refused or unreachable.
+    /// No export configured, the figures unreadable, or an export refused or unreachable.
     pub async fn export_once(&self) -> Result<(), String> {
         let on = self.on()?;
         if on.exports.is_empty() {
@@ -195,11 +195,11 @@ impl Module for SignalsModule {
             }
             None => ctx.provide(Signals::disabled())?,
         }
-        if on.config.aggregate {
+        if on.config.exporter {
             on.exports.register(ctx.metrics())?;
             on.source.instrument(ctx.metrics())?;
             ctx.add_checker(aggregation_check(on.source.clone()))?;
-            ctx.metrics().add_collector(SignalsCollector::new(
+            ctx.metrics().add_collector(SignalsFamilies::new(
                 on.source.clone(),
                 on.config.scrape_ttl,
                 on.config.timeout * 4,
@@ -210,7 +210,7 @@ impl Module for SignalsModule {
 
     async fn start(&self, _ctx: &ModuleContext) -> Result<(), Error> {
         let Some(on) = &self.on else { return Ok(()) };
-        if on.config.aggregate && !on.exports.is_empty() {
+        if on.config.exporter && !on.exports.is_empty() {
             on.schedule.start();
         }
         let Some(publisher) = on.publisher.get().cloned() else {

@@ -13,7 +13,7 @@ const CHILD: &str = "VITALS_TEST_SKEWED_PUBLISHER";
 async fn module(url: &str, instance: &str) -> (SignalsModule, Signals) {
     let mut config = SignalsConfig::new(url);
     config.instance = instance.into();
-    config.aggregate = true;
+    config.exporter = true;
     config.flush_interval = Duration::from_millis(100);
     config.max_age = Duration::from_secs(1);
     config.scrape_ttl = Duration::from_millis(1);

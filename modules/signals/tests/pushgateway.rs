@@ -31,7 +31,7 @@ async fn pushes_replace_the_group_and_a_clean_stop_deletes_it() {
     config.project = "shop".into();
     config.max_age = Duration::from_secs(1);
     config.pushgateway_url = Some(gateway.url());
-    config.aggregate = true;
+    config.exporter = true;
     let module = SignalsModule::new(config.clone()).unwrap();
     let ctx = ModuleContext::new(Arc::new(Registrar::default()), vitals::Metrics::noop());
     module.register(&ctx).unwrap();

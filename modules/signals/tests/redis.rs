@@ -30,7 +30,7 @@ async fn start_with(
     config.tenant = tenant.into();
     config.instance = instance.into();
     config.max_age = max_age;
-    config.aggregate = true;
+    config.exporter = true;
     config.flush_interval = Duration::from_millis(100);
     config.scrape_ttl = Duration::from_millis(1);
     config.timeout = Duration::from_secs(1);
@@ -160,7 +160,7 @@ async fn a_publisher_that_dies_drops_out_after_the_max_age_and_the_window_keeps_
     b.signals.gauge("workers.busy", 7.0);
     a.publisher.flush().await.unwrap();
     b.publisher.flush().await.unwrap();
-    let sum = |s: &vitals_module_signals::Snapshot| {
+    let sum = |s: &vitals_module_signals::ClusterFigures| {
         s.gauge("workers.busy").map(|g| (g.sum, g.publishers))
     };
     assert_eq!(sum(&a.module.read().await.unwrap()), Some((12.0, 2)));

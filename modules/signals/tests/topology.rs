@@ -28,7 +28,7 @@ struct Running {
 async fn running(target: Target) -> Running {
     let mut config = SignalsConfig::redis(target);
     config.tenant = "acme".into();
-    config.aggregate = true;
+    config.exporter = true;
     config.flush_interval = Duration::from_millis(100);
     config.scrape_ttl = Duration::from_millis(1);
     config.timeout = Duration::from_millis(300);

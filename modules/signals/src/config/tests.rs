@@ -21,7 +21,7 @@ fn off_without_a_url_and_defaults_with_one() {
         ("default", "default")
     );
     assert_eq!(c.max_age, Duration::from_secs(15));
-    assert!(!c.aggregate, "app replicas publish only by default");
+    assert!(!c.exporter, "app replicas publish only by default");
     assert_eq!(
         c.redis_target(),
         Some(&Target::Nodes(vec!["redis://127.0.0.1:6379".into()]))
@@ -102,7 +102,7 @@ fn proxy_mode_takes_urls_and_one_header_and_refuses_a_redis_url_beside_them() {
         "Authorization: Bearer s3cret",
     );
     let c = parse(&[urls, auth]).unwrap().unwrap();
-    let Source::Proxy(p) = &c.source else {
+    let Backend::Proxy(p) = &c.backend else {
         panic!("proxy mode expected")
     };
     assert_eq!(p.urls, ["http://a:8080/status", "http://b/status"]);
@@ -111,7 +111,7 @@ fn proxy_mode_takes_urls_and_one_header_and_refuses_a_redis_url_beside_them() {
         Some(("Authorization".into(), "Bearer s3cret".into()))
     );
     assert!(c.redis_target().is_none());
-    assert!(c.aggregate, "proxy mode aggregates");
+    assert!(c.exporter, "proxy mode aggregates");
     assert_eq!(
         parse(&[urls, ("VITALS_SIGNALS_REDIS_URL", "redis://h")]).unwrap_err(),
         "invalid VITALS_SIGNALS_PROXY_URLS \"http://a:8080/status, http://b/status\": set either VITALS_SIGNALS_REDIS_URL (publish and aggregate through Redis) or this (proxy mode), not both"

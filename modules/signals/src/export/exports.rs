@@ -7,7 +7,7 @@ use super::cloudwatch::CloudWatch;
 use super::mapping::{Mapping, points};
 use super::metrics::families;
 use super::pushgateway::Pushgateway;
-use crate::aggregate::{Snapshot, Source};
+use crate::cluster::{ClusterFigures, Source};
 use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
@@ -79,7 +79,11 @@ impl Exports {
     ///
     /// # Errors
     /// Every exporter that failed, with its reason.
-    pub(crate) async fn export(&self, snap: &Snapshot, deadline: Instant) -> Result<(), String> {
+    pub(crate) async fn export(
+        &self,
+        snap: &ClusterFigures,
+        deadline: Instant,
+    ) -> Result<(), String> {
         let mut errors = Vec::new();
         if let Some(push) = self.pushgateway.clone() {
             let families = families(Some(snap));

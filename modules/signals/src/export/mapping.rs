@@ -1,6 +1,6 @@
-//! Exported names and units: a snapshot's datapoints under their internal keys, and the mapping
+//! Exported names and units: the cluster figures' datapoints under their internal keys, and the mapping
 //! file that renames them (`proc.queue.wait.p95` → `Processor/QueueWaitP95` in milliseconds).
-use crate::aggregate::{Derived, Snapshot, WINDOWS};
+use crate::cluster::{ClusterFigures, Derived, WINDOWS};
 use serde::Deserialize;
 use std::collections::HashSet;
 
@@ -52,7 +52,7 @@ impl Kind {
     }
 }
 
-/// One value of a snapshot under its internal key.
+/// One value of the cluster figures under its internal key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Point {
     /// Internal key: `<gauge>`, `<gauge>.max.15m`, `<queue>.pressure`, `<pool>.utilisation`,
@@ -65,7 +65,7 @@ pub struct Point {
 }
 
 /// The datapoints of `snap`, finite values only.
-pub fn points(snap: &Snapshot) -> Vec<Point> {
+pub fn points(snap: &ClusterFigures) -> Vec<Point> {
     let mut out = Vec::new();
     let mut push = |key: String, value: f64, kind: Kind| {
         if value.is_finite() {
@@ -241,16 +241,16 @@ impl Mapping {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aggregate::{GaugeSignal, LatencySignal};
+    use crate::cluster::{GaugeSignal, LatencySignal};
 
-    fn snapshot() -> Snapshot {
+    fn snapshot() -> ClusterFigures {
         let gauge = |name: &str, sum| GaugeSignal {
             name: name.into(),
             sum,
             publishers: 2,
             max: [Some(sum), Some(sum + 1.0), Some(sum + 2.0)],
         };
-        Snapshot {
+        ClusterFigures {
             gauges: vec![gauge("jobs.depth", 30.0), gauge("jobs.capacity", 120.0)],
             latencies: vec![LatencySignal {
                 name: "proc.queue.wait".into(),

@@ -1,20 +1,20 @@
 //! The pull export: the aggregate as gauges on `/metrics`, reused for the scrape TTL. What is
 //! not known is absent: a signal no live publisher publishes has no series, and a failed or
 //! late aggregation leaves `vitals_signals_up 0` and nothing else.
-use crate::aggregate::{Derived, Snapshot, Source, WINDOWS};
+use crate::cluster::{ClusterFigures, Derived, Source, WINDOWS};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use vitals::metrics::{Collect, CollectedFamily};
 
-pub(crate) struct SignalsCollector {
+pub(crate) struct SignalsFamilies {
     source: Arc<Source>,
     ttl: Duration,
     timeout: Duration,
     failing: AtomicBool,
 }
 
-impl SignalsCollector {
+impl SignalsFamilies {
     pub(crate) fn new(source: Arc<Source>, ttl: Duration, timeout: Duration) -> Self {
         Self {
             source,
@@ -28,8 +28,8 @@ impl SignalsCollector {
 /// Values of the `percentile` label (`quantile` is reserved for summaries).
 const PERCENTILES: [&str; 3] = ["50", "95", "99"];
 
-/// The families of a snapshot (and `vitals_signals_up`).
-pub(crate) fn families(snap: Option<&Snapshot>) -> Vec<CollectedFamily> {
+/// The families of the cluster figures (and `vitals_signals_up`).
+pub(crate) fn families(snap: Option<&ClusterFigures>) -> Vec<CollectedFamily> {
     let mut up = CollectedFamily::gauge(
         "vitals_signals_up",
         "1 when the last aggregation of the signals read Redis, 0 when it failed.",
@@ -117,7 +117,7 @@ pub(crate) fn families(snap: Option<&Snapshot>) -> Vec<CollectedFamily> {
 }
 
 #[async_trait::async_trait]
-impl Collect for SignalsCollector {
+impl Collect for SignalsFamilies {
     fn name(&self) -> &str {
         "signals"
     }

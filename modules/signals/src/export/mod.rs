@@ -15,6 +15,6 @@ pub use cloudwatch::{CloudWatchConfig, MAX_DATUMS_PER_CALL};
 pub(crate) use exports::Exports;
 pub(crate) use http::agent as http_agent;
 pub use mapping::{Exported, Kind, Mapping, Point, points};
-pub(crate) use metrics::SignalsCollector;
+pub(crate) use metrics::SignalsFamilies;
 pub(crate) use pushgateway::Pushgateway;
 pub(crate) use schedule::{Claims, Schedule};

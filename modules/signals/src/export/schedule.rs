@@ -5,7 +5,7 @@
 //! so a late export never lands on top of the next one. On a clean stop the last exporter deletes the Pushgateway group; the others
 //! leave it to whoever still exports.
 use super::exports::Exports;
-use crate::aggregate::Source;
+use crate::cluster::Source;
 use crate::connection::Redis;
 use crate::keys::Keys;
 use crate::scripts::{CLAIM, RETIRE};

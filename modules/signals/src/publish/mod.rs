@@ -234,7 +234,7 @@ impl Publisher {
             i.keys.prefix().to_owned(),
             i.instance.clone(),
             i.expiry_ms.to_string(),
-            crate::aggregate::MAX_SIGNALS.to_string(),
+            crate::cluster::MAX_SIGNALS.to_string(),
             s.gauges.len().to_string(),
         ];
         for (name, v) in &s.gauges {

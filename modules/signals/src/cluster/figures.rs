@@ -27,13 +27,13 @@ pub struct LatencySignal {
     /// Signal name.
     pub name: String,
     /// Per window of [`WINDOWS`]: observation count and p50, p95, p99 (`None` when empty).
-    /// Only the first [`Snapshot::windows`] are meaningful.
+    /// Only the first [`ClusterFigures::windows`] are meaningful.
     pub windows: [(u64, Option<[f64; 3]>); 3],
 }
 
 /// Everything an export needs, read at one instant.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Snapshot {
+pub struct ClusterFigures {
     /// Gauges, by name.
     pub gauges: Vec<GaugeSignal>,
     /// Latencies, by name.
@@ -45,7 +45,7 @@ pub struct Snapshot {
     pub cut: usize,
 }
 
-impl Snapshot {
+impl ClusterFigures {
     /// How many of [`WINDOWS`] the source knows.
     pub fn windows(&self) -> usize {
         if self.history { WINDOWS.len() } else { 1 }
@@ -84,7 +84,7 @@ impl Snapshot {
     }
 }
 
-/// A ratio of two summed gauges (see [`Snapshot::derived`]).
+/// A ratio of two summed gauges (see [`ClusterFigures::derived`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Derived {
     /// Queue depth over capacity.

@@ -1,16 +1,16 @@
 //! Where an aggregate comes from — Redis (every process publishes, any aggregator reads) or
 //! proxy mode (each service's status document) — behind one `read`: under one deadline, timed
 //! and counted, shared by the scrape and the readiness of the aggregation for the scrape TTL.
+use super::figures::ClusterFigures;
 use super::proxy::Proxy;
-use super::redis::Aggregator;
-use super::snapshot::Snapshot;
+use super::redis::ClusterReader;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use vitals::Coalesced;
 use vitals::metrics::{Counter, Gauge};
 
 pub(crate) enum Origin {
-    Redis(Aggregator),
+    Redis(ClusterReader),
     Proxy(Arc<Proxy>),
 }
 
@@ -27,7 +27,7 @@ struct Inner {
 
 pub(crate) struct Source {
     inner: Arc<Inner>,
-    cache: Coalesced<Result<Arc<Snapshot>, String>>,
+    cache: Coalesced<Result<Arc<ClusterFigures>, String>>,
     ttl: Duration,
 }
 
@@ -70,7 +70,7 @@ impl Source {
     /// # Errors
     /// Redis unreachable or a call past its deadline (named), the services that could not be
     /// read, or the whole aggregation past its deadline.
-    pub(crate) async fn read_fresh(&self) -> Result<Snapshot, String> {
+    pub(crate) async fn read_fresh(&self) -> Result<ClusterFigures, String> {
         self.inner.read().await
     }
 
@@ -78,7 +78,7 @@ impl Source {
     ///
     /// # Errors
     /// As [`read_fresh`](Self::read_fresh); a panicked or cancelled run, named.
-    pub(crate) async fn read(&self) -> Result<Arc<Snapshot>, String> {
+    pub(crate) async fn read(&self) -> Result<Arc<ClusterFigures>, String> {
         let (inner, ttl) = (self.inner.clone(), self.ttl);
         let lookup = self.cache.get(move || async move {
             let r = inner.read().await.map(Arc::new);
@@ -92,7 +92,7 @@ impl Source {
 }
 
 impl Inner {
-    async fn read(&self) -> Result<Snapshot, String> {
+    async fn read(&self) -> Result<ClusterFigures, String> {
         let started = Instant::now();
         let read = async {
             match &self.origin {

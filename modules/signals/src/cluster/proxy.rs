@@ -4,7 +4,7 @@
 //!
 //! The document: `{"gauges": {"sse.connections": 12}, "latencies": {"http.request":
 //! {"count": 120, "p50": 0.012, "p95": 0.2, "p99": 0.41}}}`, both maps optional.
-use super::snapshot::{GaugeSignal, LatencySignal, MAX_SIGNALS, Snapshot};
+use super::figures::{ClusterFigures, GaugeSignal, LatencySignal, MAX_SIGNALS};
 use crate::config::ProxyConfig;
 use crate::keys::valid_name;
 use serde::Deserialize;
@@ -89,7 +89,7 @@ impl Proxy {
     ///
     /// # Errors
     /// Every service that could not be read, each named with its reason.
-    pub(crate) async fn read(self: &std::sync::Arc<Self>) -> Result<Snapshot, String> {
+    pub(crate) async fn read(self: &std::sync::Arc<Self>) -> Result<ClusterFigures, String> {
         let fetches: Vec<_> = (0..self.urls.len())
             .map(|i| {
                 let me = self.clone();
@@ -114,7 +114,7 @@ impl Proxy {
 
 /// Gauges summed over the services reporting them; latency counts summed and each percentile
 /// the highest of the services' (an upper bound: percentiles do not add).
-fn merge(docs: Vec<Status>) -> Snapshot {
+fn merge(docs: Vec<Status>) -> ClusterFigures {
     let mut gauges: BTreeMap<String, (f64, usize)> = BTreeMap::new();
     let mut latencies: BTreeMap<String, (u64, [f64; 3])> = BTreeMap::new();
     for d in docs {
@@ -138,7 +138,7 @@ fn merge(docs: Vec<Status>) -> Snapshot {
     }
     let cut =
         gauges.len().saturating_sub(MAX_SIGNALS) + latencies.len().saturating_sub(MAX_SIGNALS);
-    Snapshot {
+    ClusterFigures {
         cut,
         gauges: gauges
             .into_iter()

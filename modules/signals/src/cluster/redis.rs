@@ -4,7 +4,7 @@
 //! 15- and 60-minute windows before this one). Decoding and merging run off the async workers.
 //! A read costs publishers × gauges in Redis and four × buckets per latency signal here,
 //! whatever the number of flushes or of publishers (ADR 0014).
-use super::snapshot::{GaugeSignal, LatencySignal, MAX_SIGNALS, Snapshot, WINDOWS};
+use super::figures::{ClusterFigures, GaugeSignal, LatencySignal, MAX_SIGNALS, WINDOWS};
 use crate::connection::{Redis, RedisResult};
 use crate::keys::{Keys, valid_name};
 use crate::scripts::READ;
@@ -20,14 +20,14 @@ use vitals::metrics::Counter;
 const REBUILDS_PER_READ: usize = 4;
 
 /// Reads and aggregates one tenant/project's signals.
-pub struct Aggregator {
+pub struct ClusterReader {
     redis: Arc<Redis>,
     keys: Keys,
     max_age: Duration,
     corrupt: OnceLock<Counter>,
 }
 
-impl Aggregator {
+impl ClusterReader {
     pub(crate) fn new(redis: Arc<Redis>, keys: Keys, max_age: Duration) -> Self {
         Self {
             redis,
@@ -52,7 +52,7 @@ impl Aggregator {
     /// # Errors
     /// The first Redis failure, naming the call (and the signal); every call has the
     /// configured deadline.
-    pub async fn read(&self) -> RedisResult<Snapshot> {
+    pub async fn read(&self) -> RedisResult<ClusterFigures> {
         let mut call = READ.key(self.keys.instances());
         call.arg(self.keys.prefix())
             .arg(self.max_age.as_millis() as u64)
@@ -110,10 +110,10 @@ impl Aggregator {
 fn decode(
     gauges: &[String],
     latencies: Vec<(String, Vec<Value>)>,
-) -> RedisResult<(Snapshot, Vec<String>)> {
-    let mut snap = Snapshot {
+) -> RedisResult<(ClusterFigures, Vec<String>)> {
+    let mut snap = ClusterFigures {
         history: true,
-        ..Snapshot::default()
+        ..ClusterFigures::default()
     };
     let width = 3 + WINDOWS.len();
     for g in gauges.chunks(width) {
