@@ -1,5 +1,5 @@
 use crate::PrometheusRecorder;
-use crate::collectors::Slot;
+use crate::collect_slots::Slot;
 use crate::encode::encode_text;
 use prometheus::proto::MetricFamily;
 use std::collections::HashSet;

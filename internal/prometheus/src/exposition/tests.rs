@@ -132,7 +132,7 @@ async fn families_are_sorted_and_name_clashes_dropped() {
     let mut clash = CollectedFamily::counter("aaa_total", "Clash.", &[]);
     clash.push(&[], 5.0);
     let budget = exp.recorder().series_budget("aaa_total", 10);
-    let families = exp.gather(crate::collectors::convert(&clash, &budget).unwrap());
+    let families = exp.gather(crate::collect_slots::convert(&clash, &budget).unwrap());
     let names: Vec<_> = families.iter().map(|f| f.name()).collect();
     let mut sorted = names.clone();
     sorted.sort();
@@ -150,7 +150,7 @@ fn invalid_collected_families_are_refused() {
     let bad_name = CollectedFamily::gauge("X-items", "X.", &[]);
     let budget = PrometheusRecorder::new().series_budget("x", 10);
     for f in [bad_arity, bad_counter, bad_name] {
-        assert!(crate::collectors::convert(&f, &budget).is_err());
+        assert!(crate::collect_slots::convert(&f, &budget).is_err());
     }
 }
 
