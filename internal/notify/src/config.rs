@@ -35,8 +35,9 @@ pub struct NotifyConfig {
     /// Whether messages carry the failing checks' reasons (not a variable: the kernel sets it
     /// when its detail policy is `always`). Default off.
     pub details: bool,
-    /// The service the subjects belong to, named in messages (not a variable: the kernel sets it
-    /// from `VITALS_SERVICE_NAME`). Default none.
+    /// The service the checks and groups belong to, named in their messages (not a variable:
+    /// the kernel sets it from `VITALS_SERVICE_NAME`; a fleet target is a service itself and is
+    /// named alone). Default none.
     pub service: Option<String>,
 }
 

@@ -16,7 +16,8 @@
 //! `vitals_notifications_failed_total` (failed attempts), `vitals_notifications_dropped_total`
 //! (dropped from a full queue or undelivered at stop), `vitals_notifications_queued`.
 //!
-//! The JSON body (`Format::Json`; `service`, `reason` and `link` only when known; reasons only
+//! The JSON body (`Format::Json`; `service` (for checks and groups), `reason` and `link` only
+//! when known; reasons only
 //! with [`NotifyConfig::details`], cut to 256 bytes; `since` is the first reading of `to`; for
 //! a repeat `from` equals `to`):
 //!

@@ -49,7 +49,11 @@ impl Message {
     fn json(&self) -> Value {
         let t = &self.transition;
         let mut subject = json!({ "kind": self.subject.kind.as_str(), "name": self.subject.name });
-        if let Some(service) = &self.service {
+        if let Some(service) = self
+            .service
+            .as_ref()
+            .filter(|_| self.subject.kind != SubjectKind::Target)
+        {
             subject["service"] = json!(service);
         }
         let failing: Vec<Value> = self
@@ -183,7 +187,7 @@ mod tests {
             HealthStatus::Unhealthy,
             SubjectKind::Target,
         );
-        m.service = None;
+        // A target is a service itself: the notifier's own service is not named.
         m.link = None;
         m.failing = vec![Failing::named("db")];
         assert_eq!(

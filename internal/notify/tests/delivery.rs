@@ -262,3 +262,28 @@ async fn a_receiver_that_never_answers_fails_at_the_timeout_and_observe_never_bl
         "1000 observe calls in {observing:?}: mean {mean:?}, slowest {slowest:?}; first failure at {failed_at:?}; stop took {stop_took:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_non_2xx_answer_is_a_failed_attempt_retried_under_the_same_key() {
+    // A redirect is not followed: the body and its key stay with the configured origin.
+    let receiver = Receiver::answering_with("127.0.0.1:0".parse().unwrap(), vec![503, 302]);
+    let recorder = TestRecorder::new();
+    let n = notifier(
+        receiver.url("/hook"),
+        10,
+        Duration::from_secs(2),
+        Duration::from_secs(4),
+        &recorder,
+    );
+    n.start();
+    n.observe(readiness(Unhealthy));
+    receiver.wait_for(3, Duration::from_secs(6)).await;
+    until(&recorder, SENT, 1.0, Duration::from_secs(2)).await;
+    let got = receiver.received();
+    let statuses: Vec<u16> = got.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [503, 302, 200]);
+    assert_eq!(sequence(&got), [1, 1, 1]);
+    assert!(got.iter().all(|r| r.body == got[0].body));
+    assert_eq!(value(&recorder, FAILED), 2.0);
+    n.stop(Duration::from_secs(1)).await;
+}

@@ -250,3 +250,86 @@ fn defaults_and_every_value_read_back() {
         r#"Webhook { name: "chat", url: "https://hooks.slack.com/<withheld>", format: Slack }"#
     );
 }
+
+#[test]
+fn a_notifier_refuses_a_config_that_cannot_work() {
+    use vitals_notify::Notifier;
+    let hook = |name: &str, url: &str| Webhook {
+        name: name.to_owned(),
+        url: url.to_owned(),
+        format: Format::Json,
+    };
+    let good = NotifyConfig {
+        webhooks: vec![hook("ops", "http://127.0.0.1:9000/hook")],
+        ..NotifyConfig::default()
+    };
+    let table = [
+        (
+            NotifyConfig {
+                webhooks: vec![hook("Ops", "http://127.0.0.1:9000/hook")],
+                ..good.clone()
+            },
+            r#"module "notify" failed to register: webhook 1: the name must be 1 to 32 of a-z, 0-9, '_' and '-'"#,
+        ),
+        (
+            NotifyConfig {
+                webhooks: vec![
+                    hook("ops", "http://a.example/"),
+                    hook("ops", "http://b.example/"),
+                ],
+                ..good.clone()
+            },
+            r#"module "notify" failed to register: webhook name "ops" is used twice"#,
+        ),
+        (
+            NotifyConfig {
+                webhooks: vec![hook("ops", "file:///etc/passwd")],
+                ..good.clone()
+            },
+            r#"module "notify" failed to register: webhook "ops": the URL must be http:// or https://"#,
+        ),
+        (
+            NotifyConfig {
+                link: Some("status".to_owned()),
+                ..good.clone()
+            },
+            r#"module "notify" failed to register: link: the URL is not valid: relative URL without a base"#,
+        ),
+        (
+            NotifyConfig {
+                queue: 0,
+                ..good.clone()
+            },
+            r#"module "notify" failed to register: queue must hold 1 to 100000 messages"#,
+        ),
+        (
+            NotifyConfig {
+                timeout: Duration::ZERO,
+                ..good.clone()
+            },
+            r#"module "notify" failed to register: timeout must be greater than zero"#,
+        ),
+        (
+            NotifyConfig {
+                backoff_max: Duration::from_millis(999),
+                ..good.clone()
+            },
+            r#"module "notify" failed to register: backoff_max must be at least 1s"#,
+        ),
+    ];
+    let metrics = vitals::Metrics::noop();
+    for (config, want) in table {
+        assert_eq!(
+            Notifier::new(config, &metrics).unwrap_err().to_string(),
+            want
+        );
+    }
+    let recorder = vitals_testkit::TestRecorder::new();
+    assert!(Notifier::new(good.clone(), &recorder.metrics()).is_ok());
+    assert_eq!(
+        Notifier::new(good, &recorder.metrics())
+            .unwrap_err()
+            .to_string(),
+        r#"duplicate metric "vitals_notifications_sent_total": already registered"#
+    );
+}

@@ -17,6 +17,8 @@ pub(crate) struct Received {
     pub(crate) path: String,
     pub(crate) key: Option<String>,
     pub(crate) body: String,
+    /// The status it was answered with.
+    pub(crate) status: u16,
 }
 
 impl Received {
@@ -57,15 +59,20 @@ pub(crate) fn free_port() -> SocketAddr {
 impl Receiver {
     /// Answers `200` to every POST at `addr` (`127.0.0.1:0` for any port).
     pub(crate) fn answering(addr: SocketAddr) -> Self {
-        Self::start(addr, true)
+        Self::start(addr, Some(Vec::new()))
+    }
+
+    /// Answers the first requests with `statuses`, in order, then `200`.
+    pub(crate) fn answering_with(addr: SocketAddr, statuses: Vec<u16>) -> Self {
+        Self::start(addr, Some(statuses))
     }
 
     /// Accepts connections at `addr` and never answers.
     pub(crate) fn stalling(addr: SocketAddr) -> Self {
-        Self::start(addr, false)
+        Self::start(addr, None)
     }
 
-    fn start(addr: SocketAddr, answer: bool) -> Self {
+    fn start(addr: SocketAddr, answers: Option<Vec<u16>>) -> Self {
         let listener = listen(addr);
         let addr = listener.local_addr().unwrap();
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -73,15 +80,18 @@ impl Receiver {
         let (r, a) = (received.clone(), accepted.clone());
         let task = tokio::spawn(async move {
             let mut held = Vec::new();
+            let mut answers = answers.map(|a| a.into_iter());
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
                 a.lock().unwrap().push(Instant::now());
-                if answer {
-                    tokio::spawn(serve(stream, r.clone()));
-                } else {
-                    held.push(stream);
+                match answers.as_mut() {
+                    Some(next) => {
+                        let status = next.next().unwrap_or(200);
+                        tokio::spawn(serve(stream, status, r.clone()));
+                    }
+                    None => held.push(stream),
                 }
             }
         });
@@ -118,8 +128,9 @@ impl Receiver {
     }
 }
 
-/// Reads one request (head, then `Content-Length` bytes), records it, answers `200` and closes.
-async fn serve(mut stream: TcpStream, received: Arc<Mutex<Vec<Received>>>) {
+/// Reads one request (head, then `Content-Length` bytes), records it, answers `status` and
+/// closes.
+async fn serve(mut stream: TcpStream, status: u16, received: Arc<Mutex<Vec<Received>>>) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let head_end = loop {
@@ -161,9 +172,9 @@ async fn serve(mut stream: TcpStream, received: Arc<Mutex<Vec<Received>>>) {
         path,
         key: header("idempotency-key"),
         body,
+        status,
     });
-    let _ = stream
-        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        .await;
+    let answer = format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let _ = stream.write_all(answer.as_bytes()).await;
     let _ = stream.shutdown().await;
 }
