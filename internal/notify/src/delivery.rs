@@ -1,7 +1,8 @@
 //! One webhook's delivery task ([`supervise`]): sends the queue's head, retries it with doubling
 //! waits (1 s, 2 s, … up to `backoff_max`) until delivered, so messages arrive in order and
-//! once each; a panic restarts the task (counted in `vitals_errors_total{type="panic"}`); every
-//! wait has a deadline. The POST itself ([`Transport`]) runs on the blocking pool.
+//! once each; a panic restarts the task, or fails the attempt when it is the POST's (counted in
+//! `vitals_errors_total{type="panic"}`); every wait has a deadline. The POST itself
+//! ([`Transport`]) runs on the blocking pool.
 use crate::outbox::{Outbox, Settled};
 use std::future::Future;
 use std::pin::pin;
@@ -156,10 +157,13 @@ async fn attempt(d: &Delivery, body: String, id: &str) -> Result<(), String> {
     let call = tokio::task::spawn_blocking(move || transport.post(&url, body, &key));
     match tokio::time::timeout(d.timeout + GRACE, call).await {
         Ok(Ok(result)) => result,
-        Ok(Err(e)) if e.is_panic() => Err(format!(
-            "the sending thread panicked: {}",
-            vitals::panic_message(&*e.into_panic())
-        )),
+        Ok(Err(e)) if e.is_panic() => {
+            d.metrics.record_error(ErrorKind::Panic);
+            Err(format!(
+                "the sending thread panicked: {}",
+                vitals::panic_message(&*e.into_panic())
+            ))
+        }
         Ok(Err(_)) => Err("the sending thread was cancelled".to_owned()),
         Err(_) => Err(format!(
             "no answer within {}",

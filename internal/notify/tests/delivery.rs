@@ -1,5 +1,6 @@
-//! Delivery against a real receiver on loopback: a receiver down for 30 s, a full queue, a
-//! receiver that never answers. Every count asserted is exact.
+//! Delivery against a real receiver on loopback: a receiver down for 30 s (named to start first,
+//! so the other cases run beside it), a full queue, a non-2xx answer, a receiver that never
+//! answers. Every count asserted is exact.
 mod receiver;
 
 use receiver::{Receiver, free_port};
@@ -85,7 +86,7 @@ fn sequence(got: &[receiver::Received]) -> Vec<u64> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_receiver_down_for_30s_then_up_gets_every_message_once_in_order() {
+async fn a_down_receiver_back_after_30s_gets_every_message_once_in_order() {
     let addr = free_port();
     let recorder = TestRecorder::new();
     let backoff_max = Duration::from_secs(4);

@@ -139,7 +139,7 @@ async fn a_send_that_panics_is_a_failed_attempt_retried_after_a_second() {
         recorder.value("vitals_notifications_sent_total", &["ops"]),
         Some(1.0)
     );
-    assert_eq!(recorder.value("vitals_errors_total", &["panic"]), None);
+    assert_eq!(recorder.value("vitals_errors_total", &["panic"]), Some(1.0));
     drop(closing);
     // The notifier gone, the task ends.
     tokio::time::timeout(Duration::from_secs(7), task)
