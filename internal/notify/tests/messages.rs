@@ -175,3 +175,72 @@ async fn without_details_messages_name_the_failing_checks_and_withhold_reasons()
         ":red_circle: readiness of orders is unhealthy since 2026-12-02T08:00:30Z: db, queue — <https://status.example/orders>"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readings_from_many_threads_are_each_judged_in_their_own_subject() {
+    fn shared<T: Send + Sync + Clone + 'static>(t: &T) -> T {
+        t.clone()
+    }
+    let receiver = Receiver::answering("127.0.0.1:0".parse().unwrap());
+    let recorder = TestRecorder::new();
+    let mut config = config(&receiver, false);
+    config.webhooks.truncate(1);
+    config.repeat = None;
+    config.queue = 1_000;
+    let notifier = Notifier::new(config, &recorder.metrics()).unwrap();
+    notifier.start();
+    // 8 threads, one check each: unhealthy ×2, healthy ×2, 25 times over (50 messages each).
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let n = shared(&notifier);
+            std::thread::spawn(move || {
+                for k in 0..100u64 {
+                    let status = if k / 2 % 2 == 0 { Unhealthy } else { Healthy };
+                    let reading = Observation {
+                        subject: Subject::check(format!("c{t}")),
+                        status,
+                        at: at(k),
+                        failing: vec![],
+                    };
+                    n.observe(reading);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let got = receiver.wait_for(400, Duration::from_secs(20)).await;
+    assert_eq!(got.len(), 400);
+    for t in 0..8 {
+        let name = format!("c{t}");
+        let mine: Vec<(String, String)> = got
+            .iter()
+            .map(|r| r.json())
+            .filter(|d| d["subject"]["name"] == name.as_str())
+            .map(|d| {
+                (
+                    d["event"].as_str().unwrap().to_owned(),
+                    d["since"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let want: Vec<(String, String)> = (0..50u64)
+            .map(|i| {
+                let event = if i % 2 == 0 { "down" } else { "recovered" };
+                let since = humantime::format_rfc3339_millis(at(2 * i)).to_string();
+                (event.to_owned(), since)
+            })
+            .collect();
+        assert_eq!(mine, want, "{name}");
+    }
+    notifier.stop(Duration::from_secs(2)).await;
+    assert_eq!(
+        recorder.value("vitals_notifications_sent_total", &["ops"]),
+        Some(400.0)
+    );
+    assert_eq!(
+        recorder.value("vitals_notifications_dropped_total", &["ops"]),
+        Some(0.0)
+    );
+}
