@@ -143,6 +143,44 @@ const CASES: &[Case] = &[
     },
 ];
 
+/// The fleet view's variables, read by `vitals-collector` only: fed to that binary.
+const COLLECTOR: &str = env!("CARGO_BIN_EXE_vitals-collector");
+const TARGETS: (&str, &str) = (
+    "VITALS_STATUS_TARGETS",
+    "api=http://127.0.0.1:1/status/history",
+);
+const COLLECTOR_CASES: &[Case] = &[
+    case("VITALS_STATUS_TARGETS", "api"),
+    Case {
+        var: "VITALS_STATUS_TARGETS",
+        value: "API=http://127.0.0.1:1/status/history",
+        with: &[],
+        shown: Some("\"API\""),
+    },
+    Case {
+        var: "VITALS_STATUS_TARGETS",
+        value: "api=ftp://127.0.0.1:1/status",
+        with: &[],
+        shown: Some("\"ftp://127.0.0.1:1/status\""),
+    },
+    with("VITALS_STATUS_POLL_INTERVAL", "often", &[TARGETS]),
+    with("VITALS_STATUS_POLL_TIMEOUT", "1m", &[TARGETS]),
+    with("VITALS_STATUS_RETENTION", "forever", &[TARGETS]),
+    Case {
+        var: "VITALS_STATUS_POLL_HEADER",
+        value: "Bearer s3cret",
+        with: &[TARGETS],
+        shown: Some("<withheld>"),
+    },
+    // Neither an aggregates file nor targets: nothing to collect.
+    Case {
+        var: "VITALS_AGGREGATES_FILE",
+        value: "",
+        with: &[],
+        shown: Some("VITALS_STATUS_TARGETS"),
+    },
+];
+
 /// Variables read with any value accepted (free text), so they have no malformed value.
 const FREE_TEXT: &[&str] = &["VITALS_SERVICE_NAME"];
 /// Names in the source that are not run-time settings of the binaries.
@@ -198,6 +236,7 @@ fn variables_in_source() -> BTreeSet<String> {
 fn every_variable_in_the_source_has_a_malformed_case() {
     let tabled: BTreeSet<&str> = CASES
         .iter()
+        .chain(COLLECTOR_CASES)
         .map(|c| c.var)
         .chain(FREE_TEXT.iter().copied())
         .chain(NOT_SETTINGS.iter().map(|(v, _)| *v))
@@ -297,5 +336,37 @@ fn every_field_of_the_aggregates_file_is_validated_at_start() {
         }
     }
     let _ = std::fs::remove_dir_all(dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_malformed_fleet_value_stops_the_collector_with_64_naming_it() {
+    let db = sqlite_url("bad-config-collector");
+    let runs: Vec<(&Case, std::net::SocketAddr, ChildGuard)> = COLLECTOR_CASES
+        .iter()
+        .map(|c| {
+            let bind = free_addr();
+            let bind_s = bind.to_string();
+            let mut env: Vec<(&str, &str)> = vec![("DATABASE_URL", &db), ("VITALS_BIND", &bind_s)];
+            env.extend(c.with.iter().copied());
+            env.push((c.var, c.value));
+            (c, bind, ChildGuard::spawn(COLLECTOR, &env))
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for (c, bind, child) in runs {
+        let (code, stdout, stderr) = child.wait_output(Duration::from_secs(30));
+        let shown = c.shown.unwrap_or(c.value);
+        let named = stderr.contains(&format!("invalid {}", c.var)) && stderr.contains(shown);
+        let half_started = std::net::TcpStream::connect(bind).is_ok()
+            || stdout.contains("listening")
+            || stdout.contains("serving");
+        if code != Some(64) || !named || half_started || stderr.contains("s3cret") {
+            failures.push(format!(
+                "{}={:?}: exit {code:?}, named {named}, half-started {half_started}: {stderr}",
+                c.var, c.value
+            ));
+        }
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

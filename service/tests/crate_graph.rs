@@ -37,6 +37,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("vitals-module-signals", &["service-vitals"]),
     ("vitals-module-checks", &["service-vitals"]),
     (
+        "vitals-module-fleet",
+        &["service-vitals", "vitals-status", "vitals-notify"],
+    ),
+    (
         "vitals-service",
         &[
             "service-vitals",
@@ -44,6 +48,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "vitals-module-database",
             "vitals-module-signals",
             "vitals-module-checks",
+            "vitals-module-fleet",
         ],
     ),
     ("vitals-judges", &["vitals-testkit"]),
