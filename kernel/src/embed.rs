@@ -41,7 +41,7 @@ pub struct Embedded {
     pub(crate) services: Arc<vitals::LocalServices>,
     pub(crate) modules: Arc<Vec<Arc<dyn vitals::Module>>>,
     /// Called as the listener closes (the gRPC `Watch` streams end).
-    pub(crate) closers: Vec<crate::kernel::Closer>,
+    pub(crate) closers: Vec<crate::shutdown::Closer>,
     /// The gRPC health service over the kernel's registry.
     #[cfg(feature = "grpc")]
     pub(crate) grpc: crate::grpc::GrpcParts,
@@ -141,11 +141,12 @@ impl Embedded {
             .disable_signals()
             .shutdown_timeout(self.shutdown.grace.as_secs_f64().ceil() as u64)
             .run();
-        let trigger = crate::kernel::ShutdownTrigger {
+        let trigger = crate::shutdown::ShutdownTrigger {
             handle: Some(server.handle()),
             registry: self.registry.clone(),
             samplers: self.samplers.clone(),
             delay: self.shutdown.delay,
+            grace: self.shutdown.grace,
             closers: self.closers.clone(),
         };
         let modules = self.modules.clone();

@@ -1,7 +1,7 @@
 //! The gRPC front door beside the HTTP one (feature `grpc`): the health service an embedding
 //! app adds to its own tonic server ([`Embedded::grpc`]), and the kernel's own listener for
 //! `VITALS_GRPC_BIND`, stopped with the HTTP listener.
-use crate::kernel::Closer;
+use crate::shutdown::Closer;
 use crate::{Embedded, Error};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -151,11 +151,12 @@ impl Embedded {
     /// # Panics
     /// Outside a tokio runtime, when polled.
     pub fn grpc_shutdown(&self) -> impl Future<Output = ()> + Send + 'static {
-        let trigger = crate::kernel::ShutdownTrigger {
+        let trigger = crate::shutdown::ShutdownTrigger {
             handle: None,
             registry: self.registry.clone(),
             samplers: self.samplers.clone(),
             delay: self.shutdown.delay,
+            grace: self.shutdown.grace,
             closers: self.closers.clone(),
         };
         let signals = self.handle_signals;

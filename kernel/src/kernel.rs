@@ -1,3 +1,4 @@
+use crate::shutdown::{Closer, ShutdownTrigger};
 use crate::{
     Config, Embedded, Error, HealthService, KernelBuilder, KernelContainer, MetricsService,
     ModuleSet, ServiceRegistry,
@@ -304,39 +305,6 @@ pub struct Running {
     grpc: Option<crate::grpc::GrpcServing>,
 }
 
-/// Called once the shutdown delay has passed, as the listeners close: ends the gRPC `Watch`
-/// streams, stops the kernel's gRPC listener.
-pub(crate) type Closer = Arc<dyn Fn() + Send + Sync>;
-
-#[derive(Clone)]
-pub(crate) struct ShutdownTrigger {
-    /// The actix server to stop; `None` for an app that serves gRPC alone.
-    pub(crate) handle: Option<ServerHandle>,
-    pub(crate) registry: HealthRegistry,
-    pub(crate) samplers: Arc<Vec<tokio::task::JoinHandle<()>>>,
-    pub(crate) delay: Duration,
-    pub(crate) closers: Vec<Closer>,
-}
-
-impl ShutdownTrigger {
-    pub(crate) async fn fire(self) {
-        self.registry.begin_shutdown();
-        if !self.delay.is_zero() {
-            tokio::time::sleep(self.delay).await;
-        }
-        self.registry.stop_background();
-        for s in self.samplers.iter() {
-            s.abort();
-        }
-        for close in &self.closers {
-            close();
-        }
-        if let Some(handle) = self.handle {
-            handle.stop(true).await;
-        }
-    }
-}
-
 /// Each module's `stop` hook, in order, once the server has stopped.
 pub(crate) async fn stop_modules(modules: &[Arc<dyn vitals::Module>]) {
     for module in modules {
@@ -363,6 +331,7 @@ impl Running {
             registry: self.registry.clone(),
             samplers: self.samplers.clone(),
             delay: self.shutdown_delay,
+            grace: self.shutdown_grace,
             closers,
         }
     }

@@ -1,5 +1,5 @@
 //! Notifications of the service's own status changes (feature `notify`): every check run, and
-//! after it the status of each of the check's groups, handed to the notifier, which damps,
+//! after the run of a group's first check the group's status, handed to the notifier, which damps,
 //! repeats and delivers ([`vitals_notify`]). The notifier is a built-in module, so it starts and
 //! stops with the others, and is provided to them (the collector's fleet view notifies through
 //! it).

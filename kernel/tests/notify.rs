@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use vitals::{CheckOutcome, check_fn};
 use vitals_judges::{assert_promtool_clean, get, parsed_value, python_parse};
-use vitals_kernel::{DetailPolicy, Kernel};
+use vitals_kernel::{Config, DetailPolicy, Kernel};
 use vitals_notify::{Format, NotifyConfig, Webhook};
 
 type Inbox = Arc<Mutex<Vec<serde_json::Value>>>;
@@ -79,7 +79,13 @@ async fn a_check_and_its_group_are_notified_down_and_recovered_and_a_blip_is_not
     // The script of `db`'s outcomes, one per run: 0 healthy, 1 failing.
     let failing = Arc::new(AtomicU32::new(0));
     let state = failing.clone();
+    // Without the built-in `ping`, `db` is readiness' only check: the group is read after each
+    // of its runs, so a one-run blip is exactly one reading of both.
     let running = Kernel::builder()
+        .config(Config {
+            ping: false,
+            ..Config::default()
+        })
         .bind("127.0.0.1:0".parse().unwrap())
         .handle_signals(false)
         .workers(1)
@@ -99,7 +105,11 @@ async fn a_check_and_its_group_are_notified_down_and_recovered_and_a_blip_is_not
             ..NotifyConfig::default()
         })
         .checker(check_fn("db", move || {
-            let failing = state.load(Ordering::SeqCst) == 1;
+            // 2: fail this one run, then pass.
+            let failing = state.load(Ordering::SeqCst) == 1
+                || state
+                    .compare_exchange(2, 0, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok();
             async move {
                 match failing {
                     true => CheckOutcome::unhealthy("connection refused"),
@@ -113,11 +123,10 @@ async fn a_check_and_its_group_are_notified_down_and_recovered_and_a_blip_is_not
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
-    // A blip: failing for one run only (the interval is 50 ms; 60 ms covers one run, not three).
-    failing.store(1, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(60)).await;
-    failing.store(0, Ordering::SeqCst);
+    // A blip: failing for exactly one run.
+    failing.store(2, Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(failing.load(Ordering::SeqCst), 0, "the blip ran");
     assert_eq!(
         summary(&inbox),
         Vec::<String>::new(),
@@ -130,7 +139,7 @@ async fn a_check_and_its_group_are_notified_down_and_recovered_and_a_blip_is_not
     failing.store(0, Ordering::SeqCst);
     wait_for(&inbox, 4).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    // Both go down before either recovers; the group (fed by `ping`'s runs too) may hold first.
+    // Both go down before either recovers.
     let mut got = summary(&inbox);
     assert_eq!(got.len(), 4, "{got:?}");
     got[..2].sort();
