@@ -3,7 +3,7 @@
 //! aggregators (each interval claimed in Redis; ADR 0014).
 mod cloudwatch;
 mod exports;
-mod http;
+mod http_client;
 mod mapping;
 mod metrics;
 mod pushgateway;
@@ -13,7 +13,7 @@ mod text;
 pub(crate) use cloudwatch::CloudWatch;
 pub use cloudwatch::{CloudWatchConfig, MAX_DATUMS_PER_CALL};
 pub(crate) use exports::Exports;
-pub(crate) use http::agent as http_agent;
+pub(crate) use http_client::agent as http_agent;
 pub use mapping::{Exported, Kind, Mapping, Point, points};
 pub(crate) use metrics::SignalsFamilies;
 pub(crate) use pushgateway::Pushgateway;

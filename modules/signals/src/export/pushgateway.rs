@@ -23,7 +23,7 @@ impl Pushgateway {
         project: &str,
         timeout: Duration,
     ) -> Self {
-        let agent = super::http::agent(timeout);
+        let agent = super::http_client::agent(timeout);
         Self {
             group_url: format!(
                 "{}/metrics/job/{job}/tenant/{tenant}/project/{project}",
