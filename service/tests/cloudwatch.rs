@@ -49,7 +49,7 @@ async fn run_once_puts_mapped_datapoints_that_read_back_with_their_dimensions_an
     let url = redis.url();
     let mut config = SignalsConfig::new(&url);
     config.tenant = "acme".into();
-    config.aggregate = false;
+    config.exporter = false;
     let module = SignalsModule::new(config).unwrap();
     let ctx = ModuleContext::new(Arc::new(Registrar::default()), vitals::Metrics::noop());
     module.register(&ctx).unwrap();

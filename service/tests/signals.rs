@@ -31,7 +31,7 @@ async fn the_binary_exports_signals_published_elsewhere_and_redis_down_leaves_re
     let mut config = SignalsConfig::new(&url);
     config.tenant = "acme".into();
     config.instance = "web-1".into();
-    config.aggregate = false;
+    config.exporter = false;
     let module = SignalsModule::new(config).unwrap();
     let ctx = ModuleContext::new(Arc::new(Registrar::default()), vitals::Metrics::noop());
     module.register(&ctx).unwrap();
