@@ -21,8 +21,10 @@ use vitals::Metrics;
 ///
 /// [`observe`](Self::observe) every reading (from any thread: it takes a short lock and never
 /// waits on the network); [`start`](Self::start) the delivery tasks on a tokio runtime;
-/// [`stop`](Self::stop) them at shutdown. State grows by one small entry (about 100 bytes) per
-/// subject ever observed, and by at most `queue` messages per webhook.
+/// [`stop`](Self::stop) them at shutdown. State grows by one small entry (about 100 bytes and
+/// the name) per subject ever observed, and by at most `queue` messages per webhook. A reading
+/// costs about 85 ns when nothing is due and 270 ns when it queues a message, the same at 10, 100
+/// and 1,000 subjects (`benches/observe.rs`, release build, 2 shared cores).
 #[derive(Clone)]
 pub struct Notifier {
     inner: Arc<Inner>,
