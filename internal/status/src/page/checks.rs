@@ -21,24 +21,31 @@ pub(super) fn checks(out: &mut String, checks: &[CheckDocument], slots: usize, n
     out.push_str("</div>\n");
 }
 
-/// The slots a chart needs for these checks: `capacity`, or the longest history when longer.
+/// Readings drawn per check at most: a longer history (a large `VITALS_STATUS_HISTORY`, the
+/// fleet's store) shows its last ones, so a page stays light; the JSON carries them all.
+pub(super) const MAX_DRAWN: usize = 240;
+
+/// The slots a chart needs for these checks: `capacity`, or the longest history when longer,
+/// [`MAX_DRAWN`] at most.
 pub(super) fn slots(checks: &[CheckDocument], capacity: usize) -> usize {
     checks
         .iter()
         .map(|c| c.readings.len())
         .fold(capacity, usize::max)
+        .min(MAX_DRAWN)
 }
 
 fn check(out: &mut String, c: &CheckDocument, slots: usize, now_ms: u64) {
+    let readings = &c.readings[c.readings.len().saturating_sub(slots)..];
     out.push_str("<article class=\"check\"><div class=\"head\">");
     badge(out, c.status);
     put!(out, "<h3>{}</h3>", esc(&c.name));
     for g in &c.groups {
         put!(out, "<span class=\"tag\">{}</span>", esc(g));
     }
-    let n = c.readings.len();
+    let n = readings.len();
     if n > 0 {
-        let passed = c.readings.iter().filter(|r| r.status == Word::Pass).count();
+        let passed = readings.iter().filter(|r| r.status == Word::Pass).count();
         put!(out, "<span class=\"sub\">{passed}/{n} pass</span>");
     } else {
         out.push_str("<span class=\"sub\">no reading yet</span>");
@@ -59,9 +66,9 @@ fn check(out: &mut String, c: &CheckDocument, slots: usize, now_ms: u64) {
         out.push_str("</dl>");
     }
     out.push_str("<div class=\"charts\"><div>");
-    strip(out, &c.readings, slots, now_ms);
+    strip(out, readings, slots, now_ms);
     out.push_str("<small><span>status");
-    if let (Some(first), Some(last)) = (c.readings.first(), c.readings.last()) {
+    if let (Some(first), Some(last)) = (readings.first(), readings.last()) {
         put!(
             out,
             " · {}</span><span>last {}",
@@ -70,13 +77,13 @@ fn check(out: &mut String, c: &CheckDocument, slots: usize, now_ms: u64) {
         );
     }
     out.push_str("</span></small></div><div>");
-    sparkline(out, &c.readings, slots);
-    match c.readings.last() {
+    sparkline(out, readings, slots);
+    match readings.last() {
         Some(last) => put!(
             out,
             "<small><span>latency · last {}</span><span>max {}</span></small>",
             Latency(last.duration_seconds),
-            Latency(max_seconds(&c.readings))
+            Latency(max_seconds(readings))
         ),
         None => out.push_str("<small><span>latency</span></small>"),
     }

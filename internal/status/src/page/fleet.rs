@@ -3,7 +3,7 @@
 //! count of incidents; each name links to the target's page.
 use super::PageOptions;
 use super::format::{Percent, Span, Utc, uptime_class};
-use super::html::{Segment, badge, close, esc, open, put};
+use super::html::{Segment, badge, close, esc, open, prefix, put};
 use crate::{FleetDocument, TargetDocument, Word};
 
 pub(super) fn page(doc: &FleetDocument, opts: &PageOptions<'_>) -> String {
@@ -62,15 +62,15 @@ fn summary(out: &mut String, doc: &FleetDocument) {
 }
 
 /// `{base}/service/{name}`, the name percent-encoded (escape the result for HTML).
-pub(super) fn target_href(base: &str, name: &str) -> String {
-    format!("{base}/service/{}", Segment(name))
+pub(super) fn target_href(opts: &PageOptions<'_>, name: &str) -> String {
+    format!("{}/service/{}", prefix(opts), Segment(name))
 }
 
 fn row(out: &mut String, t: &TargetDocument, now_ms: u64, opts: &PageOptions<'_>) {
     put!(
         out,
         "<tr><td class=\"t\"><a href=\"{}\">{}</a></td><td class=\"t\">",
-        esc(&target_href(opts.base, &t.name)),
+        esc(&target_href(opts, &t.name)),
         esc(&t.name)
     );
     match &t.service {

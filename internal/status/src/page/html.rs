@@ -126,6 +126,20 @@ pub(super) fn open(out: &mut String, title: &str, status: Option<Word>, opts: &P
     );
 }
 
+/// The status path to put before `/history`, `/fleet`, `/service/…`: `base` without its
+/// trailing `/` (so `/` gives `/history`).
+pub(super) fn prefix<'a>(opts: &PageOptions<'a>) -> &'a str {
+    opts.base.trim_end_matches('/')
+}
+
+/// A link to `path` below the status path (`""` for the status path itself, `/` at the root).
+pub(super) fn href(opts: &PageOptions<'_>, path: &str) -> String {
+    match (prefix(opts), path) {
+        ("", "") => "/".to_owned(),
+        (base, path) => format!("{base}{path}"),
+    }
+}
+
 /// Closes a page with its footer: the links (`(path below base, text)`) and the refresh.
 pub(super) fn close(out: &mut String, links: &[(&str, &str)], opts: &PageOptions<'_>) {
     out.push_str("<footer>");
@@ -135,9 +149,8 @@ pub(super) fn close(out: &mut String, links: &[(&str, &str)], opts: &PageOptions
         }
         put!(
             out,
-            "<a href=\"{}{}\">{}</a>",
-            esc(opts.base),
-            esc(path),
+            "<a href=\"{}\">{}</a>",
+            esc(&href(opts, path)),
             esc(text)
         );
     }

@@ -71,7 +71,15 @@ fn groups(out: &mut String, doc: &StatusDocument) {
 }
 
 fn transitions(out: &mut String, list: &[TransitionDocument]) {
-    put!(out, "<h2>Last transitions ({})</h2>", list.len());
+    if list.len() > TRANSITIONS_SHOWN {
+        put!(
+            out,
+            "<h2>Last transitions ({TRANSITIONS_SHOWN} of {})</h2>",
+            list.len()
+        );
+    } else {
+        put!(out, "<h2>Last transitions ({})</h2>", list.len());
+    }
     if list.is_empty() {
         out.push_str("<p class=\"mute\">No status change yet.</p>\n");
         return;

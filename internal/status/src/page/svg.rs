@@ -24,6 +24,24 @@ fn seconds(r: &ReadingDocument) -> f64 {
     }
 }
 
+/// Longest reason a tooltip shows, in bytes: the check's latest reason and the transitions show
+/// it whole, a reading's tooltip only its start, and only for the first of the readings that
+/// failed the same way (the others say `same reason since …`), so a failing check's strip stays
+/// light.
+pub(super) const TOOLTIP_REASON_BYTES: usize = 80;
+
+/// `reason`, cut on a character boundary to [`TOOLTIP_REASON_BYTES`] with `…` appended.
+fn shorten(reason: &str) -> std::borrow::Cow<'_, str> {
+    if reason.len() <= TOOLTIP_REASON_BYTES {
+        return reason.into();
+    }
+    let mut end = TOOLTIP_REASON_BYTES - '…'.len_utf8();
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &reason[..end]).into()
+}
+
 /// The longest kept duration (0 when none).
 pub(super) fn max_seconds(readings: &[ReadingDocument]) -> f64 {
     readings.iter().map(seconds).fold(0.0, f64::max)
@@ -31,7 +49,8 @@ pub(super) fn max_seconds(readings: &[ReadingDocument]) -> f64 {
 
 /// The status strip: the slots without a reading as one faint rect, then one rect per reading,
 /// each run of equal statuses in a `<g>` of its colour; a reading's tooltip is
-/// `time · status · duration · reason`, the time without its date on `now_ms`'s day.
+/// `time · status · duration · reason` (the time without its date on `now_ms`'s day), or
+/// `… · same reason since time` when its reason is the previous reading's.
 pub(super) fn strip(out: &mut String, readings: &[ReadingDocument], slots: usize, now_ms: u64) {
     let slots = slots.max(readings.len()).max(1);
     let width = slots * STEP;
@@ -51,6 +70,7 @@ pub(super) fn strip(out: &mut String, readings: &[ReadingDocument], slots: usize
         );
     }
     let mut run = None;
+    let mut since: Option<(&String, u64)> = None;
     for (i, r) in readings.iter().enumerate() {
         if run != Some(r.status) {
             if run.is_some() {
@@ -68,8 +88,15 @@ pub(super) fn strip(out: &mut String, readings: &[ReadingDocument], slots: usize
             r.status.as_str(),
             Latency(r.duration_seconds)
         );
-        if let Some(reason) = &r.reason {
-            put!(out, " · {}", esc(reason));
+        match (&r.reason, since) {
+            (Some(reason), Some((same, at_ms))) if same == reason => {
+                put!(out, " · same reason since {}", Clock(at_ms, now_ms));
+            }
+            (Some(reason), _) => {
+                put!(out, " · {}", esc(&shorten(reason)));
+                since = Some((reason, r.at_ms));
+            }
+            (None, _) => since = None,
         }
         out.push_str("</title></rect>");
     }

@@ -3,7 +3,7 @@
 use super::PageOptions;
 use super::checks::{checks, slots};
 use super::format::{Percent, Span, Utc, uptime_class};
-use super::html::{badge, close, esc, open, put};
+use super::html::{badge, close, esc, href, open, put};
 use crate::{Incident, TargetDocument};
 
 pub(super) fn page(
@@ -17,7 +17,7 @@ pub(super) fn page(
     put!(
         &mut out,
         "<header><p class=\"meta\"><a href=\"{}\">Fleet</a> ›</p><h1>{}",
-        esc(opts.base),
+        esc(&href(opts, "")),
         esc(&t.name)
     );
     if let Some(s) = &t.service {
@@ -38,7 +38,7 @@ pub(super) fn page(
     put!(
         &mut out,
         " from {} · generated <span class=\"t\">{}</span> UTC · {}</p></header>\n<main>\n",
-        esc(&without_userinfo(&t.url)),
+        esc(&shown_url(&t.url)),
         Utc(generated_at_ms),
         if details {
             "reasons shown"
@@ -74,13 +74,15 @@ pub(super) fn page(
     out
 }
 
-/// The poll URL without credentials (`https://user:secret@host/…` → `https://host/…`).
-fn without_userinfo(url: &str) -> String {
+/// The poll URL as shown: without credentials, query or fragment, where a token could sit
+/// (`https://user:secret@host/status/history?token=…` → `https://host/status/history`).
+fn shown_url(url: &str) -> String {
+    let url = &url[..url.find(['?', '#']).unwrap_or(url.len())];
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
         return url.to_owned();
     };
     let rest = &url[scheme_end..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority_end = rest.find('/').unwrap_or(rest.len());
     match rest[..authority_end].rfind('@') {
         Some(at) => format!("{}{}", &url[..scheme_end], &rest[at + 1..]),
         None => url.to_owned(),

@@ -165,3 +165,93 @@ fn the_target_page_shows_uptime_checks_as_the_service_page_and_incidents() {
     assert!(article(&html, "db").contains("· fail · 8.20 ms · timeout</title>"));
     let _ = (NOW_MS, Word::Pass);
 }
+
+#[test]
+fn tooltips_show_the_start_of_a_long_reason_the_check_shows_it_whole() {
+    let long = format!("{}é tail", "x".repeat(77));
+    let mut doc = fixtures::service(1, 10);
+    doc.checks[0].readings = fixtures::readings(10, 1, &long);
+    doc.checks[0].reason = Some(long.clone());
+    let html = service(&doc, &OPTS);
+    let c = article(&html, "check-0");
+    assert!(c.contains(&format!("<p class=\"reason\">{long}</p>")));
+    let cut = format!(" · {}…</title>", "x".repeat(77));
+    assert_eq!(count(c, &cut), 1, "80 bytes at most: é does not fit");
+    assert_eq!(count(c, " · same reason since 07:58:20</title>"), 9);
+}
+
+#[test]
+fn a_tooltip_names_a_reason_again_once_it_changes() {
+    let mut doc = fixtures::service(1, 4);
+    let reasons = [Some("a"), Some("a"), None, Some("a")];
+    for (r, reason) in doc.checks[0].readings.iter_mut().zip(reasons) {
+        r.status = Word::Fail;
+        r.reason = reason.map(str::to_owned);
+    }
+    let html = service(&doc, &OPTS);
+    let c = article(&html, "check-0");
+    assert_eq!(count(c, " · a</title>"), 2);
+    assert_eq!(count(c, " · same reason since 07:59:20</title>"), 1);
+}
+
+#[test]
+fn a_history_longer_than_what_is_drawn_shows_its_last_readings() {
+    let mut doc = fixtures::service(1, 300);
+    doc.capacity = 300;
+    let html = service(&doc, &OPTS);
+    let c = article(&html, "check-0");
+    assert_eq!(count(c, "<rect x="), 240);
+    assert!(c.contains("216/240 pass"));
+    assert!(c.contains("<svg viewBox=\"0 0 960 18\""));
+}
+
+#[test]
+fn links_follow_the_status_path_with_or_without_its_slash() {
+    let doc = fixtures::fleet(vec![fixtures::target("a")]);
+    for (base, fleet_json, target_link, back) in [
+        ("/status", "/status/fleet", "/status/service/a", "/status"),
+        ("/status/", "/status/fleet", "/status/service/a", "/status"),
+        ("/", "/fleet", "/service/a", "/"),
+        ("", "/fleet", "/service/a", "/"),
+    ] {
+        let opts = PageOptions {
+            base,
+            refresh_seconds: 0,
+        };
+        let html = fleet(&doc, &opts);
+        assert!(
+            html.contains(&format!("<a href=\"{fleet_json}\">")),
+            "{base}"
+        );
+        assert!(
+            html.contains(&format!("<a href=\"{target_link}\">a</a>")),
+            "{base}"
+        );
+        let page = target(&doc, "a", &opts).expect("a");
+        assert!(
+            page.contains(&format!("<a href=\"{back}\">Fleet</a>")),
+            "{base}"
+        );
+        let history = format!("<a href=\"{}/history\">", base.trim_end_matches('/'));
+        assert!(service(&fixtures::service(1, 1), &opts).contains(&history));
+    }
+}
+
+#[test]
+fn the_poll_url_is_shown_without_credentials_query_or_fragment() {
+    let mut t = fixtures::target("a");
+    t.url = "https://user:pa@ss@orders:8443/status/history?token=abc#x".to_owned();
+    let page = target(&fixtures::fleet(vec![t]), "a", &OPTS).expect("a");
+    assert!(page.contains(" from https://orders:8443/status/history · "));
+    assert!(!page.contains("token") && !page.contains("pa@ss"));
+}
+
+#[test]
+fn a_long_transition_list_says_how_many_it_shows() {
+    let mut doc = fixtures::service(1, 1);
+    let t = doc.transitions[0].clone();
+    doc.transitions = vec![t; 100];
+    let html = service(&doc, &OPTS);
+    assert!(html.contains("<h2>Last transitions (50 of 100)</h2>"));
+    assert_eq!(count(&html, "<tr><td class=\"t\">"), 50);
+}
