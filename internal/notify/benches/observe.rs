@@ -49,7 +49,7 @@ fn observe(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("change", subjects), |b| {
             b.iter(|| {
                 k += 1;
-                let status = if (k / subjects) % 2 == 0 {
+                let status = if (k / subjects).is_multiple_of(2) {
                     HealthStatus::Unhealthy
                 } else {
                     HealthStatus::Healthy
