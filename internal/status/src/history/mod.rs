@@ -66,6 +66,16 @@ struct Inner {
 /// Keeps the last readings of every check and the last status changes; a [`RunObserver`].
 ///
 /// Cloning shares the history.
+///
+/// # Memory
+///
+/// Bounded whatever the number of runs, linear in the number of checks. Per check: a ring of
+/// `readings` entries of 32 bytes allocated at its first run, plus each reading's reason (at
+/// most [`MAX_REASON_BYTES`] and a 16-byte header, shared by consecutive equal reasons); across
+/// checks: `transitions` changes of 48 bytes, which share names and reasons with the rings. With
+/// the default 120 readings (`tests/history_memory.rs`, at 10, 100 and 1,000 checks): about
+/// 4.0 KB per passing check or one failing the same way, 36.6 KB per check in the worst case of
+/// a distinct 256-byte reason every run; 100,000 more runs add no byte.
 #[derive(Clone)]
 pub struct CheckHistory {
     config: HistoryConfig,

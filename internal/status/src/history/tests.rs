@@ -212,6 +212,7 @@ fn durations_are_kept_in_microseconds() {
     let kept: Vec<u32> = h.lock().checks["db"].iter().map(|k| k.micros).collect();
     assert_eq!(kept, [1234, 0, u32::MAX]);
     assert_eq!(std::mem::size_of::<Kept>(), 32);
+    assert_eq!(std::mem::size_of::<Change>(), 48);
 }
 
 async fn registry_with(h: &CheckHistory, background: Option<BackgroundConfig>) -> HealthRegistry {
