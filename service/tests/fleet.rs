@@ -1,0 +1,222 @@
+//! The fleet view end to end: the real `vitals-collector` polling three real `vitals` services
+//! (their `GET /status/history`), on SQLite and on PostgreSQL. One service is killed and
+//! restarted: its incident appears, with a duration. Then the collector is killed (`kill -9`)
+//! and started again: `/status/fleet` (history, uptime, incidents) is the same document.
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use vitals_judges::{
+    ChildGuard, free_addr, get, postgres_url, sqlite_url, start_service, wait_until_up,
+};
+
+const SERVICE: &str = env!("CARGO_BIN_EXE_vitals");
+const COLLECTOR: &str = env!("CARGO_BIN_EXE_vitals-collector");
+
+/// A `vitals` service on `addr`, running its checks every 200 ms (so it has readings).
+async fn service(name: &str, addr: &str) -> ChildGuard {
+    let db = sqlite_url(&format!("fleet-svc-{name}-{}", free_addr().port()));
+    let envs = [
+        ("VITALS_BIND", addr),
+        ("DATABASE_URL", db.as_str()),
+        ("VITALS_BACKGROUND_INTERVAL", "200ms"),
+        ("VITALS_MAX_STALENESS", "5s"),
+        ("VITALS_SERVICE_NAME", name),
+        ("VITALS_SERVICE_VERSION", "1.0.0"),
+    ];
+    let child = ChildGuard::spawn_quiet_with(SERVICE, &[], &envs);
+    wait_until_up(&format!("http://{addr}/healthz"), Duration::from_secs(30)).await;
+    child
+}
+
+async fn collector(targets: &str, db: &str) -> (ChildGuard, String) {
+    let envs = [
+        ("DATABASE_URL", db),
+        ("VITALS_STATUS_TARGETS", targets),
+        ("VITALS_STATUS_POLL_INTERVAL", "200ms"),
+        ("VITALS_STATUS_POLL_TIMEOUT", "150ms"),
+        ("VITALS_DETAILS", "always"),
+    ];
+    start_service(COLLECTOR, &envs).await
+}
+
+async fn fleet(base: &str) -> Value {
+    let r = get(&format!("{base}/status/fleet")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    serde_json::from_slice(&r.body).unwrap()
+}
+
+/// Polls the collector's document until `done` holds, for at most `limit`.
+async fn until(base: &str, limit: Duration, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + limit;
+    loop {
+        let doc = fleet(base).await;
+        if done(&doc) {
+            return doc;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} within {limit:?}: {doc:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn target<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap()
+}
+
+fn without_time(mut doc: Value) -> Value {
+    doc.as_object_mut().unwrap().remove("generated_at_ms");
+    doc
+}
+
+async fn end_to_end(db_url: &str) {
+    let addrs: Vec<String> = (0..3).map(|_| free_addr().to_string()).collect();
+    let names = ["alpha", "beta", "gamma"];
+    let mut services = Vec::new();
+    for (n, a) in names.iter().zip(&addrs) {
+        services.push(service(n, a).await);
+    }
+    let targets = names
+        .iter()
+        .zip(&addrs)
+        .map(|(n, a)| format!("{n}=http://{a}/status/history"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let (first, base) = collector(&targets, db_url).await;
+    until(
+        &base,
+        Duration::from_secs(15),
+        "every target passing",
+        |d| names.iter().all(|n| target(d, n)["status"] == "pass"),
+    )
+    .await;
+
+    // beta goes away and comes back on the same address.
+    let started = Instant::now();
+    services[1] = ChildGuard::spawn_quiet("true", &[]); // drops (kills) the old one
+    until(&base, Duration::from_secs(10), "beta's incident", |d| {
+        let b = target(d, "beta");
+        b["status"] == "fail" && b["incidents"][0]["ended_at_ms"].is_null()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    services[1] = service("beta", &addrs[1]).await;
+    let doc = until(
+        &base,
+        Duration::from_secs(15),
+        "beta's incident ended",
+        |d| {
+            let b = target(d, "beta");
+            b["status"] == "pass" && b["incidents"][0]["ended_at_ms"].is_u64()
+        },
+    )
+    .await;
+    let beta = target(&doc, "beta");
+    let incident = &beta["incidents"][0];
+    let lasted =
+        incident["ended_at_ms"].as_u64().unwrap() - incident["started_at_ms"].as_u64().unwrap();
+    assert!(
+        lasted >= 600 && lasted <= started.elapsed().as_millis() as u64,
+        "{incident}"
+    );
+    assert_eq!(incident["checks"], serde_json::json!(["poll"]));
+    let day = beta["uptime"]["day"].as_f64().unwrap();
+    assert!(day > 0.0 && day < 1.0, "{day}");
+    assert_eq!(target(&doc, "alpha")["uptime"]["day"], 1.0);
+    assert!(
+        target(&doc, "alpha")["incidents"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let alpha_checks = target(&doc, "alpha")["checks"].as_array().unwrap();
+    assert!(!alpha_checks.is_empty(), "{doc:#}");
+    assert!(
+        alpha_checks
+            .iter()
+            .all(|c| !c["readings"].as_array().unwrap().is_empty()),
+        "every check carries the readings polled: {doc:#}"
+    );
+    assert_eq!(target(&doc, "gamma")["service"]["name"], "gamma");
+    let metrics = get(&format!("{base}/metrics")).await.text();
+    for line in [
+        "vitals_fleet_target_status{target=\"alpha\"} 1",
+        "vitals_fleet_poller 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
+    assert!(
+        metrics.contains("vitals_fleet_polls_total{result=\"error\",target=\"beta\"}")
+            || metrics.contains("vitals_fleet_polls_total{target=\"beta\",result=\"error\"}")
+    );
+
+    // Another holder takes the lease (as a second collector would): this one stops writing and
+    // serves a document that no longer changes.
+    let db = Database::connect(db_url).await.unwrap();
+    db.execute_unprepared(
+        "UPDATE fleet_lease SET holder = 'elsewhere', expires_at_ms = 9000000000000000",
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let before = without_time(fleet(&base).await);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(without_time(fleet(&base).await), before, "no more writes");
+
+    first.signal("KILL");
+    drop(first);
+    let (_second, base) = collector(&targets, db_url).await;
+    let after = without_time(fleet(&base).await);
+    assert_eq!(
+        after, before,
+        "the restarted collector serves the same history"
+    );
+
+    // The lease free again: the restarted collector polls on top of the same history.
+    db.execute_unprepared("UPDATE fleet_lease SET expires_at_ms = 0")
+        .await
+        .unwrap();
+    let polled = target(&before, "alpha")["polled_at_ms"].as_u64().unwrap();
+    let later = until(&base, Duration::from_secs(10), "polling again", |d| {
+        target(d, "alpha")["polled_at_ms"].as_u64().unwrap() > polled
+    })
+    .await;
+    assert_eq!(
+        target(&later, "beta")["incidents"][0],
+        target(&before, "beta")["incidents"][0]
+    );
+    db.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collector_restart_loses_no_history_on_sqlite() {
+    end_to_end(&sqlite_url(&format!(
+        "fleet-collector-{}",
+        free_addr().port()
+    )))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collector_restart_loses_no_history_on_postgres() {
+    let admin = postgres_url();
+    let name = format!("vitals_fleet_e2e_{}", std::process::id());
+    let conn = Database::connect(&admin).await.unwrap();
+    conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+    conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let (prefix, _) = admin.rsplit_once('/').unwrap();
+    end_to_end(&format!("{prefix}/{name}")).await;
+    conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+}
