@@ -29,15 +29,20 @@
 //! twice is kept once), the target's latest state (`fleet_targets`) and its incident
 //! (`fleet_incidents`), and prunes what the retention drops. The others serve the pages from the
 //! same tables. Every database call has a deadline (5 s); a failing database or target is a
-//! `tracing::warn!` and a metric, never a stopped server.
+//! `tracing::warn!` and a metric, never a stopped server. Every poll written is also handed to
+//! the kernel's notifier (`vitals-notify`, when `VITALS_NOTIFY_*` configures one) as an
+//! observation of the target (`SubjectKind::Target`), which damps and repeats on its own.
 //!
 //! **Uptime** over 24 h, 7 d and 30 d is the share of the window's polls at which the target was
 //! serving (`pass` or `warn`); `None` when the window has no poll. An **incident** opens at the
 //! first poll where the target was not serving (`fail`, or no answer), gathers the failing
 //! checks (`poll` when the service did not answer) and ends at the next serving poll.
 //!
-//! Growth: one poll row per target per interval (5,760 a day at 15 s), the readings each
-//! service ran (bounded by how often it runs its checks), all kept for the retention.
+//! Growth: one poll row per target per interval (5,760 a day at 15 s), one reading row per
+//! check run each service reports (its checks' rate: a service running 10 checks every 15 s adds
+//! 57,600 a day), one incident per outage; all kept for the retention, then pruned. A page
+//! reads per target one row, the last 120 readings per check, three counts over the month's
+//! polls (an index range on `(target, at_ms)`) and the last 100 incidents.
 //!
 //! # Metrics
 //!
@@ -50,7 +55,9 @@
 //!
 //! Under the kernel's status path: `""` the fleet page, `"fleet"` the [`FleetDocument`] as JSON
 //! (`vitals_status`), `"service/{name}"` one target's page (404 for a name not configured).
-//! Callers without details get no reasons, details or poll errors.
+//! Callers without details get no reasons, details or poll errors. While the database cannot
+//! be read, the pages answer `503` with the targets and nothing known about them (absent, never
+//! zero).
 //!
 //! # Example
 //!

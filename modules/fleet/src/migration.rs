@@ -56,6 +56,15 @@ impl MigrationTrait for CreateTables {
                 .to_owned(),
         )
         .await?;
+        m.create_index(
+            Index::create()
+                .name("fleet_polls_at")
+                .table("fleet_polls")
+                .col("at_ms")
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table("fleet_readings")
