@@ -3,7 +3,6 @@
 use super::{FleetStore, StoreError};
 use crate::config::Target;
 use sea_orm::{ConnectionTrait, DbErr};
-use std::collections::HashMap;
 use vitals_status::{
     CheckDocument, FleetDocument, Incident, ReadingDocument, ServiceInfo, TargetDocument, Uptime,
     Word,
@@ -100,9 +99,8 @@ impl FleetStore {
             let checks: String = r.try_get("", "checks")?;
             doc.checks = serde_json::from_str::<Vec<CheckDocument>>(&checks)
                 .map_err(|e| corrupt("checks", e))?;
-            let mut readings = self.readings(&t.name, READINGS_PER_CHECK).await?;
             for c in &mut doc.checks {
-                c.readings = readings.remove(&c.name).unwrap_or_default();
+                c.readings = self.readings(&t.name, &c.name, READINGS_PER_CHECK).await?;
             }
         }
         if !details {
@@ -181,33 +179,30 @@ impl FleetStore {
             .collect()
     }
 
-    /// The last `per_check` readings of each of `target`'s checks, oldest first.
+    /// The last `per_check` readings of `check` of `target`, oldest first: one index range
+    /// (the readings' key) per check, whatever the number kept.
     async fn readings(
         &self,
         target: &str,
+        check: &str,
         per_check: usize,
-    ) -> Result<HashMap<String, Vec<ReadingDocument>>, StoreError> {
+    ) -> Result<Vec<ReadingDocument>, StoreError> {
         let rows = self
             .bounded(self.db.query_all_raw(self.stmt(
-                "SELECT check_name, at_ms, status, duration_seconds, reason FROM (
-                    SELECT check_name, at_ms, status, duration_seconds, reason,
-                        ROW_NUMBER() OVER (PARTITION BY check_name ORDER BY at_ms DESC) AS rn
-                    FROM fleet_readings WHERE target = $1) r
-                 WHERE rn <= $2 ORDER BY check_name, at_ms",
-                vec![target.into(), (per_check as i64).into()],
+                "SELECT at_ms, status, duration_seconds, reason FROM fleet_readings
+                 WHERE target = $1 AND check_name = $2 ORDER BY at_ms DESC LIMIT $3",
+                vec![target.into(), check.into(), (per_check as i64).into()],
             )))
             .await?;
-        let mut out: HashMap<String, Vec<ReadingDocument>> = HashMap::new();
-        for r in rows {
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows.iter().rev() {
             let status: String = r.try_get("", "status")?;
-            out.entry(r.try_get("", "check_name")?)
-                .or_default()
-                .push(ReadingDocument {
-                    at_ms: r.try_get::<i64>("", "at_ms")?.max(0) as u64,
-                    status: word(&status).ok_or_else(|| corrupt("status", &status))?,
-                    duration_seconds: r.try_get("", "duration_seconds")?,
-                    reason: r.try_get("", "reason")?,
-                });
+            out.push(ReadingDocument {
+                at_ms: r.try_get::<i64>("", "at_ms")?.max(0) as u64,
+                status: word(&status).ok_or_else(|| corrupt("status", &status))?,
+                duration_seconds: r.try_get("", "duration_seconds")?,
+                reason: r.try_get("", "reason")?,
+            });
         }
         Ok(out)
     }
