@@ -57,9 +57,15 @@ impl RunObserver for NotifyObserver {
         let Some(this) = states.iter().find(|s| s.name == check) else {
             return;
         };
+        // A group is read once per round, after the run of its first check: read after each
+        // of its checks' runs, one failing run would count as many readings as the group has
+        // checks, and a blip would hold.
         for group in &this.groups {
-            self.notifier
-                .observe(group_observation(registry, &states, group, at));
+            let first = states.iter().find(|s| s.groups.contains(group));
+            if first.is_some_and(|s| s.name == check) {
+                self.notifier
+                    .observe(group_observation(registry, &states, group, at));
+            }
         }
     }
 }

@@ -182,3 +182,59 @@ async fn a_check_and_its_group_are_notified_down_and_recovered_and_a_blip_is_not
     );
     running.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_run_blip_of_one_check_of_a_group_of_two_sends_nothing() {
+    let (url, inbox) = receiver().await;
+    let blips = Arc::new(AtomicU32::new(0));
+    let state = blips.clone();
+    // `db` and `cache` both in readiness: the group is read once per round, not after each of
+    // its checks' runs, so `db` failing one run is one unhealthy reading of the group.
+    let running = Kernel::builder()
+        .config(Config {
+            ping: false,
+            ..Config::default()
+        })
+        .bind("127.0.0.1:0".parse().unwrap())
+        .handle_signals(false)
+        .workers(1)
+        .details(DetailPolicy::Always)
+        .check_timeout(Duration::from_millis(200))
+        .background(Duration::from_millis(50), Some(Duration::from_secs(5)))
+        .notify(NotifyConfig {
+            webhooks: vec![Webhook {
+                name: "ops".into(),
+                url,
+                format: Format::Json,
+            }],
+            hold_readings: 2,
+            repeat: None,
+            ..NotifyConfig::default()
+        })
+        .checker(check_fn("db", move || {
+            let failing = state
+                .compare_exchange(1, 0, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok();
+            async move {
+                match failing {
+                    true => CheckOutcome::unhealthy("connection refused"),
+                    false => CheckOutcome::healthy(),
+                }
+            }
+        }))
+        .checker(check_fn("cache", || async { CheckOutcome::healthy() }))
+        .build()
+        .unwrap()
+        .start()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..5 {
+        blips.store(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(blips.load(Ordering::SeqCst), 0, "the blip ran");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(summary(&inbox), Vec::<String>::new(), "blips send nothing");
+    running.shutdown().await.unwrap();
+}
