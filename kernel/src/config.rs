@@ -378,6 +378,7 @@ impl Config {
         if self.series_budget == 0 {
             return Err(bad("VITALS_SERIES_BUDGET", "0", "must be at least 1"));
         }
+        self.status.validate().map_err(Error::Config)?;
         Ok(())
     }
 }

@@ -58,6 +58,30 @@ fn path(v: &str) -> Result<Option<String>, String> {
 }
 
 impl StatusSettings {
+    /// The checks [`read`](Self::read) makes, for settings made in code
+    /// (`KernelBuilder::status`): a path that shadows a probe, a history of 0 or past
+    /// 10,000 readings, a reload under 1 s are refused as the variables would be.
+    pub(crate) fn validate(&self) -> Result<(), SettingError> {
+        if let Some(p) = &self.path {
+            path(p).map_err(|e| SettingError::new("VITALS_STATUS_PATH", p, e))?;
+        }
+        if !(1..=MAX_HISTORY as usize).contains(&self.history) {
+            return Err(SettingError::new(
+                "VITALS_STATUS_HISTORY",
+                &self.history.to_string(),
+                format!("must be a whole number from 1 to {MAX_HISTORY}"),
+            ));
+        }
+        if !self.refresh.is_zero() && self.refresh < Duration::from_secs(1) {
+            return Err(SettingError::new(
+                "VITALS_STATUS_REFRESH",
+                &humantime::format_duration(self.refresh).to_string(),
+                "must be 0s (no reload) or at least 1s",
+            ));
+        }
+        Ok(())
+    }
+
     /// Reads the `VITALS_STATUS_*` page variables.
     pub(crate) fn read(env: &Settings) -> Result<Self, SettingError> {
         let mut s = Self::default();

@@ -240,3 +240,46 @@ fn the_status_page_is_on_at_status_by_default_and_its_path_cannot_shadow_a_probe
         "invalid VITALS_STATUS_REFRESH \"500ms\": must be 0s (no reload) or at least 1s"
     );
 }
+
+#[test]
+fn status_settings_made_in_code_are_validated_as_the_variables_are() {
+    let with = |status: StatusSettings| {
+        Config {
+            status,
+            ..Config::default()
+        }
+        .validate()
+        .map_err(|e| e.to_string())
+    };
+    assert_eq!(with(StatusSettings::default()), Ok(()));
+    let path = |p: &str| StatusSettings {
+        path: Some(p.to_owned()),
+        ..StatusSettings::default()
+    };
+    // Served before the probes, a page at /ready would answer in place of readiness.
+    assert_eq!(
+        with(path("/ready")).unwrap_err(),
+        "invalid VITALS_STATUS_PATH \"/ready\": its first segment \"ready\" is one of the probe or /metrics paths"
+    );
+    assert!(with(path("status")).is_err());
+    assert!(with(path("/")).is_err());
+    assert!(with(path("/status/")).is_err());
+    for history in [0, 10_001, usize::MAX] {
+        assert!(
+            with(StatusSettings {
+                history,
+                ..StatusSettings::default()
+            })
+            .unwrap_err()
+            .starts_with(&format!("invalid VITALS_STATUS_HISTORY \"{history}\"")),
+        );
+    }
+    assert_eq!(
+        with(StatusSettings {
+            refresh: Duration::from_millis(500),
+            ..StatusSettings::default()
+        })
+        .unwrap_err(),
+        "invalid VITALS_STATUS_REFRESH \"500ms\": must be 0s (no reload) or at least 1s"
+    );
+}
