@@ -52,6 +52,7 @@ impl MigrationTrait for CreateTables {
                 .table("fleet_polls")
                 .col("target")
                 .col("at_ms")
+                .col("status")
                 .if_not_exists()
                 .to_owned(),
         )
