@@ -68,7 +68,7 @@ async fn measure(backend: Backend, n: usize) {
     fill(&s, backend, &targets, now).await;
     let names: Vec<String> = (0..CHECKS).map(|k| format!("check{k}")).collect();
     let recent: Vec<(u64, Word)> = (0..120).map(|i| (now - i * 1000, Word::Pass)).collect();
-    let specs: Vec<(&str, Word, &[(u64, Word)])> = names
+    let specs: Vec<common::CheckSpec<'_>> = names
         .iter()
         .map(|n| (n.as_str(), Word::Pass, recent.as_slice()))
         .collect();
