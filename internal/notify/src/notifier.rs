@@ -84,6 +84,10 @@ fn validate(c: &NotifyConfig) -> Result<(), vitals::Error> {
     if c.timeout.is_zero() {
         return Err(invalid("timeout must be greater than zero"));
     }
+    // The delivery task waits the timeout plus a grace: a longer one would overflow there.
+    if c.timeout > vitals::settings::MAX_DURATION {
+        return Err(invalid("timeout must be at most 365 days"));
+    }
     if c.backoff_max < crate::delivery::FIRST_BACKOFF {
         return Err(invalid("backoff_max must be at least 1s"));
     }
@@ -108,7 +112,8 @@ impl Notifier {
     ///
     /// # Errors
     /// [`vitals::Error::Module`] for a configuration that cannot work (a bad webhook name or
-    /// URL, a zero queue or timeout, `backoff_max` under 1 s); the metric registration's errors.
+    /// URL, a zero queue or timeout, a timeout over 365 days, `backoff_max` under 1 s); the metric
+    /// registration's errors.
     pub fn new(config: NotifyConfig, metrics: &Metrics) -> Result<Self, vitals::Error> {
         let transport = Arc::new(Ureq::new(config.timeout));
         Self::with_transport(config, metrics, transport)

@@ -311,6 +311,13 @@ fn a_notifier_refuses_a_config_that_cannot_work() {
         ),
         (
             NotifyConfig {
+                timeout: Duration::MAX,
+                ..good.clone()
+            },
+            r#"module "notify" failed to register: timeout must be at most 365 days"#,
+        ),
+        (
+            NotifyConfig {
                 backoff_max: Duration::from_millis(999),
                 ..good.clone()
             },
