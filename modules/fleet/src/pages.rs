@@ -4,13 +4,20 @@ use crate::config::Target;
 use crate::store::FleetStore;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+use vitals::Coalesced;
 use vitals::metrics::Counter;
 use vitals::pages::{PageRequest, PageResponse, StatusPages};
 use vitals_status::page::{self, PageOptions};
 use vitals_status::{FleetDocument, TargetDocument, Uptime, unix_ms};
 
-/// The fleet view's [`StatusPages`].
+/// The fleet view's [`StatusPages`]. Concurrent requests share one read of the database, reused
+/// for the poll interval (at most 1 s).
 pub struct FleetPages {
+    inner: Arc<Inner>,
+    cell: Coalesced<Arc<(u16, FleetDocument)>>,
+}
+
+struct Inner {
     targets: Vec<Target>,
     store: Arc<FleetStore>,
     refresh: Duration,
@@ -21,26 +28,70 @@ impl FleetPages {
     /// Pages of `targets` read from `store`, reloading every `refresh` (at least 1 s).
     pub fn new(targets: Vec<Target>, store: Arc<FleetStore>, refresh: Duration) -> Self {
         Self {
-            targets,
-            store,
-            refresh,
-            store_errors: None,
+            inner: Arc::new(Inner {
+                targets,
+                store,
+                refresh,
+                store_errors: None,
+            }),
+            cell: Coalesced::new(),
         }
     }
 
     pub(crate) fn counting_errors(mut self, c: Counter) -> Self {
-        self.store_errors = Some(c);
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.store_errors = Some(c);
+        }
         self
     }
 
-    /// The document, or — when the database fails — the targets with nothing known (status,
-    /// uptime and history absent) and `503`.
+    /// The document as the caller may see it.
     async fn document(&self, details: bool) -> (u16, FleetDocument) {
+        let inner = self.inner.clone();
+        let reuse = self.inner.refresh.min(Duration::from_secs(1));
+        let shared = self.cell.get(move || async move {
+            let (status, doc) = inner.read().await;
+            let until = (status == 200).then(|| tokio::time::Instant::now() + reuse);
+            (Arc::new((status, doc)), until)
+        });
+        let (status, mut doc) = match shared.await {
+            Ok(read) => (read.0, read.1.clone()),
+            Err(e) => {
+                tracing::warn!("fleet view: reading the page's document {e}");
+                (503, self.inner.unknown(unix_ms(SystemTime::now())))
+            }
+        };
+        if !details {
+            without_details(&mut doc);
+        }
+        (status, doc)
+    }
+}
+
+/// No reasons, details or poll errors: what a caller without details sees.
+fn without_details(doc: &mut FleetDocument) {
+    doc.details = false;
+    for t in &mut doc.targets {
+        t.poll_error = None;
+        for c in &mut t.checks {
+            c.reason = None;
+            c.details.clear();
+            for r in &mut c.readings {
+                r.reason = None;
+            }
+        }
+    }
+}
+
+impl Inner {
+    /// The document with details, or — when the database fails — the targets with nothing
+    /// known (status, uptime and history absent) and `503`.
+    async fn read(&self) -> (u16, FleetDocument) {
         let now = unix_ms(SystemTime::now());
         let read = async {
             // Before the poll loop's first cycle, the tables may not exist yet.
             self.store.migrate().await?;
-            self.store.fleet_document(&self.targets, now, details).await
+            self.store.fleet_document(&self.targets, now, true).await
         };
         match read.await {
             Ok(doc) => (200, doc),
@@ -49,28 +100,31 @@ impl FleetPages {
                 if let Some(c) = &self.store_errors {
                     c.inc();
                 }
-                let targets = self
-                    .targets
-                    .iter()
-                    .map(|t| TargetDocument {
-                        name: t.name.clone(),
-                        url: t.url.clone(),
-                        service: None,
-                        status: None,
-                        polled_at_ms: None,
-                        poll_error: None,
-                        uptime: Uptime::default(),
-                        checks: Vec::new(),
-                        incidents: Vec::new(),
-                    })
-                    .collect();
-                let doc = FleetDocument {
-                    generated_at_ms: now,
-                    details,
-                    targets,
-                };
-                (503, doc)
+                (503, self.unknown(now))
             }
+        }
+    }
+
+    fn unknown(&self, now: u64) -> FleetDocument {
+        let targets = self
+            .targets
+            .iter()
+            .map(|t| TargetDocument {
+                name: t.name.clone(),
+                url: t.url.clone(),
+                service: None,
+                status: None,
+                polled_at_ms: None,
+                poll_error: None,
+                uptime: Uptime::default(),
+                checks: Vec::new(),
+                incidents: Vec::new(),
+            })
+            .collect();
+        FleetDocument {
+            generated_at_ms: now,
+            details: true,
+            targets,
         }
     }
 }
@@ -80,7 +134,7 @@ impl StatusPages for FleetPages {
     async fn get(&self, request: PageRequest) -> PageResponse {
         let opts = PageOptions {
             base: &request.base,
-            refresh_seconds: self.refresh.as_secs().clamp(1, 3600) as u32,
+            refresh_seconds: self.inner.refresh.as_secs().clamp(1, 3600) as u32,
         };
         let path = request.path.as_str();
         if path.is_empty() {
@@ -95,7 +149,7 @@ impl StatusPages for FleetPages {
             };
         }
         if let Some(name) = path.strip_prefix("service/")
-            && self.targets.iter().any(|t| t.name == name)
+            && self.inner.targets.iter().any(|t| t.name == name)
         {
             let (status, doc) = self.document(request.details).await;
             if let Some(html) = page::target(&doc, name, &opts) {
