@@ -108,6 +108,26 @@ async fn the_page_is_html_under_a_strict_policy_and_escapes_reasons() {
     assert!(csp.starts_with("default-src 'none'"), "{csp}");
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert!(!body.contains(HOSTILE), "the reason must be escaped");
+    assert!(
+        body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "the reason is shown, as text"
+    );
+}
+
+#[actix_web::test]
+async fn the_page_withholds_reasons_from_anonymous_callers_everywhere() {
+    let (code, _, body) = get(state(DetailPolicy::Authorised, Some("t")), "/status", None).await;
+    assert_eq!(code, 200);
+    assert!(body.contains("reasons and details withheld"), "{body}");
+    // Not in the check's card, its strip's tooltips nor the transitions.
+    assert!(!body.contains("alert"), "{body}");
+    let (_, _, body) = get(
+        state(DetailPolicy::Authorised, Some("t")),
+        "/status",
+        Some("t"),
+    )
+    .await;
+    assert!(body.contains("alert"), "the token shows them");
 }
 
 #[actix_web::test]
