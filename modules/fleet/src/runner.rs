@@ -175,20 +175,72 @@ impl FleetRunner {
     /// Runs a cycle every interval until the task is aborted. Each cycle is its own task:
     /// one that panics, is cancelled or overruns its limit is reported and the loop goes on.
     pub async fn run(self: Arc<Self>) {
-        let mut tick = tokio::time::interval(self.config.interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
+        let (interval, limit) = (self.config.interval, self.cycle_limit());
+        supervise(interval, limit, move || {
             let me = self.clone();
-            let mut task = tokio::spawn(async move { me.cycle().await });
-            match tokio::time::timeout(self.cycle_limit(), &mut task).await {
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::error!(error = %e, "fleet cycle ended early"),
-                Err(_) => {
-                    task.abort();
-                    tracing::error!("fleet cycle overran {:?}; cancelled", self.cycle_limit());
-                }
+            async move {
+                me.cycle().await;
+            }
+        })
+        .await;
+    }
+}
+
+/// Runs `cycle` every `interval`, each run a task of its own cancelled after `limit`: a run that
+/// panics, is cancelled or overruns is logged, and the next one starts on time.
+async fn supervise<F, Fut>(interval: Duration, limit: Duration, cycle: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let mut task = tokio::spawn(cycle());
+        match tokio::time::timeout(limit, &mut task).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "fleet cycle ended early"),
+            Err(_) => {
+                task.abort();
+                tracing::error!("fleet cycle overran {limit:?}; cancelled");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[tokio::test(start_paused = true)]
+    async fn the_loop_outlives_a_panicking_a_hanging_and_an_aborted_cycle() {
+        let runs = Arc::new(AtomicU32::new(0));
+        let finished = Arc::new(AtomicU32::new(0));
+        let (r, f) = (runs.clone(), finished.clone());
+        let l = tokio::spawn(supervise(
+            Duration::from_secs(1),
+            Duration::from_millis(500),
+            move || {
+                let n = r.fetch_add(1, Ordering::SeqCst);
+                let f = f.clone();
+                async move {
+                    match n % 3 {
+                        0 => panic!("cycle {n} panics"),
+                        1 => std::future::pending::<()>().await, // hangs: cancelled at 500 ms
+                        _ => {
+                            f.fetch_add(1, Ordering::SeqCst);
+                        }
+                    }
+                }
+            },
+        ));
+        tokio::time::sleep(Duration::from_millis(5_500)).await;
+        // Ticks at 0 s, 1 s … 5 s: six runs, two of them (2 and 5) finishing.
+        assert_eq!(runs.load(Ordering::SeqCst), 6);
+        assert_eq!(finished.load(Ordering::SeqCst), 2);
+        assert!(!l.is_finished());
+        l.abort();
     }
 }
