@@ -142,17 +142,10 @@ impl FleetRunner {
 
     /// Without the lease: the targets' latest state from the database, for the metrics.
     async fn follow(&self) {
-        let now = unix_ms(SystemTime::now());
-        match self
-            .store
-            .fleet_document(&self.config.targets, now, false)
-            .await
-        {
-            Ok(doc) => {
-                for t in doc.targets {
-                    if let (Some(s), Some(at)) = (t.status, t.polled_at_ms) {
-                        self.latest.set(&t.name, s, at);
-                    }
+        match self.store.latest().await {
+            Ok(rows) => {
+                for (name, status, at) in rows {
+                    self.latest.set(&name, status, at);
                 }
             }
             Err(e) => self.store_error("reading the targets", &e),
@@ -186,6 +179,14 @@ impl FleetRunner {
     }
 }
 
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Runs `cycle` every `interval`, each run a task of its own cancelled after `limit`: a run that
 /// panics, is cancelled or overruns is logged, and the next one starts on time.
 async fn supervise<F, Fut>(interval: Duration, limit: Duration, cycle: F)
@@ -197,14 +198,12 @@ where
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let mut task = tokio::spawn(cycle());
-        match tokio::time::timeout(limit, &mut task).await {
+        // Aborted with the loop, too: a stopped collector's cycle claims nothing more.
+        let mut task = AbortOnDrop(tokio::spawn(cycle()));
+        match tokio::time::timeout(limit, &mut task.0).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::error!(error = %e, "fleet cycle ended early"),
-            Err(_) => {
-                task.abort();
-                tracing::error!("fleet cycle overran {limit:?}; cancelled");
-            }
+            Err(_) => tracing::error!("fleet cycle overran {limit:?}; cancelled"),
         }
     }
 }

@@ -212,3 +212,51 @@ async fn a_database_that_is_down_stops_nothing_and_is_reported() {
     );
     module.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_collector_serves_and_exports_what_the_first_polls() {
+    let db = fresh_db(Backend::Postgres, "second").await;
+    let api = DocServer::start(&doc(Word::Warn, &[]));
+    let c = config(&[("api", &api.url)], &db.url);
+    let start = |c: FleetConfig| async move {
+        let module = FleetModule::connect(c).await.unwrap();
+        let recorder = TestRecorder::new();
+        let ctx = ModuleContext::new(Arc::new(Registrar::default()), recorder.metrics());
+        module.register(&ctx).unwrap();
+        module.start(&ctx).await.unwrap();
+        (module, recorder, ctx.service::<ProvidedPages>().unwrap())
+    };
+    let (first, first_metrics, _) = start(c.clone()).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (second, second_metrics, second_pages) = start(c).await;
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let (code, d) = fleet(&second_pages, false).await;
+    assert_eq!((code, d.targets[0].status), (200, Some(Word::Warn)));
+    assert_eq!(first_metrics.value("vitals_fleet_poller", &[]), Some(1.0));
+    assert_eq!(second_metrics.value("vitals_fleet_poller", &[]), Some(0.0));
+    let status = second_metrics.collect("fleet_status").await.unwrap();
+    assert_eq!(status[0].samples, [(vec!["api".to_owned()], 0.5)]);
+    second.stop().await;
+    first.stop().await;
+    let polled = first_metrics
+        .value("vitals_fleet_polls_total", &["api", "ok"])
+        .unwrap();
+    assert_eq!(
+        second_metrics.value("vitals_fleet_polls_total", &["api", "ok"]),
+        None
+    );
+    let requests = api.requests.load(std::sync::atomic::Ordering::SeqCst) as f64;
+    assert_eq!(polled, requests, "only the first polled");
+    assert_eq!(
+        module_polls(&db.url).await as f64,
+        requests,
+        "and wrote each poll once"
+    );
+}
+
+async fn module_polls(url: &str) -> i64 {
+    let s = vitals_module_fleet::FleetStore::connect(url, Duration::from_secs(5))
+        .await
+        .unwrap();
+    s.count("fleet_polls").await.unwrap()
+}

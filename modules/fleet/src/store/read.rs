@@ -116,6 +116,30 @@ impl FleetStore {
         Ok(doc)
     }
 
+    /// Every target's status at its last poll and when it was (Unix ms): what a collector
+    /// without the lease exports.
+    ///
+    /// # Errors
+    /// The database's error, or [`StoreError::Deadline`].
+    pub async fn latest(&self) -> Result<Vec<(String, Word, u64)>, StoreError> {
+        let rows = self
+            .bounded(self.db.query_all_raw(self.stmt(
+                "SELECT name, status, polled_at_ms FROM fleet_targets",
+                vec![],
+            )))
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let status: String = r.try_get("", "status")?;
+            out.push((
+                r.try_get("", "name")?,
+                word(&status).ok_or_else(|| corrupt("status", &status))?,
+                r.try_get::<i64>("", "polled_at_ms")?.max(0) as u64,
+            ));
+        }
+        Ok(out)
+    }
+
     /// The share of `target`'s polls in the last 24 h, 7 d and 30 d (before `now_ms`) at which
     /// it was serving; `None` for a window without a poll.
     ///
