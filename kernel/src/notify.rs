@@ -61,6 +61,11 @@ impl RunObserver for NotifyObserver {
         // of its checks' runs, one failing run would count as many readings as the group has
         // checks, and a blip would hold.
         for group in &this.groups {
+            // Readiness fails on purpose once shutdown begins: the service leaving, not going
+            // down (and no recovery would follow).
+            if *group == HealthGroup::Readiness && registry.is_shutting_down() {
+                continue;
+            }
             let first = states.iter().find(|s| s.groups.contains(group));
             if first.is_some_and(|s| s.name == check) {
                 self.notifier

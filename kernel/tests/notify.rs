@@ -238,3 +238,36 @@ async fn a_one_run_blip_of_one_check_of_a_group_of_two_sends_nothing() {
     assert_eq!(summary(&inbox), Vec::<String>::new(), "blips send nothing");
     running.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_shutdown_is_not_notified_as_readiness_down() {
+    let (url, inbox) = receiver().await;
+    // Readiness fails on purpose for the shutdown delay while the checks keep running: that is
+    // the service leaving, not readiness going down (and no recovery would ever follow).
+    let running = Kernel::builder()
+        .bind("127.0.0.1:0".parse().unwrap())
+        .handle_signals(false)
+        .workers(1)
+        .shutdown_delay(Duration::from_millis(600))
+        .check_timeout(Duration::from_millis(200))
+        .background(Duration::from_millis(50), Some(Duration::from_secs(5)))
+        .notify(NotifyConfig {
+            webhooks: vec![Webhook {
+                name: "ops".into(),
+                url,
+                format: Format::Json,
+            }],
+            hold_readings: 2,
+            ..NotifyConfig::default()
+        })
+        .checker(check_fn("db", || async { CheckOutcome::healthy() }))
+        .build()
+        .unwrap()
+        .start()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    running.shutdown().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(summary(&inbox), Vec::<String>::new());
+}
