@@ -8,7 +8,8 @@ use crate::metrics::{FleetMetrics, Latest};
 use crate::notify::observe_poll;
 use crate::poll::Poller;
 use crate::store::{FleetStore, StoreError, new_token};
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 use vitals_notify::Notifier;
 use vitals_status::unix_ms;
@@ -34,6 +35,9 @@ pub struct FleetRunner {
     metrics: Option<FleetMetrics>,
     latest: Arc<Latest>,
     notifier: OnceLock<Notifier>,
+    /// Each target's last poll error (`None`: answered), so that a failing target is logged
+    /// when it starts failing or its reason changes, not at every poll.
+    errors: Mutex<HashMap<String, Option<String>>>,
 }
 
 impl FleetRunner {
@@ -51,6 +55,7 @@ impl FleetRunner {
             metrics: None,
             latest,
             notifier: OnceLock::new(),
+            errors: Mutex::new(HashMap::new()),
         }
     }
 
@@ -111,9 +116,7 @@ impl FleetRunner {
             if let Some(m) = &self.metrics {
                 m.record(p);
             }
-            if let Err(e) = &p.outcome {
-                tracing::warn!(target_name = %p.target, url = %p.url, "fleet poll failed: {e}");
-            }
+            self.log_change(p);
         }
         let cutoff =
             unix_ms(SystemTime::now()).saturating_sub(self.config.retention.as_millis() as u64);
@@ -138,6 +141,21 @@ impl FleetRunner {
             Err(e) => self.store_error("writing the polls", &e),
         }
         report
+    }
+
+    fn log_change(&self, p: &crate::Poll) {
+        let now = p.error().map(str::to_owned);
+        let mut errors = self.errors.lock().unwrap_or_else(|e| e.into_inner());
+        let before = errors.insert(p.target.clone(), now.clone()).flatten();
+        match (before, now) {
+            (b, Some(e)) if b.as_deref() != Some(e.as_str()) => {
+                tracing::warn!(target_name = %p.target, url = %p.url, "fleet poll failed: {e}");
+            }
+            (Some(_), None) => {
+                tracing::info!(target_name = %p.target, url = %p.url, "fleet poll answered again");
+            }
+            _ => {}
+        }
     }
 
     /// Without the lease: the targets' latest state from the database, for the metrics.
