@@ -66,8 +66,11 @@ impl RunObserver for NotifyObserver {
             if *group == HealthGroup::Readiness && registry.is_shutting_down() {
                 continue;
             }
-            let first = states.iter().find(|s| s.groups.contains(group));
-            if first.is_some_and(|s| s.name == check) {
+            let mut members = states.iter().filter(|s| s.groups.contains(group));
+            let first = members.clone().next();
+            // Nor before each of its checks has a reading: one not run yet is pending, not
+            // failing (at start, the first check's run would read the group down).
+            if first.is_some_and(|s| s.name == check) && members.all(|s| s.reading.is_some()) {
                 self.notifier
                     .observe(group_observation(registry, &states, group, at));
             }

@@ -271,3 +271,42 @@ async fn a_graceful_shutdown_is_not_notified_as_readiness_down() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(summary(&inbox), Vec::<String>::new());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_is_not_read_down_at_start_before_each_of_its_checks_has_run() {
+    let (url, inbox) = receiver().await;
+    // `db` answers at once, `slow` after 100 ms: at `db`'s first run `slow` has no reading yet,
+    // which is pending, not failing.
+    let running = Kernel::builder()
+        .config(Config {
+            ping: false,
+            ..Config::default()
+        })
+        .bind("127.0.0.1:0".parse().unwrap())
+        .handle_signals(false)
+        .workers(1)
+        .check_timeout(Duration::from_millis(300))
+        .background(Duration::from_millis(50), Some(Duration::from_secs(5)))
+        .notify(NotifyConfig {
+            webhooks: vec![Webhook {
+                name: "ops".into(),
+                url,
+                format: Format::Json,
+            }],
+            hold_readings: 1,
+            ..NotifyConfig::default()
+        })
+        .checker(check_fn("db", || async { CheckOutcome::healthy() }))
+        .checker(check_fn("slow", || async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            CheckOutcome::healthy()
+        }))
+        .build()
+        .unwrap()
+        .start()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(summary(&inbox), Vec::<String>::new());
+    running.shutdown().await.unwrap();
+}
