@@ -6,7 +6,8 @@ use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use vitals_judges::{
-    ChildGuard, free_addr, get, postgres_url, sqlite_url, start_service, wait_until_up,
+    ChildGuard, assert_promtool_clean, free_addr, get, postgres_url, sqlite_url, start_service,
+    wait_until_up,
 };
 
 const SERVICE: &str = env!("CARGO_BIN_EXE_vitals");
@@ -145,6 +146,7 @@ async fn end_to_end(db_url: &str) {
     );
     assert_eq!(target(&doc, "gamma")["service"]["name"], "gamma");
     let metrics = get(&format!("{base}/metrics")).await.text();
+    assert_promtool_clean(&metrics);
     for line in [
         "vitals_fleet_target_status{target=\"alpha\"} 1",
         "vitals_fleet_poller 1",
