@@ -81,6 +81,42 @@ pub(crate) fn bounded(mut s: String, max: usize) -> String {
     s
 }
 
+/// Most checks kept from one document; longest check name kept (bytes); most readings kept per
+/// check (a service keeps 120 by default).
+const MAX_CHECKS: usize = 256;
+const MAX_NAME_BYTES: usize = 128;
+const MAX_READINGS: usize = 1_000;
+
+/// What a document may put in the database: at most [`MAX_CHECKS`] checks with names of at most
+/// [`MAX_NAME_BYTES`] (others dropped), their last [`MAX_READINGS`] readings, reasons and the
+/// service's name and version cut to size. A target, trusted or not, cannot grow a row past that.
+fn bounded_document(mut doc: StatusDocument) -> StatusDocument {
+    doc.checks
+        .retain(|c| !c.name.is_empty() && c.name.len() <= MAX_NAME_BYTES);
+    doc.checks.truncate(MAX_CHECKS);
+    for c in &mut doc.checks {
+        let extra = c.readings.len().saturating_sub(MAX_READINGS);
+        c.readings.drain(..extra);
+        c.reason = c.reason.take().map(|r| bounded(r, MAX_REASON_BYTES));
+        for r in &mut c.readings {
+            r.reason = r.reason.take().map(|r| bounded(r, MAX_REASON_BYTES));
+        }
+        c.groups.truncate(16);
+        for g in &mut c.groups {
+            *g = bounded(std::mem::take(g), MAX_NAME_BYTES);
+        }
+        if serde_json::to_string(&c.details).map_or(true, |d| d.len() > 4 * MAX_REASON_BYTES) {
+            c.details.clear();
+        }
+    }
+    if let Some(s) = &mut doc.service {
+        s.name = bounded(std::mem::take(&mut s.name), MAX_NAME_BYTES);
+        s.version = bounded(std::mem::take(&mut s.version), MAX_NAME_BYTES);
+    }
+    doc.transitions.clear(); // not kept: incidents come from the polls
+    doc
+}
+
 /// Polls every target of a configuration.
 pub struct Poller {
     targets: Vec<Target>,
@@ -167,7 +203,9 @@ impl Poller {
             .limit(MAX_DOCUMENT_BYTES)
             .read_to_string()
             .map_err(|e| format!("reading the status document: {}", short(&e)))?;
-        serde_json::from_str(&body).map_err(|e| format!("not a status document: {e}"))
+        serde_json::from_str(&body)
+            .map(bounded_document)
+            .map_err(|e| format!("not a status document: {e}"))
     }
 }
 
@@ -256,6 +294,34 @@ mod tests {
             (Word::Fail, vec!["poll".to_owned()])
         );
         assert_eq!(poll(Ok(doc(Word::Fail, &[]))).failing(), ["readiness"]);
+    }
+
+    #[test]
+    fn a_document_is_cut_to_size_before_it_is_kept() {
+        let mut d = doc(Word::Pass, &[("db", Word::Pass)]);
+        let long = "x".repeat(MAX_NAME_BYTES + 1);
+        d.checks.push(CheckDocument {
+            name: long,
+            ..d.checks[0].clone()
+        });
+        d.checks[0].reason = Some("r".repeat(5_000));
+        d.checks[0].readings = (0..1_500)
+            .map(|i| vitals_status::ReadingDocument {
+                at_ms: i,
+                status: Word::Pass,
+                duration_seconds: 0.0,
+                reason: None,
+            })
+            .collect();
+        let d = bounded_document(d);
+        assert_eq!(
+            d.checks.len(),
+            1,
+            "the check with a too long name is dropped"
+        );
+        assert_eq!(d.checks[0].reason.as_ref().unwrap().len(), MAX_REASON_BYTES);
+        assert_eq!(d.checks[0].readings.len(), MAX_READINGS);
+        assert_eq!(d.checks[0].readings[0].at_ms, 500, "the newest kept");
     }
 
     #[test]
