@@ -5,6 +5,7 @@
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
 use std::time::{Duration, Instant};
+use vitals_judges::{BrowserOptions, browser};
 use vitals_judges::{
     ChildGuard, assert_promtool_clean, free_addr, get, postgres_url, sqlite_url, start_service,
     wait_until_up,
@@ -76,7 +77,56 @@ fn without_time(mut doc: Value) -> Value {
     doc
 }
 
-async fn end_to_end(db_url: &str) {
+/// The fleet page and beta's page in headless Chromium: every service with its uptime, beta's
+/// incident with its duration and `poll`, under the page's policy (no violation, no error).
+async fn in_a_browser(base: &str, lasted_ms: u64) {
+    let load = |path: &str, name: &str| {
+        let url = format!("{base}{path}");
+        let opts = BrowserOptions::new(name).full_page();
+        tokio::task::spawn_blocking(move || browser::load(&url, &opts))
+    };
+    let fleet = load("/status", "status-fleet").await.unwrap();
+    let beta = load("/status/service/beta", "status-fleet-target")
+        .await
+        .unwrap();
+    for page in [&fleet, &beta] {
+        assert_eq!(page.status, 200);
+        assert_eq!(
+            page.header("content-security-policy"),
+            Some(vitals_status::page::content_security_policy())
+        );
+        assert!(page.csp_violations().is_empty(), "{:#?}", page.console);
+        assert!(page.console_errors().is_empty(), "{:#?}", page.console);
+    }
+    for name in ["alpha", "beta", "gamma"] {
+        assert!(fleet.text.contains(name), "{name}: {}", fleet.text);
+    }
+    assert!(
+        fleet.text.contains("100%"),
+        "alpha's uptime: {}",
+        fleet.text
+    );
+    // The incident's row: started, ended (not ongoing), its duration as the page spells it
+    // (tenths of a second under ten seconds), and `poll` (beta did not answer).
+    assert!(lasted_ms < 10_000, "{lasted_ms}");
+    let duration = format!("{}.{}s", lasted_ms / 1000, lasted_ms % 1000 / 100);
+    assert!(
+        beta.text.contains(&duration) && beta.text.contains("poll"),
+        "{duration} and poll in: {}",
+        beta.text
+    );
+    assert!(!beta.text.contains("ongoing"), "{}", beta.text);
+    println!(
+        "fleet page: {} bytes, loaded in {:.0} ms; beta's page {} bytes; screenshots {} {}",
+        fleet.body_bytes,
+        fleet.load_ms,
+        beta.body_bytes,
+        fleet.screenshot.display(),
+        beta.screenshot.display()
+    );
+}
+
+async fn end_to_end(db_url: &str, browse: bool) {
     let addrs: Vec<String> = (0..3).map(|_| free_addr().to_string()).collect();
     let names = ["alpha", "beta", "gamma"];
     let mut services = Vec::new();
@@ -106,7 +156,7 @@ async fn end_to_end(db_url: &str) {
         b["status"] == "fail" && b["incidents"][0]["ended_at_ms"].is_null()
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     services[1] = service("beta", &addrs[1]).await;
     let doc = until(
         &base,
@@ -123,10 +173,13 @@ async fn end_to_end(db_url: &str) {
     let lasted =
         incident["ended_at_ms"].as_u64().unwrap() - incident["started_at_ms"].as_u64().unwrap();
     assert!(
-        lasted >= 600 && lasted <= started.elapsed().as_millis() as u64,
+        lasted >= 1500 && lasted <= started.elapsed().as_millis() as u64,
         "{incident}"
     );
     assert_eq!(incident["checks"], serde_json::json!(["poll"]));
+    if browse {
+        in_a_browser(&base, lasted).await;
+    }
     let day = beta["uptime"]["day"].as_f64().unwrap();
     assert!(day > 0.0 && day < 1.0, "{day}");
     assert_eq!(target(&doc, "alpha")["uptime"]["day"], 1.0);
@@ -198,10 +251,10 @@ async fn end_to_end(db_url: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn collector_restart_loses_no_history_on_sqlite() {
-    end_to_end(&sqlite_url(&format!(
-        "fleet-collector-{}",
-        free_addr().port()
-    )))
+    end_to_end(
+        &sqlite_url(&format!("fleet-collector-{}", free_addr().port())),
+        true,
+    )
     .await;
 }
 
@@ -217,7 +270,7 @@ async fn collector_restart_loses_no_history_on_postgres() {
         .await
         .unwrap();
     let (prefix, _) = admin.rsplit_once('/').unwrap();
-    end_to_end(&format!("{prefix}/{name}")).await;
+    end_to_end(&format!("{prefix}/{name}"), false).await;
     conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .await
         .unwrap();

@@ -50,14 +50,16 @@ fn civil(days: u64) -> (u64, u64, u64) {
     (y, m, d)
 }
 
-/// A span of milliseconds, two units at most: `45s`, `2m 05s`, `3h 07m`, `2d 04h`.
+/// A span of milliseconds, two units at most: `0.8s` and `9.5s` (tenths under ten seconds, so a
+/// short incident never reads `0s`), `45s`, `2m 05s`, `3h 07m`, `2d 04h`.
 pub(super) struct Span(pub(super) u64);
 
 impl Display for Span {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.0 / 1000;
         match s {
-            0..60 => write!(f, "{s}s"),
+            0..10 => write!(f, "{}.{}s", s, self.0 % 1000 / 100),
+            10..60 => write!(f, "{s}s"),
             60..3600 => write!(f, "{}m {:02}s", s / 60, s % 60),
             3600..86_400 => write!(f, "{}h {:02}m", s / 3600, s / 60 % 60),
             _ => write!(f, "{}d {:02}h", s / 86_400, s / 3600 % 24),

@@ -12,7 +12,10 @@ fn times_read_as_utc_dates() {
 #[test]
 fn spans_read_with_two_units_at_most() {
     for (ms, text) in [
-        (0, "0s"),
+        (0, "0.0s"),
+        (850, "0.8s"),
+        (9_999, "9.9s"),
+        (10_000, "10s"),
         (59_999, "59s"),
         (125_000, "2m 05s"),
         (3_600_000, "1h 00m"),
