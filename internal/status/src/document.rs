@@ -144,6 +144,16 @@ pub struct TransitionDocument {
 }
 
 impl StatusDocument {
+    /// The document with the groups alone (no check, no reading, no transition): what an
+    /// anonymous caller sees when scrapes are protected, as the probes answer it with the
+    /// overall status only.
+    pub fn groups_only(mut self) -> Self {
+        self = self.without_details();
+        self.checks.clear();
+        self.transitions.clear();
+        self
+    }
+
     /// The document without reasons and details: what an anonymous caller sees.
     pub fn without_details(mut self) -> Self {
         self.details = false;

@@ -18,10 +18,21 @@ pub(crate) async fn serve_status(
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return method_not_allowed();
     }
-    let details = health.access.shows_details(health.access.classify(req));
+    let caller = health.access.classify(req);
+    let details = health.access.shows_details(caller);
+    // With scrapes protected, an anonymous caller learns no check's name (as on the probes).
+    let groups_only = health.access.status_only(caller);
     if below != "history"
         && let Some(pages) = &status.pages
     {
+        if groups_only {
+            // A module's pages (the fleet) name other services' checks: not for anonymous
+            // callers once scrapes are protected.
+            return HttpResponse::Unauthorized()
+                .insert_header((CACHE_CONTROL, "no-store"))
+                .insert_header(("www-authenticate", "Bearer"))
+                .body("scrapes are protected: present the bearer token to see these pages");
+        }
         let answer = pages
             .get(PageRequest {
                 path: below.to_owned(),
@@ -45,9 +56,12 @@ pub(crate) async fn serve_status(
             ));
     }
     refresh(health).await;
-    let doc = status
+    let mut doc = status
         .history
         .document(&health.registry, status.service.as_ref(), details);
+    if groups_only {
+        doc = doc.groups_only();
+    }
     let mut resp = HttpResponse::Ok();
     if below == "history" {
         headers(&mut resp, "application/json");

@@ -146,3 +146,65 @@ async fn other_paths_below_are_404_and_other_methods_405() {
         test::call_service(&app, test::TestRequest::post().uri("/status").to_request()).await;
     assert_eq!(resp.status().as_u16(), 405);
 }
+
+#[actix_web::test]
+async fn with_scrapes_protected_an_anonymous_caller_sees_the_groups_and_no_check() {
+    let protect = |mut s: HealthState| {
+        s.access = s.access.protect_scrapes(Some("m".into()), Vec::new());
+        s
+    };
+    let (code, _, body) = get(
+        protect(state(DetailPolicy::Authorised, Some("t"))),
+        "/status/history",
+        None,
+    )
+    .await;
+    assert_eq!(code, 200);
+    let doc: StatusDocument = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc.status, Word::Fail);
+    assert_eq!(doc.groups.len(), 3, "{body}");
+    assert!(
+        doc.checks.is_empty() && doc.transitions.is_empty(),
+        "{body}"
+    );
+    assert!(!body.contains("db"), "no check name: {body}");
+    let (_, _, page) = get(
+        protect(state(DetailPolicy::Authorised, Some("t"))),
+        "/status",
+        None,
+    )
+    .await;
+    assert!(!page.contains("db"), "no check name on the page: {page}");
+    let (_, _, body) = get(
+        protect(state(DetailPolicy::Authorised, Some("t"))),
+        "/status/history",
+        Some("m"),
+    )
+    .await;
+    let doc: StatusDocument = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc.checks.len(), 1, "the scrape token shows the checks");
+}
+
+struct Pages;
+
+#[vitals::async_trait]
+impl vitals::pages::StatusPages for Pages {
+    async fn get(&self, _: vitals::pages::PageRequest) -> vitals::pages::PageResponse {
+        vitals::pages::PageResponse::html(200, "fleet".into())
+    }
+}
+
+#[actix_web::test]
+async fn with_scrapes_protected_a_modules_pages_need_the_token() {
+    let protected = || {
+        let mut s = state(DetailPolicy::Authorised, Some("t"));
+        s.access = s.access.protect_scrapes(Some("m".into()), Vec::new());
+        s.status.as_mut().unwrap().pages = Some(Arc::new(Pages));
+        s
+    };
+    let (code, headers, _) = get(protected(), "/status", None).await;
+    assert_eq!(code, 401);
+    assert_eq!(header(&headers, "www-authenticate"), Some("Bearer"));
+    let (code, _, body) = get(protected(), "/status", Some("m")).await;
+    assert_eq!((code, body.as_str()), (200, "fleet"));
+}
