@@ -9,16 +9,16 @@ mod endpoints;
 pub mod fuzzing;
 mod health;
 mod metrics_endpoint;
-mod status;
 pub mod request_metrics;
+mod status;
 
 pub use access::{AccessPolicy, Caller, DetailPolicy, ForwardedHeader, Refusal, parse_networks};
 pub use dispatch::{EndpointTemplate, configure_endpoints, dispatch, dispatch_with};
 pub use endpoints::{collides_with_endpoints, default_excluded};
 pub use health::HealthState;
 pub use ipnet::IpNet;
-pub use status::StatusState;
 pub use metrics_endpoint::{MetricsState, SCRAPE_TIMEOUT_HEADER, ScrapeSettings};
 pub use request_metrics::{
     RequestMetrics, RequestMetricsBuilder, RequestMetricsSettings, timed_resource,
 };
+pub use status::StatusState;
