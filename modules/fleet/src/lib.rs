@@ -117,4 +117,6 @@ pub use module::FleetModule;
 pub use pages::FleetPages;
 pub use poll::{MAX_DOCUMENT_BYTES, MAX_REASON_BYTES, Poll, Poller};
 pub use runner::{CycleReport, FleetRunner};
-pub use store::{FleetStore, INCIDENTS_PER_TARGET, READINGS_PER_CHECK, StoreError, new_token};
+pub use store::{
+    FleetStore, INCIDENTS_PER_TARGET, PRUNED_PER_CYCLE, READINGS_PER_CHECK, StoreError, new_token,
+};

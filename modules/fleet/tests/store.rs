@@ -4,7 +4,7 @@ mod common;
 
 use common::{Backend, doc, fresh_db, poll};
 use std::time::Duration;
-use vitals_module_fleet::{FleetStore, Target, new_token};
+use vitals_module_fleet::{FleetStore, PRUNED_PER_CYCLE, Target, new_token};
 use vitals_status::{Incident, Uptime, Word};
 
 const MIN: u64 = 60_000;
@@ -288,4 +288,39 @@ async fn only_the_lease_holder_writes(backend: Backend) {
     b.release(&tb).await.unwrap();
     assert!(a.claim(&ta, LEASE).await.unwrap());
     assert_eq!(a.count("fleet_lease").await.unwrap(), 1);
+}
+
+on_both!(a_backlog_is_pruned_a_bounded_number_of_rows_per_cycle);
+async fn a_backlog_is_pruned_a_bounded_number_of_rows_per_cycle(backend: Backend) {
+    let db = fresh_db(backend, "backlog").await;
+    let s = store(&db.url).await;
+    let token = new_token();
+    assert!(s.claim(&token, LEASE).await.unwrap());
+    let backlog = PRUNED_PER_CYCLE as u64 * 3 / 2;
+    let old: Vec<(u64, Word)> = (1..=backlog).map(|at| (at, Word::Pass)).collect();
+    let d = doc(Word::Pass, &[("db", Word::Pass, &old)]);
+    assert!(
+        s.record(&token, LEASE, &[poll("api", 1, Ok(d))], 0)
+            .await
+            .unwrap()
+    );
+    assert_eq!(s.count("fleet_readings").await.unwrap(), backlog as i64);
+    // The retention drops them all: one cycle removes at most PRUNED_PER_CYCLE, the next the rest.
+    let cycle = |at| poll("api", at, Ok(doc(Word::Pass, &[])));
+    assert!(s.record(&token, LEASE, &[cycle(NOW)], NOW).await.unwrap());
+    assert_eq!(
+        s.count("fleet_readings").await.unwrap(),
+        backlog as i64 - PRUNED_PER_CYCLE
+    );
+    assert!(
+        s.record(&token, LEASE, &[cycle(NOW + 1)], NOW)
+            .await
+            .unwrap()
+    );
+    assert_eq!(s.count("fleet_readings").await.unwrap(), 0);
+    assert_eq!(
+        s.count("fleet_polls").await.unwrap(),
+        2,
+        "the old poll went"
+    );
 }

@@ -15,6 +15,7 @@ mod write;
 
 pub use lease::new_token;
 pub use read::{INCIDENTS_PER_TARGET, READINGS_PER_CHECK};
+pub use write::PRUNED_PER_CYCLE;
 
 /// Why a store call failed.
 #[derive(Debug, thiserror::Error)]

@@ -5,9 +5,13 @@ use super::{FleetStore, StoreError};
 use crate::incident::{Step, next};
 use crate::poll::{MAX_REASON_BYTES, Poll, bounded};
 use sea_orm::sea_query::{OnConflict, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, TransactionTrait, Value};
 use std::time::Duration;
 use vitals_status::CheckDocument;
+
+/// Most rows each table loses per cycle to the retention: far more than a cycle adds (a row per
+/// target and one per check run), so a backlog shrinks by about this much every interval.
+pub const PRUNED_PER_CYCLE: i64 = 10_000;
 
 /// Readings inserted per statement (6 values each: within every backend's parameter limit).
 const READINGS_PER_STATEMENT: usize = 500;
@@ -219,15 +223,30 @@ impl FleetStore {
         Ok(())
     }
 
-    /// Removes polls and readings older than `cutoff_ms`, and incidents that ended before it.
+    /// Removes polls and readings older than `cutoff_ms`, and incidents that ended before it: at
+    /// most [`PRUNED_PER_CYCLE`] rows of each table, so that a backlog (a retention shortened, a
+    /// collector back after weeks) is cleared over several cycles instead of one transaction
+    /// that overruns its deadline at every cycle and so never writes again.
     async fn prune(&self, tx: &DatabaseTransaction, cutoff_ms: u64) -> Result<(), DbErr> {
         let cutoff = i64_ms(cutoff_ms);
-        for sql in [
-            "DELETE FROM fleet_polls WHERE at_ms < $1",
-            "DELETE FROM fleet_readings WHERE at_ms < $1",
-            "DELETE FROM fleet_incidents WHERE ended_at_ms IS NOT NULL AND ended_at_ms < $1",
+        // The rows to remove by their physical id: one index range, then direct lookups.
+        let (id, open, close) = match self.backend {
+            DbBackend::Postgres => ("ctid", "= ANY(ARRAY(", "))"),
+            _ => ("rowid", "IN (", ")"),
+        };
+        for (table, old) in [
+            ("fleet_polls", "at_ms < $1"),
+            ("fleet_readings", "at_ms < $1"),
+            (
+                "fleet_incidents",
+                "ended_at_ms IS NOT NULL AND ended_at_ms < $1",
+            ),
         ] {
-            tx.execute_raw(self.stmt(sql, vec![cutoff.into()])).await?;
+            let sql = format!(
+                "DELETE FROM {table} WHERE {id} {open}SELECT {id} FROM {table} WHERE {old} LIMIT $2{close}"
+            );
+            tx.execute_raw(self.stmt(&sql, vec![cutoff.into(), PRUNED_PER_CYCLE.into()]))
+                .await?;
         }
         Ok(())
     }
