@@ -55,6 +55,8 @@
 //!
 //! Under the kernel's status path: `""` the fleet page, `"fleet"` the [`FleetDocument`] as JSON
 //! (`vitals_status`), `"service/{name}"` one target's page (404 for a name not configured).
+//! A target's status is absent once its last poll is older than three intervals (its metric
+//! too): polls that stopped never read as the last status they found.
 //! Callers without details get no reasons, details or poll errors. While the database cannot
 //! be read, the pages answer `503` with the targets and nothing known about them (absent, never
 //! zero).

@@ -98,16 +98,22 @@ impl Latest {
     /// `(target, value)` of every target polled within three intervals of `now_ms`.
     pub(crate) fn fresh(&self, now_ms: u64) -> Vec<(String, f64)> {
         let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        let limit = self.stale_after.as_millis() as u64;
         self.names
             .iter()
             .zip(slots.iter())
             .filter_map(|(n, s)| {
                 let (w, at) = (*s)?;
-                (now_ms.saturating_sub(at) <= limit).then(|| (n.clone(), status_value(w)))
+                recent(at, now_ms, self.stale_after).then(|| (n.clone(), status_value(w)))
             })
             .collect()
     }
+}
+
+/// Whether a poll at `at_ms` is within `window` of `now_ms`, on either side: a poll stamped
+/// ahead of this clock (another collector's clock ahead of this one's) is not fresh for longer
+/// than the window either.
+pub(crate) fn recent(at_ms: u64, now_ms: u64, window: Duration) -> bool {
+    u128::from(now_ms.abs_diff(at_ms)) <= window.as_millis()
 }
 
 struct StatusCollector {
@@ -157,5 +163,15 @@ mod tests {
         assert_eq!(l.fresh(12_000), [("api".to_owned(), 0.5)]);
         assert_eq!(l.fresh(13_000), [("api".to_owned(), 0.5)]);
         assert!(l.fresh(13_001).is_empty());
+    }
+
+    #[test]
+    fn a_status_stamped_ahead_of_this_clock_is_fresh_for_three_intervals_only() {
+        let l = Latest::new(vec!["api".into()], Duration::from_secs(1));
+        // Written by a collector whose clock is an hour ahead, then polls stop.
+        l.set("api", Word::Pass, 3_600_000);
+        assert_eq!(l.fresh(3_597_000), [("api".to_owned(), 1.0)]);
+        assert!(l.fresh(3_596_999).is_empty());
+        assert!(l.fresh(10_000).is_empty());
     }
 }

@@ -1,6 +1,7 @@
 //! The pages the fleet view serves under the status path, all read from the database: `""` the
 //! fleet page, `"fleet"` its JSON document, `"service/{name}"` one target's page.
 use crate::config::Target;
+use crate::metrics::recent;
 use crate::store::FleetStore;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -84,7 +85,8 @@ fn without_details(doc: &mut FleetDocument) {
 }
 
 impl Inner {
-    /// The document with details, or — when the database fails — the targets with nothing
+    /// The document with details, a target's status absent once its last poll is older than
+    /// three intervals (as its metric); or — when the database fails — the targets with nothing
     /// known (status, uptime and history absent) and `503`.
     async fn read(&self) -> (u16, FleetDocument) {
         let now = unix_ms(SystemTime::now());
@@ -94,7 +96,17 @@ impl Inner {
             self.store.fleet_document(&self.targets, now, true).await
         };
         match read.await {
-            Ok(doc) => (200, doc),
+            Ok(mut doc) => {
+                // Polls stopped (no collector can poll or write): the last status is no more.
+                for t in &mut doc.targets {
+                    if t.polled_at_ms
+                        .is_some_and(|at| !recent(at, now, self.refresh * 3))
+                    {
+                        t.status = None;
+                    }
+                }
+                (200, doc)
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "fleet view: reading the page's document failed");
                 if let Some(c) = &self.store_errors {

@@ -260,3 +260,51 @@ async fn module_polls(url: &str) -> i64 {
         .unwrap();
     s.count("fleet_polls").await.unwrap()
 }
+
+#[tokio::test]
+async fn a_status_not_polled_for_three_intervals_is_shown_unknown() {
+    let db = fresh_db(Backend::Sqlite, "stale").await;
+    let store = Arc::new(
+        vitals_module_fleet::FleetStore::connect(&db.url, Duration::from_secs(5))
+            .await
+            .unwrap(),
+    );
+    store.migrate().await.unwrap();
+    let token = vitals_module_fleet::new_token();
+    assert!(store.claim(&token, Duration::from_secs(60)).await.unwrap());
+    let now = unix_ms(std::time::SystemTime::now());
+    // Polls stopped 10 s ago; one fresh; one stamped by a clock 10 s ahead.
+    let polls = [("old", now - 10_000), ("new", now), ("ahead", now + 10_000)]
+        .map(|(t, at)| common::poll(t, at, Ok(doc(Word::Pass, &[]))));
+    assert!(
+        store
+            .record(&token, Duration::from_secs(60), &polls, 0)
+            .await
+            .unwrap()
+    );
+    let targets = ["old", "new", "ahead"].map(|n| Target {
+        name: n.into(),
+        url: format!("http://127.0.0.1:1/{n}/status/history"),
+    });
+    let pages = ProvidedPages(Arc::new(vitals_module_fleet::FleetPages::new(
+        targets.to_vec(),
+        store,
+        Duration::from_secs(1),
+    )));
+    let (code, d) = fleet(&pages, true).await;
+    assert_eq!(code, 200);
+    let seen: Vec<_> = d
+        .targets
+        .iter()
+        .map(|t| (t.status, t.polled_at_ms))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (None, Some(now - 10_000)),
+            (Some(Word::Pass), Some(now)),
+            (None, Some(now + 10_000)),
+        ],
+        "the last poll stays shown, its status no longer"
+    );
+}
