@@ -324,3 +324,33 @@ async fn a_backlog_is_pruned_a_bounded_number_of_rows_per_cycle(backend: Backend
         "the old poll went"
     );
 }
+
+on_both!(readings_stamped_far_ahead_or_past_the_retention_are_not_kept);
+async fn readings_stamped_far_ahead_or_past_the_retention_are_not_kept(backend: Backend) {
+    let db = fresh_db(backend, "ahead").await;
+    let s = store(&db.url).await;
+    let token = new_token();
+    assert!(s.claim(&token, LEASE).await.unwrap());
+    // A service's clock a minute ahead is kept; a reading a day ahead would never be pruned and
+    // would stand as the latest one; one older than the retention would be pruned at once.
+    let readings = [
+        (NOW - 2 * DAY, Word::Fail),
+        (NOW - MIN, Word::Pass),
+        (NOW + MIN, Word::Pass),
+        (NOW + DAY, Word::Fail),
+        (i64::MAX as u64, Word::Fail),
+    ];
+    let d = doc(Word::Pass, &[("db", Word::Pass, &readings)]);
+    assert!(
+        s.record(&token, LEASE, &[poll("api", NOW, Ok(d))], NOW - DAY)
+            .await
+            .unwrap()
+    );
+    let fleet = s.fleet_document(&[target("api")], NOW, true).await.unwrap();
+    let kept: Vec<u64> = fleet.targets[0].checks[0]
+        .readings
+        .iter()
+        .map(|r| r.at_ms)
+        .collect();
+    assert_eq!(kept, [NOW - MIN, NOW + MIN]);
+}

@@ -1,17 +1,24 @@
 //! The poller's writes: one transaction per cycle, guarded by the lease, holding every target's
 //! poll, the readings its document carried (each kept once: `(target, check, at)` is the
-//! readings' key), the target's latest state and its incident; and the retention's prune.
+//! readings' key; none older than the retention or stamped far ahead of the poll), the target's
+//! latest state and its incident; and the retention's prune, bounded per cycle.
 use super::{FleetStore, StoreError};
 use crate::incident::{Step, next};
 use crate::poll::{MAX_REASON_BYTES, Poll, bounded};
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, TransactionTrait, Value};
+use std::ops::RangeInclusive;
 use std::time::Duration;
 use vitals_status::CheckDocument;
 
 /// Most rows each table loses per cycle to the retention: far more than a cycle adds (a row per
 /// target and one per check run), so a backlog shrinks by about this much every interval.
 pub const PRUNED_PER_CYCLE: i64 = 10_000;
+
+/// How far ahead of its poll a reading may be stamped (the service's clock ahead of the
+/// collector's) and still be kept: one stamped later would never be pruned by the retention and
+/// would stand as the check's latest reading for as long as it is ahead.
+const MAX_AHEAD_MS: u64 = 5 * 60 * 1000;
 
 /// Readings inserted per statement (6 values each: within every backend's parameter limit).
 const READINGS_PER_STATEMENT: usize = 500;
@@ -45,7 +52,7 @@ impl FleetStore {
                 return Ok(false);
             }
             for p in polls {
-                self.write_poll(&tx, p).await?;
+                self.write_poll(&tx, p, cutoff_ms).await?;
             }
             self.prune(&tx, cutoff_ms).await?;
             tx.commit().await?;
@@ -54,7 +61,12 @@ impl FleetStore {
         .await
     }
 
-    async fn write_poll(&self, tx: &DatabaseTransaction, p: &Poll) -> Result<(), DbErr> {
+    async fn write_poll(
+        &self,
+        tx: &DatabaseTransaction,
+        p: &Poll,
+        cutoff_ms: u64,
+    ) -> Result<(), DbErr> {
         let at = i64_ms(p.at_ms);
         tx.execute_raw(self.stmt(
             "INSERT INTO fleet_polls (target, at_ms, status, error, failing, duration_seconds)
@@ -71,7 +83,9 @@ impl FleetStore {
         .await?;
         match &p.outcome {
             Ok(doc) => {
-                self.write_readings(tx, &p.target, &doc.checks).await?;
+                let kept = cutoff_ms..=p.at_ms.saturating_add(MAX_AHEAD_MS);
+                self.write_readings(tx, &p.target, &doc.checks, kept)
+                    .await?;
                 let checks: Vec<CheckDocument> = doc
                     .checks
                     .iter()
@@ -127,23 +141,28 @@ impl FleetStore {
         tx: &DatabaseTransaction,
         target: &str,
         checks: &[CheckDocument],
+        kept: RangeInclusive<u64>,
     ) -> Result<(), DbErr> {
         let rows: Vec<[Value; 6]> = checks
             .iter()
             .flat_map(|c| {
-                c.readings.iter().map(move |r| {
-                    [
-                        target.into(),
-                        c.name.as_str().into(),
-                        i64_ms(r.at_ms).into(),
-                        r.status.as_str().into(),
-                        r.duration_seconds.into(),
-                        r.reason
-                            .clone()
-                            .map(|s| bounded(s, MAX_REASON_BYTES))
-                            .into(),
-                    ]
-                })
+                let kept = kept.clone();
+                c.readings
+                    .iter()
+                    .filter(move |r| kept.contains(&r.at_ms))
+                    .map(move |r| {
+                        [
+                            target.into(),
+                            c.name.as_str().into(),
+                            i64_ms(r.at_ms).into(),
+                            r.status.as_str().into(),
+                            r.duration_seconds.into(),
+                            r.reason
+                                .clone()
+                                .map(|s| bounded(s, MAX_REASON_BYTES))
+                                .into(),
+                        ]
+                    })
             })
             .collect();
         for chunk in rows.chunks(READINGS_PER_STATEMENT) {
