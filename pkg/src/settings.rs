@@ -164,6 +164,61 @@ impl Settings {
         })
     }
 
+    /// An HTTP header `Name: value` sent with outgoing requests (e.g. `Authorization: Bearer …`):
+    /// the name a header token, the value non-empty visible ASCII (spaces and tabs allowed). The
+    /// value is a credential: an error shows the name alone.
+    ///
+    /// ```
+    /// use vitals::settings::Settings;
+    ///
+    /// let env = Settings::from_lookup(|var| match var {
+    ///     "APP_HEADER" => Some("Authorization: Bearer s3cret".to_owned()),
+    ///     "APP_BAD" => Some("Authorization:".to_owned()),
+    ///     _ => None,
+    /// });
+    /// let (name, value) = env.header("APP_HEADER").unwrap().unwrap();
+    /// assert_eq!((name.as_str(), value.as_str()), ("Authorization", "Bearer s3cret"));
+    /// assert_eq!(env.header("APP_UNSET").unwrap(), None);
+    /// assert_eq!(
+    ///     env.header("APP_BAD").unwrap_err().to_string(),
+    ///     "invalid APP_BAD \"Authorization: <withheld>\": \
+    ///      must be `Name: value` with a token header name and a non-empty value"
+    /// );
+    /// ```
+    ///
+    /// # Errors
+    /// [`SettingError`] with the value withheld.
+    pub fn header(&self, var: &str) -> Result<Option<(String, String)>, SettingError> {
+        let Some(h) = self.string(var) else {
+            return Ok(None);
+        };
+        let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+        let parsed = h.split_once(':').and_then(|(name, value)| {
+            let (name, value) = (name.trim(), value.trim());
+            let ok = !name.is_empty()
+                && name.chars().all(token)
+                && !value.is_empty()
+                && value
+                    .chars()
+                    .all(|c| c == ' ' || c == '\t' || c.is_ascii_graphic());
+            ok.then(|| (name.to_owned(), value.to_owned()))
+        });
+        parsed.map(Some).ok_or_else(|| {
+            // Only a name that is a header token is shown: `Bearer s3cret:x` shows nothing.
+            let shown = match h.split_once(':') {
+                Some((name, _)) if !name.trim().is_empty() && name.trim().chars().all(token) => {
+                    format!("{}: <withheld>", name.trim())
+                }
+                _ => "<withheld>".into(),
+            };
+            SettingError::new(
+                var,
+                &shown,
+                "must be `Name: value` with a token header name and a non-empty value",
+            )
+        })
+    }
+
     /// A secret (token, password): never echoed; surrounding whitespace (a secret written with
     /// `echo` ends in a newline) is refused rather than silently never matching.
     ///
@@ -204,6 +259,7 @@ mod tests {
             ("M", "xml"),
             ("S", "maybe"),
             ("T", " tok\n"),
+            ("H", "Bearer s3cret:x"),
             ("BLANK", "  "),
         ]);
         let table = [
@@ -234,6 +290,10 @@ mod tests {
             (
                 e.secret("T").unwrap_err(),
                 "invalid T \"<withheld>\": has leading or trailing whitespace (a secret written with `echo` ends in a newline); remove it",
+            ),
+            (
+                e.header("H").unwrap_err(),
+                "invalid H \"<withheld>\": must be `Name: value` with a token header name and a non-empty value",
             ),
         ];
         for (err, want) in table {
