@@ -14,7 +14,8 @@ pub(crate) enum Step {
     Open(Vec<String>),
     /// Not serving, one open: its checks become these (a superset).
     Extend(Vec<String>),
-    /// Serving again: the open one ends at this poll.
+    /// Serving again: the open one ends at this poll (at its start if the poll is stamped
+    /// earlier: another collector's clock behind).
     Close,
 }
 
@@ -59,7 +60,7 @@ pub fn fold<'a>(polls: impl IntoIterator<Item = &'a Poll>) -> Vec<Incident> {
             }
             Step::Close => {
                 if let Some(mut i) = open.take() {
-                    i.ended_at_ms = Some(p.at_ms);
+                    i.ended_at_ms = Some(p.at_ms.max(i.started_at_ms));
                     done.push(i);
                 }
             }

@@ -354,3 +354,30 @@ async fn readings_stamped_far_ahead_or_past_the_retention_are_not_kept(backend: 
         .collect();
     assert_eq!(kept, [NOW - MIN, NOW + MIN]);
 }
+
+on_both!(an_incident_never_ends_before_it_started);
+async fn an_incident_never_ends_before_it_started(backend: Backend) {
+    let db = fresh_db(backend, "skew").await;
+    let s = store(&db.url).await;
+    let token = new_token();
+    assert!(s.claim(&token, LEASE).await.unwrap());
+    // Opened by a collector; closed by the next holder, whose clock is five seconds behind.
+    let polls = [
+        poll("api", NOW, Err("connection refused")),
+        poll("api", NOW - 5_000, Ok(doc(Word::Pass, &[]))),
+    ];
+    for p in &polls {
+        assert!(
+            s.record(&token, LEASE, std::slice::from_ref(p), 0)
+                .await
+                .unwrap()
+        );
+    }
+    let want = [Incident {
+        started_at_ms: NOW,
+        ended_at_ms: Some(NOW),
+        checks: vec!["poll".into()],
+    }];
+    assert_eq!(s.incidents("api", 10).await.unwrap(), want);
+    assert_eq!(vitals_module_fleet::incidents::fold(&polls), want);
+}

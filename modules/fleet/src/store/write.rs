@@ -231,8 +231,12 @@ impl FleetStore {
                 .await?;
             }
             (Step::Close, Some((id, _))) => {
+                // Never before its start: a collector whose clock is behind the one that opened
+                // it (after a lease handover) closes it at its start, not earlier.
                 tx.execute_raw(self.stmt(
-                    "UPDATE fleet_incidents SET ended_at_ms = $2 WHERE id = $1",
+                    "UPDATE fleet_incidents SET ended_at_ms =
+                        CASE WHEN started_at_ms > $2 THEN started_at_ms ELSE $2 END
+                     WHERE id = $1",
                     vec![id.into(), at.into()],
                 ))
                 .await?;
