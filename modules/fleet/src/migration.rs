@@ -12,7 +12,7 @@ pub(crate) struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateTables)]
+        vec![Box::new(CreateTables), Box::new(IndexIncidents)]
     }
 
     fn migration_table_name() -> DynIden {
@@ -133,6 +133,43 @@ impl MigrationTrait for CreateTables {
                 .col(string("name").primary_key())
                 .col(string("holder"))
                 .col(big_integer("expires_at_ms"))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+/// `0002`: the incidents' two lookups by index: a target's open incident (`ended_at_ms IS NULL`,
+/// read at every poll: a flapping target's closed ones were scanned to find it) and the ended
+/// ones the retention prunes (the table scanned whole every cycle).
+struct IndexIncidents;
+
+impl MigrationName for IndexIncidents {
+    fn name(&self) -> &str {
+        "m0002_index_fleet_incidents"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for IndexIncidents {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_index(
+            Index::create()
+                .name("fleet_incidents_open")
+                .table("fleet_incidents")
+                .col("target")
+                .col("ended_at_ms")
+                .col("started_at_ms")
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("fleet_incidents_ended")
+                .table("fleet_incidents")
+                .col("ended_at_ms")
+                .if_not_exists()
                 .to_owned(),
         )
         .await

@@ -381,3 +381,39 @@ async fn an_incident_never_ends_before_it_started(backend: Backend) {
     assert_eq!(s.incidents("api", 10).await.unwrap(), want);
     assert_eq!(vitals_module_fleet::incidents::fold(&polls), want);
 }
+
+#[tokio::test]
+async fn the_open_incident_and_the_prune_of_ended_ones_are_read_by_index() {
+    use sea_orm::ConnectionTrait;
+    let db = fresh_db(Backend::Sqlite, "plans").await;
+    let s = store(&db.url).await;
+    let plan = |sql: &str| {
+        let sql = format!("EXPLAIN QUERY PLAN {sql}");
+        let conn = s.connection();
+        async move {
+            let rows = conn
+                .query_all_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Sqlite,
+                    sql,
+                ))
+                .await
+                .unwrap();
+            rows.iter()
+                .map(|r| r.try_get::<String>("", "detail").unwrap())
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+    };
+    let open = plan(
+        "SELECT id, checks FROM fleet_incidents WHERE target = 'api' AND ended_at_ms IS NULL \
+         ORDER BY started_at_ms DESC LIMIT 1",
+    )
+    .await;
+    assert!(open.contains("fleet_incidents_open"), "{open}");
+    let ended = plan(
+        "SELECT rowid FROM fleet_incidents WHERE ended_at_ms IS NOT NULL AND ended_at_ms < 5 \
+         LIMIT 10",
+    )
+    .await;
+    assert!(ended.contains("fleet_incidents_ended"), "{ended}");
+}
