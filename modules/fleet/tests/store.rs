@@ -386,7 +386,10 @@ async fn an_incident_never_ends_before_it_started(backend: Backend) {
 async fn the_open_incident_and_the_prune_of_ended_ones_are_read_by_index() {
     use sea_orm::ConnectionTrait;
     let db = fresh_db(Backend::Sqlite, "plans").await;
-    let s = store(&db.url).await;
+    drop(store(&db.url).await);
+    let s = FleetStore::connect(&db.url, Duration::from_secs(10))
+        .await
+        .unwrap();
     let plan = |sql: &str| {
         let sql = format!("EXPLAIN QUERY PLAN {sql}");
         let conn = s.connection();
