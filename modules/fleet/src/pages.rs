@@ -2,7 +2,7 @@
 //! fleet page, `"fleet"` its JSON document, `"service/{name}"` one target's page.
 use crate::config::Target;
 use crate::metrics::recent;
-use crate::store::FleetStore;
+use crate::store::{FleetStore, without_details};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use vitals::Coalesced;
@@ -66,21 +66,6 @@ impl FleetPages {
             without_details(&mut doc);
         }
         (status, doc)
-    }
-}
-
-/// No reasons, details or poll errors: what a caller without details sees.
-fn without_details(doc: &mut FleetDocument) {
-    doc.details = false;
-    for t in &mut doc.targets {
-        t.poll_error = None;
-        for c in &mut t.checks {
-            c.reason = None;
-            c.details.clear();
-            for r in &mut c.readings {
-                r.reason = None;
-            }
-        }
     }
 }
 

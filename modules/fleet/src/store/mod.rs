@@ -14,6 +14,7 @@ mod read;
 mod write;
 
 pub use lease::new_token;
+pub(crate) use read::without_details;
 pub use read::{INCIDENTS_PER_TARGET, READINGS_PER_CHECK};
 pub use write::PRUNED_PER_CYCLE;
 

@@ -38,6 +38,21 @@ fn share(up: Option<i64>, all: Option<i64>) -> Option<f64> {
     }
 }
 
+/// No reasons, details or poll errors: what a caller without details sees.
+pub(crate) fn without_details(doc: &mut FleetDocument) {
+    doc.details = false;
+    for t in &mut doc.targets {
+        t.poll_error = None;
+        for c in &mut t.checks {
+            c.reason = None;
+            c.details.clear();
+            for r in &mut c.readings {
+                r.reason = None;
+            }
+        }
+    }
+}
+
 impl FleetStore {
     /// The fleet document of `targets` as of `now_ms`; without reasons, details and poll errors
     /// unless `details`.
@@ -56,18 +71,15 @@ impl FleetStore {
             targets: Vec::with_capacity(targets.len()),
         };
         for t in targets {
-            doc.targets
-                .push(self.target_document(t, now_ms, details).await?);
+            doc.targets.push(self.target_document(t, now_ms).await?);
+        }
+        if !details {
+            without_details(&mut doc);
         }
         Ok(doc)
     }
 
-    async fn target_document(
-        &self,
-        t: &Target,
-        now_ms: u64,
-        details: bool,
-    ) -> Result<TargetDocument, StoreError> {
+    async fn target_document(&self, t: &Target, now_ms: u64) -> Result<TargetDocument, StoreError> {
         let mut doc = TargetDocument {
             name: t.name.clone(),
             url: t.url.clone(),
@@ -101,16 +113,6 @@ impl FleetStore {
                 .map_err(|e| corrupt("checks", e))?;
             for c in &mut doc.checks {
                 c.readings = self.readings(&t.name, &c.name, READINGS_PER_CHECK).await?;
-            }
-        }
-        if !details {
-            doc.poll_error = None;
-            for c in &mut doc.checks {
-                c.reason = None;
-                c.details.clear();
-                for r in &mut c.readings {
-                    r.reason = None;
-                }
             }
         }
         Ok(doc)
