@@ -6,6 +6,16 @@ use sea_orm_migration::schema::{
     text_null,
 };
 
+/// `CREATE INDEX IF NOT EXISTS name ON table (cols…)`.
+fn index(name: &str, table: &str, cols: &[&'static str]) -> IndexCreateStatement {
+    let mut i = Index::create();
+    i.name(name).table(table.to_owned()).if_not_exists();
+    for c in cols {
+        i.col(*c);
+    }
+    i
+}
+
 /// Every migration of the fleet view, oldest first.
 pub(crate) struct Migrator;
 
@@ -46,26 +56,14 @@ impl MigrationTrait for CreateTables {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("fleet_polls_target_at")
-                .table("fleet_polls")
-                .col("target")
-                .col("at_ms")
-                .col("status")
-                .if_not_exists()
-                .to_owned(),
-        )
+        m.create_index(index(
+            "fleet_polls_target_at",
+            "fleet_polls",
+            &["target", "at_ms", "status"],
+        ))
         .await?;
-        m.create_index(
-            Index::create()
-                .name("fleet_polls_at")
-                .table("fleet_polls")
-                .col("at_ms")
-                .if_not_exists()
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(index("fleet_polls_at", "fleet_polls", &["at_ms"]))
+            .await?;
         m.create_table(
             Table::create()
                 .table("fleet_readings")
@@ -80,15 +78,8 @@ impl MigrationTrait for CreateTables {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("fleet_readings_at")
-                .table("fleet_readings")
-                .col("at_ms")
-                .if_not_exists()
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(index("fleet_readings_at", "fleet_readings", &["at_ms"]))
+            .await?;
         m.create_table(
             Table::create()
                 .table("fleet_incidents")
@@ -101,15 +92,11 @@ impl MigrationTrait for CreateTables {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("fleet_incidents_target_started")
-                .table("fleet_incidents")
-                .col("target")
-                .col("started_at_ms")
-                .if_not_exists()
-                .to_owned(),
-        )
+        m.create_index(index(
+            "fleet_incidents_target_started",
+            "fleet_incidents",
+            &["target", "started_at_ms"],
+        ))
         .await?;
         m.create_table(
             Table::create()
@@ -153,25 +140,17 @@ impl MigrationName for IndexIncidents {
 #[async_trait::async_trait]
 impl MigrationTrait for IndexIncidents {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_index(
-            Index::create()
-                .name("fleet_incidents_open")
-                .table("fleet_incidents")
-                .col("target")
-                .col("ended_at_ms")
-                .col("started_at_ms")
-                .if_not_exists()
-                .to_owned(),
-        )
+        m.create_index(index(
+            "fleet_incidents_open",
+            "fleet_incidents",
+            &["target", "ended_at_ms", "started_at_ms"],
+        ))
         .await?;
-        m.create_index(
-            Index::create()
-                .name("fleet_incidents_ended")
-                .table("fleet_incidents")
-                .col("ended_at_ms")
-                .if_not_exists()
-                .to_owned(),
-        )
+        m.create_index(index(
+            "fleet_incidents_ended",
+            "fleet_incidents",
+            &["ended_at_ms"],
+        ))
         .await
     }
 }
