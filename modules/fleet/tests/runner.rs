@@ -6,7 +6,7 @@ mod common;
 use common::{Backend, DocServer, doc, fresh_db};
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use vitals_module_fleet::{FleetConfig, FleetRunner, FleetStore, Poller, Target};
 use vitals_status::Word;
@@ -182,4 +182,85 @@ async fn each_failure_is_a_short_reason_without_the_header_value() {
         Some("Bearer s3cret-value")
     );
     drop(silent);
+}
+
+/// A loopback server answering every connection with `head` then `body`, one `chunk` of bytes
+/// every `pause`; counts the connections, and those the client closed before the body's end.
+fn raw_server(
+    head: String,
+    body: Vec<u8>,
+    chunk: usize,
+    pause: Duration,
+) -> (String, [Arc<AtomicU64>; 2]) {
+    use std::io::{Read, Write};
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    let counts = [Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0))];
+    let [seen, closed] = counts.clone();
+    std::thread::spawn(move || {
+        for c in l.incoming() {
+            let Ok(mut c) = c else { continue };
+            seen.fetch_add(1, Ordering::SeqCst);
+            let (head, body, closed) = (head.clone(), body.clone(), closed.clone());
+            std::thread::spawn(move || {
+                let _ = c.read(&mut [0u8; 4096]);
+                let _ = c.write_all(head.as_bytes());
+                for part in body.chunks(chunk.max(1)) {
+                    if c.write_all(part).is_err() {
+                        closed.fetch_add(1, Ordering::SeqCst);
+                        return;
+                    }
+                    std::thread::sleep(pause);
+                }
+            });
+        }
+    });
+    (addr, counts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_is_not_followed_and_a_dripping_body_is_dropped_at_the_timeout() {
+    let body = serde_json::to_vec(&doc(Word::Pass, &[])).unwrap();
+    let (elsewhere, [followed, _]) = raw_server(
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        ),
+        body.clone(),
+        body.len(),
+        Duration::ZERO,
+    );
+    let (moved, _) = raw_server(
+        format!(
+            "HTTP/1.1 302 Found\r\nlocation: http://{elsewhere}/status/history\r\ncontent-length: 0\r\n\r\n"
+        ),
+        Vec::new(),
+        1,
+        Duration::ZERO,
+    );
+    // Headers at once, then one byte every 50 ms of a 4 KiB document: minutes in all.
+    let (drip, [_, dropped]) = raw_server(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 4096\r\n\r\n".into(),
+        vec![b' '; 4096],
+        1,
+        Duration::from_millis(50),
+    );
+    let targets = [("moved", moved), ("drip", drip)].map(|(name, addr)| Target {
+        name: name.into(),
+        url: format!("http://{addr}/status/history"),
+    });
+    let mut c = FleetConfig::new(targets.to_vec(), "sqlite::memory:");
+    c.timeout = Duration::from_millis(500);
+    c.header = Some(("Authorization".into(), "Bearer s3cret-value".into()));
+    let polls = Arc::new(Poller::new(&c)).poll_all().await;
+    assert_eq!(
+        polls[0].outcome.as_ref().unwrap_err(),
+        "HTTP 302: redirects are not followed"
+    );
+    assert_eq!(followed.load(Ordering::SeqCst), 0, "nothing sent elsewhere");
+    assert!(polls[1].outcome.is_err(), "{:?}", polls[1].outcome);
+    // The poll's own thread gave up too (not only the wait for it): it closed the connection,
+    // rather than holding a thread, and the runtime's shutdown, for the document's minutes.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
 }
