@@ -82,20 +82,23 @@ pub(crate) fn bounded(mut s: String, max: usize) -> String {
 }
 
 /// Most checks kept from one document; longest check name kept (bytes); most readings kept per
-/// check (a service keeps 120 by default).
+/// check (a service keeps 120 by default), and in all (a poll's rows in the cycle's transaction).
 const MAX_CHECKS: usize = 256;
 const MAX_NAME_BYTES: usize = 128;
 const MAX_READINGS: usize = 1_000;
+const MAX_DOCUMENT_READINGS: usize = 10_000;
 
 /// What a document may put in the database: at most [`MAX_CHECKS`] checks with names of at most
-/// [`MAX_NAME_BYTES`] (others dropped), their last [`MAX_READINGS`] readings, reasons and the
-/// service's name and version cut to size. A target, trusted or not, cannot grow a row past that.
+/// [`MAX_NAME_BYTES`] (others dropped), their last [`MAX_READINGS`] readings (fewer when they
+/// would pass [`MAX_DOCUMENT_READINGS`] in all), reasons and the service's name and version cut
+/// to size. A target, trusted or not, cannot grow a row or a poll's write past that.
 fn bounded_document(mut doc: StatusDocument) -> StatusDocument {
     doc.checks
         .retain(|c| !c.name.is_empty() && c.name.len() <= MAX_NAME_BYTES);
     doc.checks.truncate(MAX_CHECKS);
+    let per_check = MAX_READINGS.min(MAX_DOCUMENT_READINGS / doc.checks.len().max(1));
     for c in &mut doc.checks {
-        let extra = c.readings.len().saturating_sub(MAX_READINGS);
+        let extra = c.readings.len().saturating_sub(per_check);
         c.readings.drain(..extra);
         c.reason = c.reason.take().map(|r| bounded(r, MAX_REASON_BYTES));
         for r in &mut c.readings {
@@ -322,6 +325,40 @@ mod tests {
         assert_eq!(d.checks[0].reason.as_ref().unwrap().len(), MAX_REASON_BYTES);
         assert_eq!(d.checks[0].readings.len(), MAX_READINGS);
         assert_eq!(d.checks[0].readings[0].at_ms, 500, "the newest kept");
+    }
+
+    #[test]
+    fn a_document_keeps_at_most_ten_thousand_readings_in_all() {
+        let mut d = doc(Word::Pass, &[]);
+        let reading = |at_ms| vitals_status::ReadingDocument {
+            at_ms,
+            status: Word::Pass,
+            duration_seconds: 0.0,
+            reason: None,
+        };
+        d.checks = (0..MAX_CHECKS + 10)
+            .map(|i| CheckDocument {
+                name: format!("c{i}"),
+                groups: vec![],
+                status: Some(Word::Pass),
+                reason: None,
+                details: Default::default(),
+                readings: (0..MAX_READINGS as u64).map(reading).collect(),
+            })
+            .collect();
+        let d = bounded_document(d);
+        assert_eq!(d.checks.len(), MAX_CHECKS);
+        let all: usize = d.checks.iter().map(|c| c.readings.len()).sum();
+        assert!(all <= MAX_DOCUMENT_READINGS, "{all}");
+        assert_eq!(
+            d.checks[0].readings.len(),
+            MAX_DOCUMENT_READINGS / MAX_CHECKS
+        );
+        assert_eq!(
+            d.checks[0].readings.last().unwrap().at_ms,
+            MAX_READINGS as u64 - 1,
+            "the newest kept"
+        );
     }
 
     #[test]
