@@ -420,3 +420,38 @@ async fn the_open_incident_and_the_prune_of_ended_ones_are_read_by_index() {
     .await;
     assert!(ended.contains("fleet_incidents_ended"), "{ended}");
 }
+
+#[tokio::test]
+async fn a_document_of_many_reads_is_bounded_as_a_whole() {
+    let db = fresh_db(Backend::Sqlite, "whole").await;
+    let s = store(&db.url).await;
+    let token = new_token();
+    assert!(s.claim(&token, LEASE).await.unwrap());
+    // One read per check: 2,000 of them take far longer together than one read's deadline.
+    let names: Vec<String> = (0..2_000).map(|i| format!("c{i}")).collect();
+    let checks: Vec<_> = names
+        .iter()
+        .map(|n| (n.as_str(), Word::Pass, &[][..]))
+        .collect();
+    let d = doc(Word::Pass, &checks);
+    assert!(
+        s.record(&token, LEASE, &[poll("api", NOW, Ok(d))], 0)
+            .await
+            .unwrap()
+    );
+    let quick = FleetStore::connect(&db.url, Duration::from_millis(50))
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let read = quick.fleet_document(&[target("api")], NOW, true).await;
+    assert!(
+        matches!(read, Err(vitals_module_fleet::StoreError::Deadline(d)) if d == Duration::from_millis(100)),
+        "{:?}",
+        read.map(|d| d.targets[0].checks.len())
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        started.elapsed()
+    );
+}

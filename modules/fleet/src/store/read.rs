@@ -55,11 +55,25 @@ pub(crate) fn without_details(doc: &mut FleetDocument) {
 
 impl FleetStore {
     /// The fleet document of `targets` as of `now_ms`; without reasons, details and poll errors
-    /// unless `details`.
+    /// unless `details`. Its reads (a few per target, one per check) are bounded together by
+    /// twice the store's deadline, not only one by one: a database slow at every read would
+    /// otherwise hold the page for their sum.
     ///
     /// # Errors
-    /// The database's error, or [`StoreError::Deadline`] for any of its reads.
+    /// The database's error, or [`StoreError::Deadline`] for any of its reads or all together.
     pub async fn fleet_document(
+        &self,
+        targets: &[Target],
+        now_ms: u64,
+        details: bool,
+    ) -> Result<FleetDocument, StoreError> {
+        let whole = self.deadline * 2;
+        tokio::time::timeout(whole, self.read_fleet(targets, now_ms, details))
+            .await
+            .unwrap_or(Err(StoreError::Deadline(whole)))
+    }
+
+    async fn read_fleet(
         &self,
         targets: &[Target],
         now_ms: u64,
