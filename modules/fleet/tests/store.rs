@@ -455,3 +455,15 @@ async fn a_document_of_many_reads_is_bounded_as_a_whole() {
         started.elapsed()
     );
 }
+
+on_both!(concurrent_migrations_in_one_process_both_succeed);
+async fn concurrent_migrations_in_one_process_both_succeed(backend: Backend) {
+    // The poll loop's first cycle and a page read at start-up.
+    let db = fresh_db(backend, "migrate").await;
+    let s = FleetStore::connect(&db.url, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let (a, b, c) = tokio::join!(s.migrate(), s.migrate(), s.migrate());
+    assert!(a.is_ok() && b.is_ok() && c.is_ok(), "{a:?} {b:?} {c:?}");
+    assert_eq!(s.count("fleet_lease").await.unwrap(), 0);
+}

@@ -52,6 +52,9 @@ pub struct FleetStore {
     backend: DbBackend,
     deadline: Duration,
     migrated: AtomicBool,
+    /// Held while migrating: the poll loop's first cycle and a page read at start-up migrate
+    /// one after the other, not racing each other's `CREATE`s.
+    migrating: tokio::sync::Mutex<()>,
 }
 
 impl FleetStore {
@@ -85,6 +88,7 @@ impl FleetStore {
             backend,
             deadline,
             migrated: AtomicBool::new(false),
+            migrating: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -94,12 +98,20 @@ impl FleetStore {
     }
 
     /// Runs the pending migrations, once per process (retried by the next call after a
-    /// failure). Two collectors migrating at once: the loser's error is retried once, by which
-    /// time the winner's tables exist.
+    /// failure); concurrent calls wait for the one under way. Two collectors migrating at once:
+    /// the loser's error is retried once, by which time the winner's tables exist.
     ///
     /// # Errors
-    /// The database's error, or [`StoreError::Deadline`].
+    /// The database's error, or [`StoreError::Deadline`] (also while waiting for the call under
+    /// way).
     pub async fn migrate(&self) -> Result<(), StoreError> {
+        if self.migrated.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let wait = self.deadline * 2;
+        let _one = tokio::time::timeout(wait, self.migrating.lock())
+            .await
+            .map_err(|_| StoreError::Deadline(wait))?;
         if self.migrated.load(Ordering::Acquire) {
             return Ok(());
         }
