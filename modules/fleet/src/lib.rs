@@ -27,7 +27,8 @@
 //! `fleet_polls` per target (status, error, failing checks, duration), the readings the
 //! document carried into `fleet_readings` (key `(target, check_name, at_ms)`: a reading polled
 //! twice is kept once), the target's latest state (`fleet_targets`) and its incident
-//! (`fleet_incidents`), and prunes what the retention drops. The others serve the pages from the
+//! (`fleet_incidents`), and prunes what the retention drops; a holder whose write fails gives
+//! the lease up, so that another collector takes over at once. The others serve the pages from the
 //! same tables. Every database call has a deadline (5 s); a failing database or target is a
 //! `tracing::warn!` and a metric, never a stopped server. Every poll written is also handed to
 //! the kernel's notifier (`vitals-notify`, when `VITALS_NOTIFY_*` configures one) as an

@@ -138,7 +138,13 @@ impl FleetRunner {
                 );
                 self.set_poller(false);
             }
-            Err(e) => self.store_error("writing the polls", &e),
+            Err(e) => {
+                self.store_error("writing the polls", &e);
+                // Held but not written: let another collector, which may write, take over now
+                // rather than this one renewing a lease it makes no use of, cycle after cycle.
+                self.release().await;
+                self.set_poller(false);
+            }
         }
         report
     }

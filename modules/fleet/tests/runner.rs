@@ -264,3 +264,26 @@ async fn a_redirect_is_not_followed_and_a_dripping_body_is_dropped_at_the_timeou
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(dropped.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_holder_whose_writes_fail_gives_the_lease_up() {
+    use sea_orm::ConnectionTrait;
+    let db = fresh_db(Backend::Sqlite, "unwritten").await;
+    let api = DocServer::start(&doc(Word::Pass, &[]));
+    let c = config(&[&api], &db.url);
+    let (a, b) = (runner(&c).await, runner(&c).await);
+    assert!(a.cycle().await.written);
+    // Its writes now fail (a table gone), while the lease itself still answers.
+    let store = FleetStore::connect(&db.url, Duration::from_secs(5))
+        .await
+        .unwrap();
+    store
+        .connection()
+        .execute_unprepared("ALTER TABLE fleet_incidents RENAME TO fleet_incidents_gone")
+        .await
+        .unwrap();
+    let r = a.cycle().await;
+    assert!(r.held && !r.written, "{r:?}");
+    assert_eq!(store.count("fleet_lease").await.unwrap(), 0, "given up");
+    assert!(b.cycle().await.held, "the other takes over at once");
+}
