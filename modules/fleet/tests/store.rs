@@ -467,3 +467,12 @@ async fn concurrent_migrations_in_one_process_both_succeed(backend: Backend) {
     assert!(a.is_ok() && b.is_ok() && c.is_ok(), "{a:?} {b:?} {c:?}");
     assert_eq!(s.count("fleet_lease").await.unwrap(), 0);
 }
+
+on_both!(two_collectors_migrating_at_once_both_succeed);
+async fn two_collectors_migrating_at_once_both_succeed(backend: Backend) {
+    let db = fresh_db(backend, "migrate2").await;
+    let connect = || FleetStore::connect(&db.url, Duration::from_secs(10));
+    let (a, b) = (connect().await.unwrap(), connect().await.unwrap());
+    let (ra, rb) = tokio::join!(a.migrate(), b.migrate());
+    assert!(ra.is_ok() && rb.is_ok(), "{ra:?} {rb:?}");
+}

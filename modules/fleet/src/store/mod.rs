@@ -18,6 +18,10 @@ pub(crate) use read::without_details;
 pub use read::{INCIDENTS_PER_TARGET, READINGS_PER_CHECK};
 pub use write::PRUNED_PER_CYCLE;
 
+/// Retries of a failed migration, and the pause before each.
+const MIGRATION_RETRIES: u32 = 3;
+const MIGRATION_PAUSE: Duration = Duration::from_millis(250);
+
 /// Why a store call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -99,7 +103,8 @@ impl FleetStore {
 
     /// Runs the pending migrations, once per process (retried by the next call after a
     /// failure); concurrent calls wait for the one under way. Two collectors migrating at once:
-    /// the loser's error is retried once, by which time the winner's tables exist.
+    /// the loser's error is retried, up to three times 250 ms apart, until the winner's tables
+    /// exist.
     ///
     /// # Errors
     /// The database's error, or [`StoreError::Deadline`] (also while waiting for the call under
@@ -108,16 +113,27 @@ impl FleetStore {
         if self.migrated.load(Ordering::Acquire) {
             return Ok(());
         }
-        let wait = self.deadline * 2;
+        let wait = self.deadline * (MIGRATION_RETRIES + 1) + MIGRATION_PAUSE * MIGRATION_RETRIES;
         let _one = tokio::time::timeout(wait, self.migrating.lock())
             .await
             .map_err(|_| StoreError::Deadline(wait))?;
         if self.migrated.load(Ordering::Acquire) {
             return Ok(());
         }
-        if let Err(first) = self.bounded(Migrator::up(&self.db, None)).await {
-            tracing::debug!("fleet migrations, first attempt: {first}");
-            self.bounded(Migrator::up(&self.db, None)).await?;
+        for retry in 1.. {
+            match self.bounded(Migrator::up(&self.db, None)).await {
+                Ok(()) => break,
+                // Another collector migrating at the same moment: our CREATEs collide with its
+                // own until it is done (an immediate retry collided again); then its tables
+                // are found. A database that does not answer or connect is not retried.
+                Err(StoreError::Db(
+                    e @ (DbErr::Exec(_) | DbErr::Query(_) | DbErr::Migration(_)),
+                )) if retry <= MIGRATION_RETRIES => {
+                    tracing::debug!("fleet migrations, attempt {retry}: {e}");
+                    tokio::time::sleep(MIGRATION_PAUSE).await;
+                }
+                Err(e) => return Err(e),
+            }
         }
         self.migrated.store(true, Ordering::Release);
         Ok(())
