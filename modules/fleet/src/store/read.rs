@@ -38,11 +38,15 @@ fn share(up: Option<i64>, all: Option<i64>) -> Option<f64> {
     }
 }
 
-/// No reasons, details or poll errors: what a caller without details sees.
+/// No reasons, details or poll errors, and target URLs without their query or fragment (where an
+/// operator may have put a token): what a caller without details sees.
 pub(crate) fn without_details(doc: &mut FleetDocument) {
     doc.details = false;
     for t in &mut doc.targets {
         t.poll_error = None;
+        if let Some(cut) = t.url.find(['?', '#']) {
+            t.url.truncate(cut);
+        }
         for c in &mut t.checks {
             c.reason = None;
             c.details.clear();
@@ -245,5 +249,46 @@ impl FleetStore {
             });
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vitals_status::{TargetDocument, Uptime};
+
+    #[test]
+    fn without_details_a_target_url_loses_its_query_and_fragment() {
+        let target = |url: &str| TargetDocument {
+            name: "api".into(),
+            url: url.into(),
+            service: None,
+            status: None,
+            polled_at_ms: None,
+            poll_error: Some("HTTP 500".into()),
+            uptime: Uptime::default(),
+            checks: Vec::new(),
+            incidents: Vec::new(),
+        };
+        let mut doc = FleetDocument {
+            generated_at_ms: 0,
+            details: true,
+            targets: vec![
+                target("http://10.0.0.7:8080/status/history?token=s3cret"),
+                target("http://10.0.0.8:8080/status/history#x"),
+                target("http://10.0.0.9:8080/status/history"),
+            ],
+        };
+        without_details(&mut doc);
+        let urls: Vec<&str> = doc.targets.iter().map(|t| t.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            [
+                "http://10.0.0.7:8080/status/history",
+                "http://10.0.0.8:8080/status/history",
+                "http://10.0.0.9:8080/status/history",
+            ]
+        );
+        assert!(doc.targets.iter().all(|t| t.poll_error.is_none()));
     }
 }
