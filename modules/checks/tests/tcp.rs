@@ -37,11 +37,16 @@ async fn a_stopped_server_with_a_full_backlog_is_unhealthy_within_the_timeout() 
     let addr = format!("127.0.0.1:{port}");
     let check = tcp(addr.clone()).timeout(Duration::from_millis(300));
     assert_eq!(check.check().await.status(), HealthStatus::Healthy);
+    // Let the server accept (and drop) the check's connection before it stops: left in the
+    // queue it would take one of the two places.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     server.signal("STOP");
     let mut held = Vec::new();
     for _ in 0..16 {
+        // A handshake the kernel completes takes microseconds; a second leaves room for a
+        // loaded machine, and only the connection past the full queue waits it out.
         let connect = tokio::net::TcpStream::connect(addr.as_str());
-        match tokio::time::timeout(Duration::from_millis(200), connect).await {
+        match tokio::time::timeout(Duration::from_secs(1), connect).await {
             Ok(stream) => held.push(stream.unwrap()),
             Err(_) => break,
         }
