@@ -247,10 +247,12 @@ async fn a_second_collector_serves_and_exports_what_the_first_polls() {
     );
     let requests = api.requests.load(std::sync::atomic::Ordering::SeqCst) as f64;
     assert_eq!(polled, requests, "only the first polled");
-    assert_eq!(
-        module_polls(&db.url).await as f64,
-        requests,
-        "and wrote each poll once"
+    // Each poll is written once; the cycle under way when `stop` aborts it may have polled
+    // without writing (its write is one transaction: all of it or none).
+    let written = module_polls(&db.url).await as f64;
+    assert!(
+        written == requests || written == requests - 1.0,
+        "and wrote each poll once: {written} rows for {requests} requests"
     );
 }
 
