@@ -280,6 +280,14 @@ impl Recorder for TestRecorder {
             self.store.cell("vitals_errors_total", &[kind.as_str()]),
         )))
     }
+    /// Writes no text: what a push sends is the kernel encoder's, judged against a kernel's
+    /// recorder (`vitals_prometheus::PrometheusRecorder`).
+    fn encode_text(&self, families: &[CollectedFamily]) -> Result<String, Error> {
+        Err(Error::Metric {
+            name: families.first().map(|f| f.name.clone()).unwrap_or_default(),
+            reason: "the test recorder writes no text (a kernel's recorder does)".into(),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -24,3 +24,19 @@ pub fn encode_text(families: &[MetricFamily], gzip: bool) -> std::io::Result<Vec
     gz.write_all(&text)?;
     gz.finish()
 }
+
+/// Orders each family's series by their label values, as the registry's own `gather` does (a
+/// collected family comes in hash order): the same families always give the same text.
+pub(crate) fn sort_series(families: &mut [MetricFamily]) {
+    for family in families {
+        family.mut_metric().sort_by(|a, b| {
+            let values = |m: &prometheus::proto::Metric| {
+                m.get_label()
+                    .iter()
+                    .map(|l| l.value().to_owned())
+                    .collect::<Vec<_>>()
+            };
+            values(a).cmp(&values(b))
+        });
+    }
+}

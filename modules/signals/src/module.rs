@@ -151,7 +151,21 @@ impl SignalsModule {
         self.on()?.source.read_fresh().await
     }
 
-    /// Aggregates now and sends the result to every configured export: run-once mode.
+    /// Registers the exports alone on `metrics` (their failure counter and last-success gauge,
+    /// and the recorder whose `/metrics` encoder writes what is pushed): for run-once mode,
+    /// which registers no module. [`Module::register`] does it for an exporter.
+    ///
+    /// # Errors
+    /// The module off, or a metric refused.
+    pub fn register_exports(&self, metrics: &vitals::Metrics) -> Result<(), String> {
+        self.on()?
+            .exports
+            .register(metrics)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Aggregates now and sends the result to every configured export: run-once mode (after
+    /// [`register_exports`](Self::register_exports), or as a registered module).
     ///
     /// # Errors
     /// No export configured, the figures unreadable, or an export refused or unreachable.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use vitals::{HealthStatus, Module, ModuleContext};
 use vitals_judges::{Registrar, TempPushgateway};
 use vitals_module_signals::{SignalsConfig, SignalsModule};
-use vitals_testkit::TestRecorder;
+use vitals_prometheus::PrometheusRecorder;
 
 /// A service answering its status document at `/status`, to `Authorization: Bearer <token>`
 /// only when a token is given. Returns its URL and the server's handle.
@@ -47,7 +47,8 @@ async fn service(
 struct Proxied {
     module: SignalsModule,
     registrar: Arc<Registrar>,
-    metrics: TestRecorder,
+    /// The kernel's recorder: what is pushed is written by its `/metrics` encoder.
+    metrics: PrometheusRecorder,
 }
 
 async fn proxied(urls: &[String], header: Option<&str>, push: Option<String>) -> Proxied {
@@ -56,7 +57,7 @@ async fn proxied(urls: &[String], header: Option<&str>, push: Option<String>) ->
     config.pushgateway_url = push;
     config.scrape_ttl = std::time::Duration::from_millis(1);
     let module = SignalsModule::new(config).unwrap();
-    let (registrar, metrics) = (Arc::new(Registrar::default()), TestRecorder::new());
+    let (registrar, metrics) = (Arc::new(Registrar::default()), PrometheusRecorder::new());
     let ctx = ModuleContext::new(registrar.clone(), metrics.metrics());
     module.register(&ctx).unwrap();
     Proxied {
@@ -122,7 +123,14 @@ async fn documents_are_summed_and_every_failure_names_the_service_and_why() {
     let export = good.module.export_once().await.unwrap_err();
     assert!(export.contains(&b), "{export}");
     let failures = "vitals_signals_export_failures_total";
-    assert_eq!(good.metrics.value(failures, &["pushgateway"]), Some(1.0));
+    assert_eq!(
+        vitals_judges::sample(
+            good.metrics.registry(),
+            failures,
+            &[("exporter", "pushgateway")]
+        ),
+        Some(1.0)
+    );
     assert_eq!(good.readiness().await.0, HealthStatus::Unhealthy);
 }
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 use vitals::{Module, ModuleContext};
 use vitals_judges::{Registrar, TempPushgateway, TempRedis, get, parsed_value, python_parse};
 use vitals_module_signals::{SignalsConfig, SignalsModule};
+use vitals_prometheus::PrometheusRecorder;
 
 fn group(samples: &[vitals_judges::ParsedSample], signal: &str) -> Option<f64> {
     in_group(samples, "vitals_signal_value", signal)
@@ -33,7 +34,9 @@ async fn pushes_replace_the_group_and_a_clean_stop_deletes_it() {
     config.pushgateway_url = Some(gateway.url());
     config.exporter = true;
     let module = SignalsModule::new(config.clone()).unwrap();
-    let ctx = ModuleContext::new(Arc::new(Registrar::default()), vitals::Metrics::noop());
+    // The kernel's recorder: what is pushed is written by its `/metrics` encoder.
+    let recorder = PrometheusRecorder::new();
+    let ctx = ModuleContext::new(Arc::new(Registrar::default()), recorder.metrics());
     module.register(&ctx).unwrap();
     module.start(&ctx).await.unwrap();
     let publisher = module.publisher().unwrap();
@@ -82,7 +85,7 @@ async fn pushes_replace_the_group_and_a_clean_stop_deletes_it() {
     other
         .register(&ModuleContext::new(
             Arc::new(Registrar::default()),
-            vitals::Metrics::noop(),
+            PrometheusRecorder::new().metrics(),
         ))
         .unwrap();
     let started = std::time::Instant::now();

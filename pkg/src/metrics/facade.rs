@@ -1,4 +1,4 @@
-use super::collect::Collect;
+use super::collect::{Collect, CollectedFamily};
 use super::errors::ErrorKind;
 use super::instruments::{Counter, CounterFamily, Gauge, GaugeFamily, Histogram, HistogramFamily};
 use super::naming::{Kind, check_name, validate_label_name};
@@ -187,6 +187,20 @@ impl Metrics {
     /// [`Error::DuplicateMetric`] when a collector of the same name exists.
     pub fn add_collector(&self, collector: impl Collect) -> Result<(), Error> {
         self.recorder.add_collector(Arc::new(collector))
+    }
+
+    /// `families` in the Prometheus text format 0.0.4, written by the kernel's `/metrics`
+    /// encoder: for a module that pushes them elsewhere (a Pushgateway). Empty families are
+    /// left out.
+    ///
+    /// # Errors
+    /// [`Error::InvalidMetricName`] or [`Error::Metric`] for a family the exposition refuses;
+    /// [`Error::Metric`] from [`Metrics::noop`], which writes no text.
+    pub fn encode_text(&self, families: &[CollectedFamily]) -> Result<String, Error> {
+        for f in families {
+            super::collect::validate_family(f)?;
+        }
+        self.recorder.encode_text(families)
     }
 
     /// Counts one error of a bounded kind in `vitals_errors_total{type}`.

@@ -1,4 +1,4 @@
-use super::collect::Collect;
+use super::collect::{Collect, CollectedFamily};
 use super::errors::ErrorKind;
 use super::instruments::{
     Counter, CounterFn, Family, FamilyFn, Gauge, GaugeFn, Histogram, HistogramFn,
@@ -75,6 +75,13 @@ pub trait Recorder: Send + Sync + 'static {
     fn add_collector(&self, collector: Arc<dyn Collect>) -> Result<(), Error>;
     /// The `vitals_errors_total{type}` series of `kind`.
     fn error_counter(&self, kind: ErrorKind) -> Counter;
+    /// `families` in the Prometheus text format 0.0.4, written by the same encoder as `/metrics`
+    /// (empty families left out, label sets beyond the budget folded as a collector's are).
+    ///
+    /// # Errors
+    /// [`Error::Metric`] for a family the exposition refuses, or from a recorder that writes no
+    /// text.
+    fn encode_text(&self, families: &[CollectedFamily]) -> Result<String, Error>;
 }
 
 /// A recorder that keeps nothing: every instrument reads 0. For examples and for tests of code
@@ -148,5 +155,11 @@ impl Recorder for NoopRecorder {
     }
     fn error_counter(&self, _: ErrorKind) -> Counter {
         Counter::from_fn(Arc::new(Nothing))
+    }
+    fn encode_text(&self, families: &[CollectedFamily]) -> Result<String, Error> {
+        Err(Error::Metric {
+            name: families.first().map(|f| f.name.clone()).unwrap_or_default(),
+            reason: "a no-op recorder writes no text (a kernel's recorder does)".into(),
+        })
     }
 }

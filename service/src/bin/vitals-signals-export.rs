@@ -36,6 +36,15 @@ async fn main() -> ExitCode {
         Ok(m) => m,
         Err(e) => return invalid(e),
     };
+    // What is pushed is written by the kernel's `/metrics` encoder: a kernel built, not served.
+    let kernel = match vitals_kernel::Kernel::builder().build() {
+        Ok(k) => k,
+        Err(e) => return invalid(e),
+    };
+    if let Err(e) = module.register_exports(&kernel.metrics()) {
+        eprintln!("signals export failed: {e}");
+        return ExitCode::FAILURE;
+    }
     match module.export_once().await {
         Ok(()) => {
             eprintln!("signals exported");

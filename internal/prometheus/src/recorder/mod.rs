@@ -18,7 +18,8 @@ use prometheus::{
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use vitals::metrics::{
-    Collect, Counter, DEFAULT_SERIES_BUDGET, Description, ErrorKind, Family, Recorder, SampleFn,
+    Collect, CollectedFamily, Counter, DEFAULT_SERIES_BUDGET, Description, ErrorKind, Family,
+    Recorder, SampleFn,
 };
 use vitals::{Error, Metrics};
 
@@ -327,7 +328,31 @@ impl Recorder for PrometheusRecorder {
     fn error_counter(&self, kind: ErrorKind) -> Counter {
         Counter::from_fn(Arc::new(PromCounter(self.errors(kind))))
     }
+
+    fn encode_text(&self, families: &[CollectedFamily]) -> Result<String, Error> {
+        let refused = |name: &str, reason: String| Error::Metric {
+            name: name.to_owned(),
+            reason,
+        };
+        let mut converted = Vec::with_capacity(families.len());
+        for f in families {
+            let budget = self.series_budget(&f.name, self.default_series_budget());
+            converted.extend(
+                crate::collect_slots::convert(f, &budget).map_err(|e| refused(&f.name, e))?,
+            );
+        }
+        crate::encode::sort_series(&mut converted);
+        let text = crate::encode::encode_text(&converted, false)
+            .map_err(|e| refused(&converted_names(&converted), e.to_string()))?;
+        String::from_utf8(text).map_err(|e| refused("", e.to_string()))
+    }
 }
 
 #[cfg(test)]
 mod tests;
+
+/// The families' names, for an error that cannot tell which one failed.
+fn converted_names(families: &[prometheus::proto::MetricFamily]) -> String {
+    let names: Vec<&str> = families.iter().map(|f| f.name()).collect();
+    names.join(",")
+}

@@ -95,3 +95,28 @@ fn facade_instruments_write_to_the_registry() {
     assert_eq!(value(r, "depth", &[("queue", "email")]), 7.0);
     assert_eq!(value(r, "vitals_errors_total", &[("type", "db")]), 1.0);
 }
+
+#[test]
+fn collected_families_are_written_by_the_metrics_encoder_for_pushes() {
+    let metrics = PrometheusRecorder::new().metrics();
+    let mut f = CollectedFamily::gauge("x_ratio", "A \\ help\nline.", &["signal"]);
+    f.push(&["a\"b\\c\nd"], f64::INFINITY);
+    f.push(&["n"], f64::NAN);
+    let empty = CollectedFamily::gauge("y", "Empty.", &[]);
+    assert_eq!(
+        metrics.encode_text(&[f, empty]).unwrap(),
+        "# HELP x_ratio A \\\\ help\\nline.\n# TYPE x_ratio gauge\n\
+         x_ratio{signal=\"a\\\"b\\\\c\\nd\"} inf\nx_ratio{signal=\"n\"} NaN\n"
+    );
+    let mut negative = CollectedFamily::counter("x_total", "X.", &[]);
+    negative.push(&[], -1.0);
+    let e = metrics.encode_text(&[negative]).unwrap_err().to_string();
+    assert!(e.contains("x_total") && e.contains("-1"), "{e}");
+    let e = Metrics::noop()
+        .encode_text(&[CollectedFamily::gauge("z", "Z.", &[])])
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("no-op recorder writes no text"),
+        "{e}"
+    );
+}

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 use tokio::sync::OnceCell;
 use vitals::metrics::Counter;
-use vitals::settings::{SettingError, Settings};
+use vitals::settings::{Environment, SettingError};
 
 /// `PutMetricData` takes at most 1,000 datums per call.
 pub const MAX_DATUMS_PER_CALL: usize = 1_000;
@@ -35,7 +35,7 @@ impl CloudWatchConfig {
     ///
     /// # Errors
     /// A [`SettingError`] naming the first bad variable and its value.
-    pub fn from_settings(env: &Settings) -> Result<Option<Self>, SettingError> {
+    pub fn from_environment(env: &Environment) -> Result<Option<Self>, SettingError> {
         let Some(namespace) = env.string("VITALS_SIGNALS_CLOUDWATCH_NAMESPACE") else {
             return Ok(None);
         };
@@ -226,12 +226,12 @@ mod tests {
 
     fn parse(vars: &[(&'static str, &'static str)]) -> Result<Option<CloudWatchConfig>, String> {
         let vars = vars.to_vec();
-        let env = Settings::from_lookup(move |k| {
+        let env = Environment::from_lookup(move |k| {
             vars.iter()
                 .find(|(n, _)| *n == k)
                 .map(|(_, v)| (*v).to_owned())
         });
-        CloudWatchConfig::from_settings(&env).map_err(|e| e.to_string())
+        CloudWatchConfig::from_environment(&env).map_err(|e| e.to_string())
     }
 
     #[test]

@@ -11,13 +11,15 @@ use crate::cluster::{ClusterFigures, Source};
 use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
-use vitals::metrics::{CounterFamily, GaugeFamily};
+use vitals::metrics::{CollectedFamily, CounterFamily, GaugeFamily};
 
 pub(crate) struct Exports {
     pushgateway: Option<Arc<Pushgateway>>,
     cloudwatch: Option<CloudWatch>,
     mapping: Mapping,
     instruments: OnceLock<(CounterFamily, GaugeFamily)>,
+    /// The kernel's metrics, whose `/metrics` encoder writes what is pushed.
+    metrics: OnceLock<vitals::Metrics>,
 }
 
 impl Exports {
@@ -31,6 +33,7 @@ impl Exports {
             cloudwatch,
             mapping,
             instruments: OnceLock::new(),
+            metrics: OnceLock::new(),
         }
     }
 
@@ -43,6 +46,7 @@ impl Exports {
         if self.is_empty() {
             return Ok(());
         }
+        let _ = self.metrics.set(metrics.clone());
         let failures = metrics.counter_vec(
             "vitals_signals_export_failures_total",
             "Signal exports that failed, per exporter.",
@@ -86,11 +90,7 @@ impl Exports {
     ) -> Result<(), String> {
         let mut errors = Vec::new();
         if let Some(push) = self.pushgateway.clone() {
-            let families = families(Some(snap));
-            let until = deadline.into_std();
-            let r = tokio::task::spawn_blocking(move || push.push(&families, until))
-                .await
-                .unwrap_or_else(|e| Err(format!("push panicked: {e}")));
+            let r = self.push(push, &families(Some(snap)), deadline).await;
             errors.extend(self.outcome("pushgateway", r).err());
         }
         if let Some(cw) = &self.cloudwatch {
@@ -103,6 +103,26 @@ impl Exports {
         } else {
             Err(errors.join("; "))
         }
+    }
+
+    /// Writes `families` with the kernel's encoder and replaces the group with them, off the
+    /// async workers.
+    async fn push(
+        &self,
+        push: Arc<Pushgateway>,
+        families: &[CollectedFamily],
+        deadline: Instant,
+    ) -> Result<(), String> {
+        let body = self
+            .metrics
+            .get()
+            .ok_or("the module was not registered with a kernel")?
+            .encode_text(families)
+            .map_err(|e| e.to_string())?;
+        let until = deadline.into_std();
+        tokio::task::spawn_blocking(move || push.push(body, until))
+            .await
+            .unwrap_or_else(|e| Err(format!("push panicked: {e}")))
     }
 
     /// Aggregates now and sends the result to every exporter (the scheduler's step and the
@@ -123,12 +143,7 @@ impl Exports {
     pub(crate) async fn failed(&self, reason: &str, deadline: Instant) -> String {
         let mut errors = vec![format!("aggregation failed, nothing exported: {reason}")];
         if let Some(push) = self.pushgateway.clone() {
-            let down = families(None);
-            let until = deadline.into_std();
-            let r = tokio::task::spawn_blocking(move || push.push(&down, until))
-                .await
-                .unwrap_or_else(|e| Err(format!("push panicked: {e}")));
-            if let Err(e) = r {
+            if let Err(e) = self.push(push, &families(None), deadline).await {
                 errors.push(format!("pushgateway: {e}"));
             }
             let _ = self.outcome("pushgateway", Err(String::new()));

@@ -8,7 +8,6 @@ mod mapping;
 mod metrics;
 mod pushgateway;
 mod schedule;
-mod text;
 
 pub(crate) use cloudwatch::CloudWatch;
 pub use cloudwatch::{CloudWatchConfig, MAX_DATUMS_PER_CALL};

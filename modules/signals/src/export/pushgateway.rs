@@ -2,10 +2,8 @@
 //! (PUT) on every push and deleted by the last exporter's clean stop. A push and the delete
 //! take turns, and nothing is pushed after the delete: a push in flight cannot re-create the
 //! group.
-use super::text::render;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use vitals::metrics::CollectedFamily;
 
 pub(crate) struct Pushgateway {
     group_url: String,
@@ -76,14 +74,10 @@ impl Pushgateway {
         }
     }
 
-    /// Replaces the group with `families` if `deadline` has not passed, and gives up at it (a
+    /// Replaces the group with `text` (the text format) if `deadline` has not passed, and gives up at it (a
     /// blocking call: run it off the async workers).
-    pub(crate) fn push(
-        &self,
-        families: &[CollectedFamily],
-        deadline: Instant,
-    ) -> Result<(), String> {
-        self.send("PUT", Some(render(families)), Some(deadline))
+    pub(crate) fn push(&self, text: String, deadline: Instant) -> Result<(), String> {
+        self.send("PUT", Some(text), Some(deadline))
     }
 
     /// Deletes the group; nothing is pushed afterwards.
