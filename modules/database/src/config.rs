@@ -1,7 +1,7 @@
-use crate::{AggregateMode, AggregatesConfig, Error};
+use crate::{AggregateMode, AggregatesConfig, AggregatesFile, Error};
 use std::path::PathBuf;
 use std::time::Duration;
-use vitals::settings::{SettingError, Settings};
+use vitals::settings::{Environment, SettingError};
 
 /// How to connect: URL, pool limits, aggregates.
 #[derive(Debug, Clone)]
@@ -70,16 +70,16 @@ impl DatabaseConfig {
     ///
     /// # Errors
     /// [`Error::Config`] naming the first variable whose value cannot be used (a URL's password
-    /// masked).
+    /// masked); [`Error::AggregatesFile`] for a bad aggregates file.
     pub fn from_env() -> Result<Self, Error> {
-        Self::from_settings(&Settings::from_env())
+        Self::from_environment(&Environment::from_env())
     }
 
     /// Reads the variables above through `env`.
     ///
     /// # Errors
-    /// [`Error::Config`] naming the first variable whose value cannot be used.
-    pub fn from_settings(env: &Settings) -> Result<Self, Error> {
+    /// As [`DatabaseConfig::from_env`].
+    pub fn from_environment(env: &Environment) -> Result<Self, Error> {
         let mut c = Self::default();
         let url_setting = |var: &str| -> Result<Option<String>, SettingError> {
             let Some(url) = env.string(var) else {
@@ -104,7 +104,7 @@ impl DatabaseConfig {
         if let Some(on) = env.switch("VITALS_AGGREGATES")? {
             a.enabled = on;
         }
-        a.file = env.parsed("VITALS_AGGREGATES_FILE", |v| {
+        let path = env.parsed("VITALS_AGGREGATES_FILE", |v| {
             let path = PathBuf::from(v);
             if path.is_file() {
                 Ok(path)
@@ -112,6 +112,9 @@ impl DatabaseConfig {
                 Err("no such file")
             }
         })?;
+        // Read and checked here, with the other settings: a bad entry stops the start before
+        // anything connects.
+        a.file = path.map(AggregatesFile::load).transpose()?;
         if let Some(n) = env.count("VITALS_AGGREGATE_POOL_SIZE")? {
             a.pool_size = n;
         }
@@ -206,7 +209,7 @@ mod tests {
 
     fn load(vars: &[(&'static str, &'static str)]) -> Result<DatabaseConfig, String> {
         let vars = vars.to_vec();
-        DatabaseConfig::from_settings(&Settings::from_lookup(move |k| {
+        DatabaseConfig::from_environment(&Environment::from_lookup(move |k| {
             vars.iter()
                 .find(|(v, _)| *v == k)
                 .map(|(_, x)| (*x).to_owned())

@@ -10,8 +10,8 @@ mod pool;
 mod timing;
 
 pub use aggregates::{
-    AggregateMode, AggregatesConfig, DEFAULT_MAX_ROWS, MAX_AGGREGATE_DURATION, SqlAggregate,
-    load_file, parse as parse_aggregates,
+    AggregateMode, AggregatesConfig, AggregatesFile, DEFAULT_MAX_ROWS, MAX_AGGREGATE_DURATION,
+    SqlAggregate, load_file, parse as parse_aggregates,
 };
 pub use check::DbCheck;
 pub use config::{DatabaseConfig, SCHEMES, check_url, masked_url};

@@ -1,5 +1,5 @@
 use crate::SqlAggregate;
-use crate::aggregates::{self, Runner, load_file};
+use crate::aggregates::{self, Runner};
 use crate::pool::{PoolFamilies, options};
 use crate::timing::{QueryMetrics, TimedConnection, mark_acquired};
 use crate::{DatabaseConfig, DbCheck, Error, check_url, masked_url};
@@ -51,13 +51,13 @@ fn mark_handover<DB: sea_orm::sqlx::Database>(
 }
 
 impl DatabaseModule {
-    /// Checks the URL, reads the aggregates file (if any) and sets up the pools. Connections are
+    /// Checks the URL, takes the aggregates file's entries (if any) and sets up the pools. Connections are
     /// made lazily: a database that is down now makes the `db` check fail (and `/ready` 503)
     /// until it is back, but does not stop the service from starting.
     ///
     /// # Errors
-    /// [`Error::InvalidUrl`] for an unparseable URL or unknown scheme, [`Error::AggregatesFile`]
-    /// for a bad aggregates file, [`Error::Connect`] for options the driver refuses.
+    /// [`Error::InvalidUrl`] for an unparseable URL or unknown scheme, [`Error::Connect`] for
+    /// options the driver refuses.
     pub async fn connect(config: DatabaseConfig) -> Result<Self, Error> {
         check_url(&config.url)?;
         if let Some(url) = &config.aggregates.url {
@@ -65,7 +65,7 @@ impl DatabaseModule {
         }
         let masked = masked_url(&config.url);
         let file_aggregates = match (&config.aggregates.file, config.aggregates.enabled) {
-            (Some(path), true) => load_file(path)?,
+            (Some(file), true) => file.aggregates.clone(),
             _ => Vec::new(),
         };
         let mut opts = options(&config.url, config.max_connections, config.acquire_timeout);

@@ -21,8 +21,9 @@ pub struct AggregatesConfig {
     /// Whether this process serves aggregates at all. Defaults to `true`; app replicas turn it
     /// off when a `vitals-collector` serves them.
     pub enabled: bool,
-    /// A TOML file of `[[aggregate]]` entries. Defaults to none.
-    pub file: Option<PathBuf>,
+    /// A TOML file of `[[aggregate]]` entries, read and checked when it is set
+    /// ([`AggregatesFile::load`]). Defaults to none.
+    pub file: Option<AggregatesFile>,
     /// Connections of the dedicated pool. Defaults to 2.
     pub pool_size: u32,
     /// Sharing mode. Defaults to [`AggregateMode::Cluster`].
@@ -55,6 +56,28 @@ impl Default for AggregatesConfig {
             wait: Duration::from_secs(1),
             store_timeout: Duration::from_secs(1),
         }
+    }
+}
+
+/// An aggregates file, read and every entry validated: a configuration holds the file only once
+/// it is known to be good, so a bad entry stops the process where its settings are read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggregatesFile {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// Its entries, in file order.
+    pub aggregates: Vec<SqlAggregate>,
+}
+
+impl AggregatesFile {
+    /// Reads and validates the file at `path` ([`load_file`]).
+    ///
+    /// # Errors
+    /// As [`load_file`].
+    pub fn load(path: impl Into<PathBuf>) -> Result<Self, Error> {
+        let path = path.into();
+        let aggregates = load_file(&path)?;
+        Ok(Self { path, aggregates })
     }
 }
 

@@ -13,7 +13,7 @@ mod sql;
 mod statement;
 mod store;
 
-pub use config::{AggregateMode, AggregatesConfig, load_file, parse};
+pub use config::{AggregateMode, AggregatesConfig, AggregatesFile, load_file, parse};
 pub use declaration::{DEFAULT_MAX_ROWS, MAX_AGGREGATE_DURATION, SqlAggregate};
 pub(crate) use engine::start;
 pub(crate) use families::AggregateFamilies;
