@@ -3,7 +3,7 @@
 //! never panics, an error always names the variable.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use vitals::settings::Settings;
+use vitals::settings::Environment;
 
 const VARS: &[&str] = &[
     "VITALS_BIND",
@@ -58,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
         _ => None,
     };
     let (v2, val2) = (var.to_owned(), value.clone());
-    let env = Settings::from_lookup(move |k| {
+    let env = Environment::from_lookup(move |k| {
         if k == v2 {
             return Some(val2.clone());
         }
@@ -67,10 +67,10 @@ fuzz_target!(|data: &[u8]| {
             .map(|(_, v)| v.to_owned())
     });
     let named = |e: String| assert!(e.contains(var), "{var}: {e}");
-    if let Err(e) = vitals_kernel::Config::from_settings(&env) {
+    if let Err(e) = vitals_kernel::Config::from_environment(&env) {
         named(e.to_string());
     }
-    if let Err(e) = vitals_module_database::DatabaseConfig::from_settings(&env) {
+    if let Err(e) = vitals_module_database::DatabaseConfig::from_environment(&env) {
         if var == "DATABASE_URL"
             || var.starts_with("VITALS_AGGREGATE")
             || var.starts_with("VITALS_DB_")
@@ -78,7 +78,7 @@ fuzz_target!(|data: &[u8]| {
             named(e.to_string());
         }
     }
-    if let Err(e) = vitals_module_signals::SignalsConfig::from_settings(&env) {
+    if let Err(e) = vitals_module_signals::SignalsConfig::from_environment(&env) {
         named(e.to_string());
     }
 });

@@ -1,6 +1,6 @@
 use shaku::{Component, Interface};
 use std::sync::Arc;
-use vitals::{LocalServices, Metrics, Module, ModuleContext};
+use vitals::{Metrics, Module, ModuleContext, ServiceDirectory};
 use vitals_health::HealthRegistry;
 use vitals_prometheus::PrometheusRecorder;
 
@@ -22,20 +22,20 @@ pub trait MetricsService: Interface {
 /// The services modules provide to each other and to the app (a database connection, a
 /// client, a module's instruments), as a container service: modules reach it through
 /// `ModuleContext::provide` / `ModuleContext::service`, the app through `Kernel::service`.
-pub trait ServiceRegistry: Interface {
+pub trait DirectoryService: Interface {
     /// The directory.
-    fn directory(&self) -> &Arc<LocalServices>;
+    fn directory(&self) -> &Arc<ServiceDirectory>;
 }
 
 #[derive(Component)]
-#[shaku(interface = ServiceRegistry)]
-pub(crate) struct ServiceRegistryImpl {
+#[shaku(interface = DirectoryService)]
+pub(crate) struct DirectoryServiceImpl {
     #[shaku(default)]
-    services: Arc<LocalServices>,
+    services: Arc<ServiceDirectory>,
 }
 
-impl ServiceRegistry for ServiceRegistryImpl {
-    fn directory(&self) -> &Arc<LocalServices> {
+impl DirectoryService for DirectoryServiceImpl {
+    fn directory(&self) -> &Arc<ServiceDirectory> {
         &self.services
     }
 }
@@ -92,7 +92,7 @@ pub(crate) struct ModuleSetImpl {
     #[shaku(inject)]
     metrics: Arc<dyn MetricsService>,
     #[shaku(inject)]
-    services: Arc<dyn ServiceRegistry>,
+    services: Arc<dyn DirectoryService>,
     modules: Vec<Arc<dyn Module>>,
 }
 
@@ -130,12 +130,12 @@ impl ModuleSet for ModuleSetImpl {
 // and the modules. The macro's items carry no docs of their own.
 mod assembled {
     #![allow(missing_docs)]
-    use super::{HealthServiceImpl, MetricsServiceImpl, ModuleSetImpl, ServiceRegistryImpl};
+    use super::{DirectoryServiceImpl, HealthServiceImpl, MetricsServiceImpl, ModuleSetImpl};
     use shaku::module;
 
     module! {
         pub KernelContainer {
-            components = [HealthServiceImpl, MetricsServiceImpl, ServiceRegistryImpl, ModuleSetImpl],
+            components = [HealthServiceImpl, MetricsServiceImpl, DirectoryServiceImpl, ModuleSetImpl],
             providers = []
         }
     }

@@ -38,7 +38,7 @@ pub struct Embedded {
     pub(crate) samplers: Arc<Vec<tokio::task::JoinHandle<()>>>,
     pub(crate) shutdown: ShutdownSettings,
     pub(crate) handle_signals: bool,
-    pub(crate) services: Arc<vitals::LocalServices>,
+    pub(crate) services: Arc<vitals::ServiceDirectory>,
     pub(crate) modules: Arc<Vec<Arc<dyn vitals::Module>>>,
     /// Called as the listener closes (the gRPC `Watch` streams end).
     pub(crate) closers: Vec<crate::shutdown::Closer>,
@@ -139,7 +139,7 @@ impl Embedded {
     {
         let server = server
             .disable_signals()
-            .shutdown_timeout(self.shutdown.grace.as_secs_f64().ceil() as u64)
+            .shutdown_timeout(crate::shutdown::actix_grace(self.shutdown.grace).as_secs())
             .run();
         let trigger = crate::shutdown::ShutdownTrigger {
             handle: Some(server.handle()),
@@ -148,6 +148,7 @@ impl Embedded {
             delay: self.shutdown.delay,
             grace: self.shutdown.grace,
             closers: self.closers.clone(),
+            connections: None,
         };
         let modules = self.modules.clone();
         let on_signal = self.handle_signals.then(|| {
@@ -161,7 +162,7 @@ impl Embedded {
             if let Some(task) = on_signal {
                 task.abort();
             }
-            crate::kernel::stop_modules(&modules).await;
+            crate::serve::stop_modules(&modules).await;
             result
         }
     }

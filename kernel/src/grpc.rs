@@ -158,6 +158,7 @@ impl Embedded {
             delay: self.shutdown.delay,
             grace: self.shutdown.grace,
             closers: self.closers.clone(),
+            connections: None,
         };
         let signals = self.handle_signals;
         async move {

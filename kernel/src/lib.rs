@@ -7,20 +7,22 @@ mod container;
 mod embed;
 mod error;
 mod grpc;
-mod kernel;
 mod logging;
 #[cfg(feature = "notify")]
 mod notify;
 mod ping;
+mod serve;
 mod shutdown;
 
 pub use builder::KernelBuilder;
-pub use config::{Config, HealthSettings, LogFormat, ShutdownSettings, StatusSettings};
-pub use container::{HealthService, KernelContainer, MetricsService, ModuleSet, ServiceRegistry};
+pub use config::{
+    AccessSettings, Config, HealthSettings, LogFormat, ShutdownSettings, StatusSettings,
+};
+pub use container::{DirectoryService, HealthService, KernelContainer, MetricsService, ModuleSet};
 pub use embed::Embedded;
 pub use error::Error;
-pub use kernel::{Kernel, Running};
 pub use logging::init_logging;
+pub use serve::{Kernel, Running};
 #[cfg(feature = "grpc")]
 pub use vitals_grpc::{GrpcHealth, GrpcMetrics, HealthServer};
 pub use vitals_http::{DetailPolicy, ForwardedHeader, timed_resource};

@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::time::Duration;
-use vitals::settings::Settings;
+use vitals::settings::Environment;
 use vitals::{CheckOutcome, CheckerExt, HealthGroup, check_fn};
 use vitals_judges::{assert_promtool_clean, python_parse};
 use vitals_kernel::{Config, Kernel};
@@ -105,7 +105,7 @@ fn get(addr: SocketAddr, target: &[u8], extra: &str) -> (u16, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_requests_get_4xx_with_reasons_and_never_a_5xx() {
-    let env = Settings::from_lookup(|k| match k {
+    let env = Environment::from_lookup(|k| match k {
         "VITALS_BIND" => Some("127.0.0.1:0".into()),
         "VITALS_METRICS_TOKEN" => Some(TOKEN.into()),
         "VITALS_TRUSTED_PROXIES" => Some("127.0.0.1/32".into()),
@@ -114,7 +114,7 @@ async fn hostile_requests_get_4xx_with_reasons_and_never_a_5xx() {
         _ => None,
     });
     let running = Kernel::builder()
-        .config(Config::from_settings(&env).unwrap())
+        .config(Config::from_environment(&env).unwrap())
         .handle_signals(false)
         .workers(2)
         .checker(

@@ -40,7 +40,7 @@ pub use metrics::Metrics;
 pub use module::{Module, ModuleContext};
 pub use outcome::CheckOutcome;
 pub use registrar::HealthRegistrar;
-pub use services::{LocalServices, ServiceDirectory};
+pub use services::ServiceDirectory;
 pub use status::HealthStatus;
 pub use status_aggregator::{SimpleStatusAggregator, StatusAggregator};
 

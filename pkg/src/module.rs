@@ -1,4 +1,4 @@
-use crate::{Error, HealthChecker, HealthRegistrar, LocalServices, Metrics, ServiceDirectory};
+use crate::{Error, HealthChecker, HealthRegistrar, Metrics, ServiceDirectory};
 use std::any::{Any, TypeId};
 use std::sync::Arc;
 
@@ -62,7 +62,7 @@ pub trait Module: Send + Sync + 'static {
 pub struct ModuleContext {
     health: Arc<dyn HealthRegistrar>,
     metrics: Metrics,
-    services: Arc<dyn ServiceDirectory>,
+    services: Arc<ServiceDirectory>,
 }
 
 impl ModuleContext {
@@ -72,12 +72,12 @@ impl ModuleContext {
         Self {
             health,
             metrics,
-            services: Arc::new(LocalServices::default()),
+            services: Arc::new(ServiceDirectory::default()),
         }
     }
 
     /// The same context over `services` (the kernel's container).
-    pub fn with_services(mut self, services: Arc<dyn ServiceDirectory>) -> Self {
+    pub fn with_services(mut self, services: Arc<ServiceDirectory>) -> Self {
         self.services = services;
         self
     }

@@ -1,5 +1,5 @@
-//! Settings from the environment for the kernel and every module: typed readers that name the
-//! variable and the value on error ([`Settings`], [`SettingError`]).
+//! Settings from the environment for the kernel and every module: one reader,
+//! [`Environment`], whose typed getters name the variable and the value on error ([`SettingError`]).
 use std::time::Duration;
 
 /// Longest duration any setting accepts (one year): longer values are refused rather than
@@ -36,9 +36,9 @@ impl SettingError {
 ///
 /// ```
 /// use std::time::Duration;
-/// use vitals::settings::Settings;
+/// use vitals::settings::Environment;
 ///
-/// let env = Settings::from_lookup(|var| match var {
+/// let env = Environment::from_lookup(|var| match var {
 ///     "APP_TIMEOUT" => Some("250ms".to_owned()),
 ///     "APP_WORKERS" => Some("zero".to_owned()),
 ///     _ => None,
@@ -50,13 +50,13 @@ impl SettingError {
 ///     "invalid APP_WORKERS \"zero\": must be a whole number of at least 1"
 /// );
 /// ```
-pub struct Settings {
+pub struct Environment {
     lookup: Box<Lookup>,
 }
 
 type Lookup = dyn Fn(&str) -> Option<String> + Send + Sync;
 
-impl Settings {
+impl Environment {
     /// The process environment.
     pub fn from_env() -> Self {
         Self::from_lookup(|var| std::env::var(var).ok())
@@ -169,9 +169,9 @@ impl Settings {
     /// value is a credential: an error shows the name alone.
     ///
     /// ```
-    /// use vitals::settings::Settings;
+    /// use vitals::settings::Environment;
     ///
-    /// let env = Settings::from_lookup(|var| match var {
+    /// let env = Environment::from_lookup(|var| match var {
     ///     "APP_HEADER" => Some("Authorization: Bearer s3cret".to_owned()),
     ///     "APP_BAD" => Some("Authorization:".to_owned()),
     ///     _ => None,
@@ -241,12 +241,12 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn env(vars: &[(&str, &str)]) -> Settings {
+    fn env(vars: &[(&str, &str)]) -> Environment {
         let map: HashMap<String, String> = vars
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        Settings::from_lookup(move |k| map.get(k).cloned())
+        Environment::from_lookup(move |k| map.get(k).cloned())
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! from the `VITALS_NOTIFY_*` variables.
 use std::fmt;
 use std::time::Duration;
-use vitals::settings::{MAX_DURATION, SettingError, Settings};
+use vitals::settings::{Environment, MAX_DURATION, SettingError};
 
 /// Most messages a webhook's queue may be configured to hold.
 pub const MAX_QUEUE: usize = 100_000;
@@ -108,22 +108,22 @@ impl NotifyConfig {
     /// # Errors
     /// [`SettingError`] naming the first variable whose value cannot be used (URLs masked).
     pub fn from_env() -> Result<Option<Self>, SettingError> {
-        Self::from_settings(&Settings::from_env())
+        Self::from_environment(&Environment::from_env())
     }
 
     /// Like [`from_env`](Self::from_env), through `env` (a map in tests).
     ///
     /// ```
     /// use std::time::Duration;
-    /// use vitals::settings::Settings;
+    /// use vitals::settings::Environment;
     /// use vitals_notify::{Format, NotifyConfig};
     ///
-    /// let env = Settings::from_lookup(|var| match var {
+    /// let env = Environment::from_lookup(|var| match var {
     ///     "VITALS_NOTIFY_WEBHOOKS" => Some("ops=json:http://127.0.0.1:9000/hook".to_owned()),
     ///     "VITALS_NOTIFY_REPEAT" => Some("off".to_owned()),
     ///     _ => None,
     /// });
-    /// let config = NotifyConfig::from_settings(&env).unwrap().unwrap();
+    /// let config = NotifyConfig::from_environment(&env).unwrap().unwrap();
     /// assert_eq!(config.webhooks[0].format, Format::Json);
     /// assert_eq!((config.hold_readings, config.repeat), (2, None));
     /// assert_eq!(config.timeout, Duration::from_secs(5));
@@ -131,7 +131,7 @@ impl NotifyConfig {
     ///
     /// # Errors
     /// As [`from_env`](Self::from_env).
-    pub fn from_settings(env: &Settings) -> Result<Option<Self>, SettingError> {
+    pub fn from_environment(env: &Environment) -> Result<Option<Self>, SettingError> {
         let webhooks = match env.string(WEBHOOKS) {
             Some(raw) => parse_webhooks(&raw)
                 .map_err(|reason| SettingError::new(WEBHOOKS, &mask_list(&raw), reason))?,
@@ -177,7 +177,7 @@ impl NotifyConfig {
 
 /// A duration, or `off` (`Some(None)`); `None` when unset.
 fn switchable_duration(
-    env: &Settings,
+    env: &Environment,
     var: &str,
 ) -> Result<Option<Option<Duration>>, SettingError> {
     env.parsed(var, |v| {

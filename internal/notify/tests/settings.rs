@@ -2,21 +2,21 @@
 //! the value (URLs masked); good values and defaults read back exactly.
 use std::collections::HashMap;
 use std::time::Duration;
-use vitals::settings::Settings;
+use vitals::settings::Environment;
 use vitals_notify::{Format, NotifyConfig, Webhook};
 
 const HOOK: &str = "ops=json:http://127.0.0.1:9000/hook";
 
-fn env(vars: &[(&str, &str)]) -> Settings {
+fn env(vars: &[(&str, &str)]) -> Environment {
     let map: HashMap<String, String> = vars
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-    Settings::from_lookup(move |k| map.get(k).cloned())
+    Environment::from_lookup(move |k| map.get(k).cloned())
 }
 
 fn error(vars: &[(&str, &str)]) -> String {
-    match NotifyConfig::from_settings(&env(vars)) {
+    match NotifyConfig::from_environment(&env(vars)) {
         Ok(c) => panic!("{vars:?} accepted: {c:?}"),
         Err(e) => e.to_string(),
     }
@@ -162,17 +162,17 @@ fn each_malformed_value_is_refused_with_an_exact_message() {
 
 #[test]
 fn unset_or_blank_webhooks_turn_notifications_off() {
-    assert_eq!(NotifyConfig::from_settings(&env(&[])).unwrap(), None);
+    assert_eq!(NotifyConfig::from_environment(&env(&[])).unwrap(), None);
     let blank = env(&[
         ("VITALS_NOTIFY_WEBHOOKS", "  "),
         ("VITALS_NOTIFY_QUEUE", "5"),
     ]);
-    assert_eq!(NotifyConfig::from_settings(&blank).unwrap(), None);
+    assert_eq!(NotifyConfig::from_environment(&blank).unwrap(), None);
 }
 
 #[test]
 fn defaults_and_every_value_read_back() {
-    let c = NotifyConfig::from_settings(&env(&[("VITALS_NOTIFY_WEBHOOKS", HOOK)]))
+    let c = NotifyConfig::from_environment(&env(&[("VITALS_NOTIFY_WEBHOOKS", HOOK)]))
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -194,7 +194,7 @@ fn defaults_and_every_value_read_back() {
             service: None,
         }
     );
-    let c = NotifyConfig::from_settings(&env(&[
+    let c = NotifyConfig::from_environment(&env(&[
         (
             "VITALS_NOTIFY_WEBHOOKS",
             " ops = json:http://127.0.0.1:9000/hook , chat=slack:https://hooks.slack.com/services/T0/B0/x",

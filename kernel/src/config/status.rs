@@ -1,7 +1,7 @@
 //! The status page's settings: where it is served, how much history it keeps, how often it
 //! reloads.
 use std::time::Duration;
-use vitals::settings::{SettingError, Settings};
+use vitals::settings::{Environment, SettingError};
 
 /// The status page (`GET {path}`, `GET {path}/history`) and the check history behind it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +83,7 @@ impl StatusSettings {
     }
 
     /// Reads the `VITALS_STATUS_*` page variables.
-    pub(crate) fn read(env: &Settings) -> Result<Self, SettingError> {
+    pub(crate) fn read(env: &Environment) -> Result<Self, SettingError> {
         let mut s = Self::default();
         if let Some(p) = env.parsed("VITALS_STATUS_PATH", path)? {
             s.path = p;

@@ -1,7 +1,7 @@
 //! The checks of a file as a module: what the reference binaries (and an app, in one line) plug
 //! in when `VITALS_CHECKS_FILE` is set.
 use std::sync::Arc;
-use vitals::settings::{SettingError, Settings};
+use vitals::settings::{Environment, SettingError};
 use vitals::{Error, HealthChecker, Module, ModuleContext};
 
 /// Registers the checks of a checks file (see `docs/checks.md`).
@@ -23,14 +23,14 @@ impl ChecksModule {
     /// The file unreadable or an entry that cannot be used, naming the variable, the file and
     /// the entry and field.
     pub fn from_env() -> Result<Self, SettingError> {
-        Self::from_settings(&Settings::from_env())
+        Self::from_environment(&Environment::from_env())
     }
 
     /// As [`from_env`](Self::from_env), from `env`.
     ///
     /// # Errors
     /// As [`from_env`](Self::from_env).
-    pub fn from_settings(env: &Settings) -> Result<Self, SettingError> {
+    pub fn from_environment(env: &Environment) -> Result<Self, SettingError> {
         let Some(path) = env.string("VITALS_CHECKS_FILE") else {
             return Ok(Self::default());
         };

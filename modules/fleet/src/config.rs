@@ -1,6 +1,6 @@
 //! The fleet view's settings, read from the environment in one place and validated once.
 use std::time::Duration;
-use vitals::settings::{SettingError, Settings};
+use vitals::settings::{Environment, SettingError};
 
 /// One polled service: a name of its own and the URL of its status document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,14 +59,14 @@ impl FleetConfig {
     /// A [`SettingError`] naming the first bad variable and its value (a header's value
     /// withheld).
     pub fn from_env() -> Result<Option<Self>, SettingError> {
-        Self::from_settings(&Settings::from_env())
+        Self::from_environment(&Environment::from_env())
     }
 
     /// From `env`; `None` when `VITALS_STATUS_TARGETS` is unset.
     ///
     /// # Errors
     /// A [`SettingError`] naming the first bad variable and its value.
-    pub fn from_settings(env: &Settings) -> Result<Option<Self>, SettingError> {
+    pub fn from_environment(env: &Environment) -> Result<Option<Self>, SettingError> {
         let Some(list) = env.string("VITALS_STATUS_TARGETS") else {
             return Ok(None);
         };

@@ -2,7 +2,7 @@
 use crate::connection::{Target, shown};
 use crate::export::{CloudWatchConfig, Mapping};
 use std::time::Duration;
-use vitals::settings::{SettingError, Settings};
+use vitals::settings::{Environment, SettingError};
 
 /// Where the cluster-wide figures come from.
 #[derive(Debug, Clone)]
@@ -127,7 +127,7 @@ impl SignalsConfig {
     /// # Errors
     /// A [`SettingError`] naming the first bad variable and its value.
     pub fn from_env() -> Result<Option<Self>, SettingError> {
-        Self::from_settings(&Settings::from_env())
+        Self::from_environment(&Environment::from_env())
     }
 
     /// From `env`; `None` when neither `VITALS_SIGNALS_REDIS_URL` nor
@@ -135,7 +135,7 @@ impl SignalsConfig {
     ///
     /// # Errors
     /// A [`SettingError`] naming the first bad variable and its value.
-    pub fn from_settings(env: &Settings) -> Result<Option<Self>, SettingError> {
+    pub fn from_environment(env: &Environment) -> Result<Option<Self>, SettingError> {
         let Some(mut c) = backend(env)?.map(Self::with_backend) else {
             return Ok(None);
         };
@@ -209,7 +209,7 @@ impl SignalsConfig {
                 "proxy mode only aggregates: leave it on, or publish to VITALS_SIGNALS_REDIS_URL",
             ));
         }
-        c.cloudwatch = CloudWatchConfig::from_settings(env)?;
+        c.cloudwatch = CloudWatchConfig::from_environment(env)?;
         if let Some(path) = env.string("VITALS_SIGNALS_MAPPING_FILE") {
             c.mapping = Mapping::load(std::path::Path::new(&path))
                 .map_err(|e| SettingError::new("VITALS_SIGNALS_MAPPING_FILE", &path, e))?;
@@ -265,7 +265,7 @@ fn redis_urls(var: &str, list: &str) -> Result<Vec<String>, SettingError> {
     Ok(urls)
 }
 
-fn backend(env: &Settings) -> Result<Option<Backend>, SettingError> {
+fn backend(env: &Environment) -> Result<Option<Backend>, SettingError> {
     let (node, cluster, proxy) = (
         env.string("VITALS_SIGNALS_REDIS_URL"),
         env.string("VITALS_SIGNALS_REDIS_CLUSTER_URLS"),

@@ -4,7 +4,7 @@ use prometheus::{HistogramOpts, Opts};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use vitals::metrics::{ErrorKind, validate_label_name, validate_metric_name};
-use vitals_prometheus::PrometheusRecorder as Metrics;
+use vitals_prometheus::PrometheusRecorder;
 
 /// Default request-duration buckets, in seconds (1 ms to 10 s).
 pub const DEFAULT_BUCKETS: [f64; 13] = [
@@ -42,12 +42,12 @@ impl Default for RequestMetricsSettings {
 
 /// Configures [`RequestMetrics`]; every setter states its default.
 pub struct RequestMetricsBuilder {
-    metrics: Metrics,
+    metrics: PrometheusRecorder,
     settings: RequestMetricsSettings,
 }
 
 impl RequestMetricsBuilder {
-    pub(crate) fn new(metrics: &Metrics) -> Self {
+    pub(crate) fn new(metrics: &PrometheusRecorder) -> Self {
         Self {
             metrics: metrics.clone(),
             settings: RequestMetricsSettings::default(),
@@ -120,7 +120,7 @@ impl RequestMetrics {
     /// [`vitals::Error`] for a bad prefix, const label, bucket list, or when the families already
     /// exist in the registry.
     pub fn new(
-        metrics: &Metrics,
+        metrics: &PrometheusRecorder,
         settings: &RequestMetricsSettings,
     ) -> Result<RequestMetrics, vitals::Error> {
         let name = |base: &str| match &settings.prefix {

@@ -4,7 +4,7 @@ use actix_web::{App, HttpResponse, test, web};
 use rand::{Rng, SeedableRng};
 use std::time::Duration;
 use vitals_judges::{histogram_sum, sample, series_count};
-use vitals_prometheus::PrometheusRecorder as Metrics;
+use vitals_prometheus::PrometheusRecorder;
 
 const REQS: &str = "http_server_requests_total";
 const DUR: &str = "http_server_request_duration_seconds";
@@ -82,7 +82,7 @@ async fn get(
 
 #[actix_web::test]
 async fn counts_requests_by_route_template() {
-    let metrics = Metrics::new();
+    let metrics = PrometheusRecorder::new();
     let svc = test::init_service(app(RequestMetrics::builder(&metrics).build().unwrap())).await;
     for id in 0..11 {
         assert_eq!(get(&svc, Method::GET, &format!("/users/{id}")).await, 200);
@@ -100,7 +100,7 @@ async fn counts_requests_by_route_template() {
 
 #[actix_web::test]
 async fn random_paths_and_methods_do_not_grow_the_series() {
-    let metrics = Metrics::new();
+    let metrics = PrometheusRecorder::new();
     let svc = test::init_service(app(RequestMetrics::builder(&metrics).build().unwrap())).await;
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let methods = [Method::GET, Method::POST, Method::DELETE];
@@ -125,7 +125,7 @@ async fn random_paths_and_methods_do_not_grow_the_series() {
 
 #[actix_web::test]
 async fn label_sets_beyond_the_budget_fold_into_overflow() {
-    let metrics = Metrics::new();
+    let metrics = PrometheusRecorder::new();
     let timing = RequestMetrics::builder(&metrics)
         .series_budget(2)
         .build()
@@ -152,7 +152,7 @@ async fn label_sets_beyond_the_budget_fold_into_overflow() {
 
 #[actix_web::test]
 async fn handler_errors_and_panics_are_counted_and_panics_become_500() {
-    let metrics = Metrics::new();
+    let metrics = PrometheusRecorder::new();
     let svc = test::init_service(app(RequestMetrics::builder(&metrics).build().unwrap())).await;
     assert_eq!(get(&svc, Method::GET, "/fails").await, 500);
     assert_eq!(get(&svc, Method::GET, "/boom").await, 500);
@@ -171,12 +171,12 @@ async fn handler_errors_and_panics_are_counted_and_panics_become_500() {
 
 #[actix_web::test]
 async fn probes_are_excluded_by_default() {
-    let metrics = Metrics::new();
+    let metrics = PrometheusRecorder::new();
     let svc = test::init_service(app(RequestMetrics::builder(&metrics).build().unwrap())).await;
     get(&svc, Method::GET, "/healthz").await;
     assert_eq!(series_count(metrics.registry(), REQS), 0);
 
-    let metrics = Metrics::new();
+    let metrics = PrometheusRecorder::new();
     let timing = RequestMetrics::builder(&metrics)
         .include_defaults()
         .exclude(["/users/{id}"])
@@ -192,7 +192,7 @@ async fn probes_are_excluded_by_default() {
 
 #[actix_web::test]
 async fn streamed_bodies_are_timed_to_their_end() {
-    let metrics = Metrics::new();
+    let metrics = PrometheusRecorder::new();
     let svc = test::init_service(app(RequestMetrics::builder(&metrics).build().unwrap())).await;
     assert_eq!(get(&svc, Method::GET, "/stream").await, 200);
     let sum = histogram_sum(metrics.registry(), DUR, &[("route", "/stream")]).unwrap();
@@ -204,7 +204,7 @@ async fn streamed_bodies_are_timed_to_their_end() {
 
 #[actix_web::test]
 async fn prefix_and_const_labels_apply() {
-    let metrics = Metrics::new();
+    let metrics = PrometheusRecorder::new();
     let timing = RequestMetrics::builder(&metrics)
         .prefix("shop")
         .const_label("service", "cart")
@@ -235,7 +235,7 @@ async fn prefix_and_const_labels_apply() {
 
 #[actix_web::test]
 async fn client_rejections_are_not_handler_errors() {
-    let metrics = Metrics::new();
+    let metrics = PrometheusRecorder::new();
     let svc = test::init_service(app(RequestMetrics::builder(&metrics).build().unwrap())).await;
     assert_eq!(get(&svc, Method::GET, "/items/abc").await, 404);
     assert_eq!(get(&svc, Method::GET, "/items/7").await, 200);
@@ -254,7 +254,7 @@ async fn client_rejections_are_not_handler_errors() {
 
 #[actix_web::test]
 async fn an_unready_probe_answer_feeds_no_request_family() {
-    let metrics = Metrics::new();
+    let metrics = PrometheusRecorder::new();
     let svc = test::init_service(app(RequestMetrics::builder(&metrics).build().unwrap())).await;
     assert_eq!(get(&svc, Method::GET, "/ready").await, 503);
     let r = metrics.registry();
@@ -272,7 +272,7 @@ async fn two_chunks() -> HttpResponse {
 
 #[actix_web::test]
 async fn every_request_is_counted_once_whatever_its_body() {
-    let metrics = Metrics::new();
+    let metrics = PrometheusRecorder::new();
     let requests = |route| sample(metrics.registry(), REQS, &[("route", route)]);
     // An inner middleware's own body type (the logger's): a stream recorded when its head is
     // ready, once, not again at its end.
@@ -300,7 +300,7 @@ async fn every_request_is_counted_once_whatever_its_body() {
     drop(res.await);
     assert_eq!(requests("/empty"), Some(1.0));
     // A boxed stream dropped before its end (the client went away): once, when dropped.
-    let streamed = Metrics::new();
+    let streamed = PrometheusRecorder::new();
     let boxed = test::init_service(app(RequestMetrics::builder(&streamed).build().unwrap())).await;
     let res = test::call_service(&boxed, test::TestRequest::get().uri("/stream").to_request());
     let res = res.await;

@@ -6,7 +6,7 @@ fn parse(vars: &[(&str, &str)]) -> Result<Option<FleetConfig>, SettingError> {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-    FleetConfig::from_settings(&Settings::from_lookup(move |k| map.get(k).cloned()))
+    FleetConfig::from_environment(&Environment::from_lookup(move |k| map.get(k).cloned()))
 }
 
 const TARGETS: (&str, &str) = (

@@ -5,9 +5,10 @@ fn parse(vars: &[(&str, &str)]) -> Result<Option<SignalsConfig>, String> {
         .iter()
         .map(|(k, v)| ((*k).into(), (*v).into()))
         .collect();
-    let env =
-        Settings::from_lookup(move |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()));
-    SignalsConfig::from_settings(&env).map_err(|e| e.to_string())
+    let env = Environment::from_lookup(move |k| {
+        vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    });
+    SignalsConfig::from_environment(&env).map_err(|e| e.to_string())
 }
 
 #[test]

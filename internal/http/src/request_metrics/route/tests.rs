@@ -5,12 +5,12 @@ use actix_web::http::Method;
 use actix_web::{App, HttpResponse, test, web};
 use std::time::Duration;
 use vitals_judges::{histogram_sum, sample, series_count};
-use vitals_prometheus::PrometheusRecorder as Metrics;
+use vitals_prometheus::PrometheusRecorder;
 
 const REQS: &str = "http_server_requests_total";
 const DUR: &str = "http_server_request_duration_seconds";
 
-fn count(metrics: &Metrics, method: &str, route: &str, status: &str) -> Option<f64> {
+fn count(metrics: &PrometheusRecorder, method: &str, route: &str, status: &str) -> Option<f64> {
     let labels = [("method", method), ("route", route), ("status", status)];
     sample(metrics.registry(), REQS, &labels)
 }
@@ -36,7 +36,7 @@ async fn call(
 
 #[actix_web::test]
 async fn timed_resources_count_under_their_full_template_beside_plain_routes() {
-    let metrics = Metrics::new();
+    let metrics = PrometheusRecorder::new();
     let svc = test::init_service(
         App::new()
             .wrap(RequestMetrics::builder(&metrics).build().unwrap())
@@ -93,8 +93,8 @@ async fn five_a_ten_b_counted_by_both(
         Response = actix_web::dev::ServiceResponse,
         Error = actix_web::Error,
     >,
-    outer: &Metrics,
-    inner: &Metrics,
+    outer: &PrometheusRecorder,
+    inner: &PrometheusRecorder,
 ) {
     for i in 0..5 {
         call(svc, Method::GET, &format!("/a/{i}")).await;
@@ -112,7 +112,7 @@ async fn five_a_ten_b_counted_by_both(
 async fn an_inner_middleware_that_routes_later_and_a_second_timer_both_see_the_right_route() {
     // An inner middleware calling the app only when polled: routing happens after the outer
     // call returned, so the hand-over is empty and the route is read the ordinary way.
-    let (outer, inner) = (Metrics::new(), Metrics::new());
+    let (outer, inner) = (PrometheusRecorder::new(), PrometheusRecorder::new());
     let svc = test::init_service(
         App::new()
             .wrap(actix_web::middleware::from_fn(later))
@@ -129,7 +129,7 @@ async fn an_inner_middleware_that_routes_later_and_a_second_timer_both_see_the_r
 async fn two_timers_routed_at_once_count_every_request_under_its_route() {
     // Routing within the calls: the inner timer takes the hand-over, the outer one reads the
     // route the ordinary way; both count every request under its own template.
-    let (outer, inner) = (Metrics::new(), Metrics::new());
+    let (outer, inner) = (PrometheusRecorder::new(), PrometheusRecorder::new());
     let svc = test::init_service(
         App::new()
             .wrap(RequestMetrics::builder(&inner).build().unwrap())
@@ -207,7 +207,7 @@ where
 
 #[actix_web::test]
 async fn a_request_routed_by_an_inner_middleware_lends_its_route_to_no_other() {
-    let metrics = Metrics::new();
+    let metrics = PrometheusRecorder::new();
     let svc = test::init_service(
         App::new()
             .wrap(Detour)
@@ -248,7 +248,7 @@ async fn a_cell_filled_by_a_middleware_that_is_gone_matches_no_later_one() {
         template: std::cell::OnceCell::new(),
         routed: std::cell::Cell::new(0),
     };
-    let (gone, later) = (Metrics::new(), Metrics::new());
+    let (gone, later) = (PrometheusRecorder::new(), PrometheusRecorder::new());
     let mut shared = RequestMetrics::builder(&gone).build().unwrap().shared;
     let first = Worker::new(shared.clone());
     cell.fill(&first, &first.slot(Some("/a/{x}")));
@@ -263,7 +263,7 @@ async fn a_cell_filled_by_a_middleware_that_is_gone_matches_no_later_one() {
 
 #[actix_web::test]
 async fn a_sized_body_is_recorded_when_ready_and_a_stream_at_its_end() {
-    let metrics = Metrics::new();
+    let metrics = PrometheusRecorder::new();
     let svc = test::init_service(
         App::new()
             .wrap(RequestMetrics::builder(&metrics).build().unwrap())

@@ -1,7 +1,9 @@
-use crate::shutdown::{Closer, ShutdownTrigger};
+//! A built kernel ([`Kernel`]) and serving it: on its own listener ([`Kernel::start`] →
+//! [`Running`], or [`Kernel::run`] to the end) or inside an app ([`Kernel::embed`]).
+use crate::shutdown::{Closer, OpenConnections, ShutdownTrigger, actix_grace};
 use crate::{
-    Config, Embedded, Error, HealthService, KernelBuilder, KernelContainer, MetricsService,
-    ModuleSet, ServiceRegistry,
+    Config, DirectoryService, Embedded, Error, HealthService, KernelBuilder, KernelContainer,
+    MetricsService, ModuleSet,
 };
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
@@ -89,7 +91,7 @@ impl Kernel {
     /// A service a module provided (`ModuleContext::provide`): a connection, a client, or the
     /// instruments a module declared.
     pub fn service<S: std::any::Any + Send + Sync>(&self) -> Option<Arc<S>> {
-        HasComponent::<dyn ServiceRegistry>::resolve_ref(&*self.container)
+        HasComponent::<dyn DirectoryService>::resolve_ref(&*self.container)
             .directory()
             .get::<S>()
     }
@@ -141,7 +143,7 @@ impl Kernel {
             samplers: Arc::new(samplers),
             shutdown: self.config.shutdown,
             handle_signals: self.config.handle_signals,
-            services: HasComponent::<dyn ServiceRegistry>::resolve_ref(&*self.container)
+            services: HasComponent::<dyn DirectoryService>::resolve_ref(&*self.container)
                 .directory()
                 .clone(),
             modules: Arc::new(
@@ -249,9 +251,11 @@ impl Kernel {
         let config = self.config.clone();
         let embedded = self.embed().await?;
         let e = embedded.clone();
+        let connections = OpenConnections::default();
         let mut server = HttpServer::new(move || e.mount(App::new()).configure(app_routes.clone()))
             .disable_signals()
-            .shutdown_timeout(config.shutdown.grace.as_secs_f64().ceil() as u64);
+            .on_connect(connections.hook())
+            .shutdown_timeout(actix_grace(config.shutdown.grace).as_secs());
         if let Some(n) = config.workers {
             server = server.workers(n);
         }
@@ -279,6 +283,7 @@ impl Kernel {
             modules: embedded.modules.clone(),
             closers: embedded.closers.clone(),
             grpc,
+            connections,
         };
         if config.handle_signals {
             let on_signal = running.shutdown_trigger();
@@ -303,6 +308,7 @@ pub struct Running {
     modules: Arc<Vec<Arc<dyn vitals::Module>>>,
     closers: Vec<Closer>,
     grpc: Option<crate::grpc::GrpcServing>,
+    connections: OpenConnections,
 }
 
 /// Each module's `stop` hook, in order, once the server has stopped.
@@ -333,6 +339,7 @@ impl Running {
             delay: self.shutdown_delay,
             grace: self.shutdown_grace,
             closers,
+            connections: Some(self.connections.clone()),
         }
     }
 
