@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use vitals::{HealthChecker, Module};
 use vitals_health::{BackgroundConfig, CheckMetrics, Damping, HealthRegistry, RegistryConfig};
-use vitals_http::{AccessPolicy, DetailPolicy, ForwardedHeader, IpNet, RequestMetrics};
+use vitals_http::{DetailPolicy, ForwardedHeader, IpNet, RequestMetrics};
 use vitals_prometheus::{PrometheusRecorder, register_builtins, register_service_info};
 use vitals_status::{CheckHistory, HistoryConfig};
 
@@ -74,13 +74,13 @@ impl KernelBuilder {
     /// Who sees check reasons and details (`VITALS_DETAILS`). Defaults to
     /// [`DetailPolicy::Never`].
     pub fn details(mut self, policy: DetailPolicy) -> Self {
-        self.config.health.details = policy;
+        self.config.access.details = policy;
         self
     }
 
     /// Bearer token that authorises a caller (`VITALS_TOKEN`). Defaults to none.
     pub fn token(mut self, token: impl Into<String>) -> Self {
-        self.config.health.token = Some(token.into());
+        self.config.access.token = Some(token.into());
         self
     }
 
@@ -166,8 +166,8 @@ impl KernelBuilder {
     /// `header` that is not itself a trusted proxy; the other forwarded header is ignored.
     /// Defaults to no proxy (the peer is the caller) and `X-Forwarded-For`.
     pub fn trusted_proxies(mut self, proxies: Vec<IpNet>, header: ForwardedHeader) -> Self {
-        self.config.scrapes.trusted_proxies = proxies;
-        self.config.scrapes.forwarded_header = header;
+        self.config.access.trusted_proxies = proxies;
+        self.config.access.forwarded_header = header;
         self
     }
 
@@ -241,7 +241,7 @@ impl KernelBuilder {
             return Ok(None);
         };
         let config = vitals_notify::NotifyConfig {
-            details: self.config.health.details == DetailPolicy::Always,
+            details: self.config.access.details == DetailPolicy::Always,
             service: self.config.service.as_ref().map(|(name, _)| name.clone()),
             ..config.clone()
         };
@@ -307,11 +307,7 @@ impl KernelBuilder {
         for checker in &self.checkers {
             registry.add(checker.clone())?;
         }
-        let scrapes = &self.config.scrapes;
-        let access =
-            AccessPolicy::new(self.config.health.token.clone(), self.config.health.details)
-                .protect_scrapes(scrapes.token.clone(), scrapes.trusted.clone())
-                .trust_proxies(scrapes.trusted_proxies.clone(), scrapes.forwarded_header);
+        let access = self.config.access.policy();
         Kernel::new(container, access, timing, history, self.config)
     }
 }

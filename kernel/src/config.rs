@@ -1,11 +1,10 @@
 use crate::Error;
+pub use access::AccessSettings;
 pub use status::StatusSettings;
 use std::net::SocketAddr;
 use std::time::Duration;
-use vitals::settings::{SettingError, Settings};
-use vitals_http::{
-    DetailPolicy, ForwardedHeader, RequestMetricsSettings, ScrapeSettings, parse_networks,
-};
+use vitals::settings::{Environment, SettingError};
+use vitals_http::{RequestMetricsSettings, ScrapeSettings};
 
 /// Log output format (`VITALS_LOG_FORMAT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -17,7 +16,7 @@ pub enum LogFormat {
     Json,
 }
 
-/// How checks run and who sees their reasons.
+/// How checks run (who sees their reasons is [`AccessSettings`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HealthSettings {
     /// `VITALS_CHECK_TIMEOUT`: timeout of checks that set none. Defaults to 1 s.
@@ -29,10 +28,6 @@ pub struct HealthSettings {
     pub max_staleness: Option<Duration>,
     /// `VITALS_READY_FAILURES`, `VITALS_READY_SUCCESSES`: readiness flap damping. Defaults to off.
     pub damping: Option<(u32, u32)>,
-    /// `VITALS_DETAILS`: who sees reasons and details. Defaults to never.
-    pub details: DetailPolicy,
-    /// `VITALS_TOKEN`: bearer token that authorises a caller. Defaults to none.
-    pub token: Option<String>,
 }
 
 impl Default for HealthSettings {
@@ -42,8 +37,6 @@ impl Default for HealthSettings {
             background_interval: None,
             max_staleness: None,
             damping: None,
-            details: DetailPolicy::Never,
-            token: None,
         }
     }
 }
@@ -109,6 +102,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Health checks.
     pub health: HealthSettings,
+    /// Who sees check details, who may scrape, which proxies name the caller.
+    pub access: AccessSettings,
     /// The request-timing middleware.
     pub requests: RequestMetricsSettings,
     /// `/metrics`.
@@ -145,6 +140,7 @@ impl Default for Config {
             grpc_bind: None,
             log_format: LogFormat::Text,
             health: HealthSettings::default(),
+            access: AccessSettings::default(),
             requests: RequestMetricsSettings::default(),
             scrapes: ScrapeSettings::default(),
             series_budget: vitals::metrics::DEFAULT_SERIES_BUDGET,
@@ -172,14 +168,14 @@ impl Config {
     /// # Errors
     /// [`Error::Config`] naming the first variable whose value cannot be read.
     pub fn from_env() -> Result<Self, Error> {
-        Self::from_settings(&Settings::from_env())
+        Self::from_environment(&Environment::from_env())
     }
 
     /// Reads the settings through `env` (the environment, or a map in tests).
     ///
     /// # Errors
     /// [`Error::Config`] naming the first variable whose value cannot be read.
-    pub fn from_settings(env: &Settings) -> Result<Self, Error> {
+    pub fn from_environment(env: &Environment) -> Result<Self, Error> {
         let mut c = Self::default();
         if let Some(bind) = env.parsed("VITALS_BIND", |v| {
             v.parse::<SocketAddr>()
@@ -195,18 +191,6 @@ impl Config {
         if let Some(t) = env.positive_duration("VITALS_CHECK_TIMEOUT")? {
             h.check_timeout = t;
         }
-        if let Some(d) = env.choice(
-            "VITALS_DETAILS",
-            &[
-                ("never", DetailPolicy::Never),
-                ("always", DetailPolicy::Always),
-                ("authorized", DetailPolicy::Authorised),
-                ("authorised", DetailPolicy::Authorised),
-            ],
-        )? {
-            h.details = d;
-        }
-        h.token = env.secret("VITALS_TOKEN")?;
         h.background_interval = env.positive_duration("VITALS_BACKGROUND_INTERVAL")?;
         h.max_staleness = env.positive_duration("VITALS_MAX_STALENESS")?;
         let failures = env.count("VITALS_READY_FAILURES")?;
@@ -240,30 +224,11 @@ impl Config {
         if let Some(n) = env.count("VITALS_MAX_SCRAPES")? {
             c.scrapes.max_concurrent = n as usize;
         }
-        if env
-            .raw("VITALS_METRICS_TOKEN")
-            .is_some_and(|v| v.trim().is_empty())
-        {
-            return Err(bad(
-                "VITALS_METRICS_TOKEN",
-                "",
-                "is empty: unset it, or give the token",
-            ));
-        }
-        c.scrapes.token = env.secret("VITALS_METRICS_TOKEN")?;
-        if let Some(nets) = env.parsed("VITALS_METRICS_TRUSTED_CIDRS", parse_networks)? {
-            c.scrapes.trusted = nets;
-        }
-        if let Some(nets) = env.parsed("VITALS_TRUSTED_PROXIES", parse_networks)? {
-            c.scrapes.trusted_proxies = nets;
-        }
-        if let Some(h) = env.parsed("VITALS_FORWARDED_HEADER", forwarded_header)? {
-            c.scrapes.forwarded_header = h;
-        }
+        c.access = AccessSettings::read(env)?;
         c.status = StatusSettings::read(env)?;
         #[cfg(feature = "notify")]
         {
-            c.notify = vitals_notify::NotifyConfig::from_settings(env)?;
+            c.notify = vitals_notify::NotifyConfig::from_environment(env)?;
         }
         #[cfg(not(feature = "notify"))]
         if let Some(v) = env.string("VITALS_NOTIFY_WEBHOOKS") {
@@ -347,22 +312,7 @@ impl Config {
                 "damping counts must be at least 1",
             ));
         }
-        if let Some(t) = &h.token
-            && (t.is_empty() || t.trim() != t)
-        {
-            return Err(bad(
-                "VITALS_TOKEN",
-                "<withheld>",
-                "must be non-empty, without leading or trailing whitespace",
-            ));
-        }
-        if h.details == DetailPolicy::Authorised && h.token.is_none() {
-            return Err(bad(
-                "VITALS_DETAILS",
-                "authorized",
-                "needs VITALS_TOKEN to be set",
-            ));
-        }
+        self.access.validate()?;
         if self.scrapes.max_concurrent == 0 {
             return Err(bad("VITALS_MAX_SCRAPES", "0", "must be at least 1"));
         }
@@ -383,18 +333,6 @@ impl Config {
     }
 }
 
-/// A header name in any case, or `none`.
-fn forwarded_header(v: &str) -> Result<ForwardedHeader, &'static str> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "x-forwarded-for" => Ok(ForwardedHeader::XForwardedFor),
-        "forwarded" => Ok(ForwardedHeader::Forwarded),
-        "none" => Ok(ForwardedHeader::Neither),
-        _ => Err(
-            "use x-forwarded-for, forwarded (RFC 7239) or none: the header the trusted proxies write",
-        ),
-    }
-}
-
 fn buckets(v: &str) -> Result<Vec<f64>, &'static str> {
     let parsed: Result<Vec<f64>, _> = v.split(',').map(|b| b.trim().parse::<f64>()).collect();
     match parsed {
@@ -409,6 +347,7 @@ fn buckets(v: &str) -> Result<Vec<f64>, &'static str> {
     }
 }
 
+mod access;
 mod status;
 #[cfg(test)]
 mod tests;

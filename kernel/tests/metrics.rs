@@ -328,7 +328,7 @@ async fn check_timeouts_and_panics_are_counted_and_failing_status_is_zero() {
 /// A ScrapeSettings with a token, as `VITALS_METRICS_TOKEN` gives.
 fn protected(token: &str) -> KernelBuilder {
     let mut config = vitals_kernel::Config::default();
-    config.scrapes.token = Some(token.to_owned());
+    config.access.metrics_token = Some(token.to_owned());
     builder().config(vitals_kernel::Config {
         bind: "127.0.0.1:0".parse().unwrap(),
         handle_signals: false,

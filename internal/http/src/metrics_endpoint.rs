@@ -1,6 +1,6 @@
 //! `GET /metrics`: Prometheus text format 0.0.4, gzip on request, a deadline taken from
 //! Prometheus' scrape-timeout header, a limit on concurrent scrapes, and a count of its own answers.
-use crate::{AccessPolicy, ForwardedHeader, Refusal};
+use crate::{AccessPolicy, Refusal};
 use actix_web::http::StatusCode;
 use actix_web::http::header::WWW_AUTHENTICATE;
 use actix_web::http::header::{
@@ -25,17 +25,6 @@ pub struct ScrapeSettings {
     /// Deadline for scrapers that send no `X-Prometheus-Scrape-Timeout-Seconds`. Defaults to
     /// 10 s.
     pub default_deadline: Duration,
-    /// Bearer token a scraper must present (`VITALS_METRICS_TOKEN`). Defaults to none.
-    pub token: Option<String>,
-    /// Networks allowed to scrape without a token (`VITALS_METRICS_TRUSTED_CIDRS`). Defaults to
-    /// none.
-    pub trusted: Vec<ipnet::IpNet>,
-    /// Proxies whose forwarded header is believed (`VITALS_TRUSTED_PROXIES`). Defaults to
-    /// none.
-    pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// The header those proxies write (`VITALS_FORWARDED_HEADER`); the other is ignored.
-    /// Defaults to `X-Forwarded-For`.
-    pub forwarded_header: ForwardedHeader,
 }
 
 impl Default for ScrapeSettings {
@@ -43,10 +32,6 @@ impl Default for ScrapeSettings {
         Self {
             max_concurrent: 10,
             default_deadline: Duration::from_secs(10),
-            token: None,
-            trusted: Vec::new(),
-            trusted_proxies: Vec::new(),
-            forwarded_header: ForwardedHeader::default(),
         }
     }
 }

@@ -1,5 +1,6 @@
 use super::*;
 use std::collections::HashMap;
+use vitals_http::{DetailPolicy, ForwardedHeader, parse_networks};
 
 /// Reads and validates, as a binary does (`from_env`, then `build`).
 fn load(vars: &[(&str, &str)]) -> Result<Config, String> {
@@ -7,7 +8,7 @@ fn load(vars: &[(&str, &str)]) -> Result<Config, String> {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-    let c = Config::from_settings(&Settings::from_lookup(move |k| map.get(k).cloned()))
+    let c = Config::from_environment(&Environment::from_lookup(move |k| map.get(k).cloned()))
         .map_err(|e| e.to_string())?;
     c.validate().map_err(|e| e.to_string())?;
     Ok(c)
@@ -71,15 +72,16 @@ fn good_values_are_read() {
     assert_eq!(c.health.check_timeout, Duration::from_millis(250));
     assert_eq!(c.health.max_staleness, Some(Duration::from_secs(20)));
     assert_eq!(c.health.damping, Some((3, 1)));
-    assert_eq!(c.health.details, DetailPolicy::Authorised);
+    assert_eq!(c.access.details, DetailPolicy::Authorised);
+    assert_eq!(c.access.token.as_deref(), Some("t"));
     assert_eq!(c.log_format, LogFormat::Json);
     assert_eq!(c.requests.buckets, [0.1, 1.0]);
     assert_eq!(c.service, Some(("billing".into(), "2.3.1".into())));
     assert_eq!(
-        c.scrapes.trusted_proxies,
+        c.access.trusted_proxies,
         parse_networks("10.0.0.0/8").unwrap()
     );
-    assert_eq!(c.scrapes.forwarded_header, ForwardedHeader::Forwarded);
+    assert_eq!(c.access.forwarded_header, ForwardedHeader::Forwarded);
 }
 
 #[test]
@@ -92,10 +94,10 @@ fn forwarded_header_is_one_of_three_names_in_any_case() {
     ];
     for (value, want) in table {
         let c = load(&[("VITALS_FORWARDED_HEADER", value)]).unwrap();
-        assert_eq!(c.scrapes.forwarded_header, want, "{value}");
+        assert_eq!(c.access.forwarded_header, want, "{value}");
     }
     assert_eq!(
-        load(&[]).unwrap().scrapes.forwarded_header,
+        load(&[]).unwrap().access.forwarded_header,
         ForwardedHeader::XForwardedFor
     );
 }
