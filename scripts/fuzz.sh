@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 total=${FUZZ_SECONDS:-60}
-# FUZZ_DEV=1 builds unoptimised: half the build time, fewer executions (CI's smoke).
+# FUZZ_DEV=1 builds unoptimised: half the build time, fewer executions (a quick local run; CI
+# only checks that the targets compile).
 build_flags=(--sanitizer none)
 [ "${FUZZ_DEV:-0}" = 1 ] && build_flags+=(--dev)
 if ! rustup toolchain list | grep -q '^nightly'; then

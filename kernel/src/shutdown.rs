@@ -59,9 +59,31 @@ impl OpenConnections {
     }
 }
 
-/// How long actix lets connections finish: its shutdown timeout is in whole seconds.
+/// How long actix lets connections finish: its shutdown timeout is in whole seconds, and its
+/// first check of what is still open comes a second after the stop, whatever the timeout.
 pub(crate) fn actix_grace(grace: Duration) -> Duration {
     Duration::from_secs(grace.as_secs_f64().ceil() as u64)
+}
+
+/// When actix decides: the check at which it closes whatever is still open.
+fn deciding_check(grace: Duration) -> Duration {
+    actix_grace(grace).max(Duration::from_secs(1))
+}
+
+/// How long before actix's deciding check the connections are counted.
+const COUNT_MARGIN: Duration = Duration::from_millis(100);
+
+/// How a drain ended, as far as the kernel can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Drain {
+    /// Everything finished before actix's deciding check.
+    Drained,
+    /// `n` connections were still open just before the deciding check; actix closes those
+    /// still open at it.
+    StillOpen(usize),
+    /// The drain reached the deciding check, and the kernel has no count (an app's own server,
+    /// or a runtime too busy to read it in time).
+    Uncounted,
 }
 
 /// What a shutdown does, in order: readiness fails, the delay passes, background work stops,
@@ -96,50 +118,64 @@ impl ShutdownTrigger {
         }
         if let Some(handle) = self.handle {
             let closed = Instant::now();
+            let deadline = deciding_check(self.grace);
             let stop = handle.stop(true);
-            let cut_off = match &self.connections {
+            tokio::pin!(stop);
+            let outcome = match &self.connections {
                 Some(connections) => {
-                    // actix closes what is still open at its first once-a-second check after
-                    // the grace period: the count is read just before.
-                    let last = actix_grace(self.grace).saturating_sub(Duration::from_millis(100));
-                    tokio::pin!(stop);
+                    // The count is read just before actix's deciding check; a count read after
+                    // it (the runtime busy with the very requests draining) could already be
+                    // empty, so it is not believed.
+                    let count_at = closed + deadline.saturating_sub(COUNT_MARGIN);
                     tokio::select! {
-                        () = &mut stop => Some(0),
-                        () = tokio::time::sleep(last) => {
+                        biased;
+                        () = &mut stop => None,
+                        () = tokio::time::sleep_until(count_at.into()) => {
                             let open = connections.count();
-                            stop.await;
-                            Some(open)
+                            let in_time = closed.elapsed() < deadline;
+                            (&mut stop).await;
+                            Some(match (in_time, open) {
+                                (true, 0) => Drain::Drained,
+                                (true, n) => Drain::StillOpen(n),
+                                (false, _) => Drain::Uncounted,
+                            })
                         }
                     }
                 }
                 None => {
-                    stop.await;
+                    (&mut stop).await;
                     None
                 }
             };
-            drained(closed.elapsed(), self.grace, cut_off);
+            // Without a count, the time tells: actix ends a drain that finished at a check
+            // before the deciding one.
+            let took = closed.elapsed();
+            let outcome = outcome.unwrap_or(if took < deadline {
+                Drain::Drained
+            } else {
+                Drain::Uncounted
+            });
+            drained(took, self.grace, outcome);
         }
     }
 }
 
-/// Logs how the drain ended: drained, or cut off when the grace period ended (with the number
-/// of connections it closed, when the kernel counted them; an app's own server is not counted).
-fn drained(took: Duration, grace: Duration, cut_off: Option<usize>) {
+/// Logs how the drain ended.
+fn drained(took: Duration, grace: Duration, outcome: Drain) {
     let took_text = humantime::format_duration(Duration::from_millis(took.as_millis() as u64));
     let grace_text = humantime::format_duration(grace);
-    match cut_off {
-        Some(0) => tracing::info!(took = %took_text, "shutdown: in-flight requests drained"),
-        Some(connections) => tracing::warn!(
+    match outcome {
+        Drain::Drained => tracing::info!(took = %took_text, "shutdown: in-flight requests drained"),
+        Drain::StillOpen(connections) => tracing::warn!(
             took = %took_text,
             grace = %grace_text,
             connections,
-            "shutdown: the grace period ended with {connections} connection(s) still open; they were closed, cutting off any request on them (raise VITALS_SHUTDOWN_GRACE)"
+            "shutdown: {connections} connection(s) still open as the grace period ended (counted 0.1 s before); those still open were closed with any request on them (raise VITALS_SHUTDOWN_GRACE)"
         ),
-        None if took + Duration::from_millis(50) >= grace && !grace.is_zero() => tracing::warn!(
+        Drain::Uncounted => tracing::warn!(
             took = %took_text,
             grace = %grace_text,
             "shutdown: the grace period ended with requests still running; they were cut off (raise VITALS_SHUTDOWN_GRACE)"
         ),
-        None => tracing::info!(took = %took_text, "shutdown: in-flight requests drained"),
     }
 }

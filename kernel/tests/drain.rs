@@ -3,6 +3,7 @@
 //! closed. One test per binary: it installs the process's log subscriber.
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use vitals_judges::get;
@@ -28,8 +29,13 @@ impl Log {
     }
 }
 
-/// A kernel on a free port with `/slow`, which answers after `slow`.
-async fn kernel(grace: Duration, slow: Duration) -> vitals_kernel::Running {
+/// A kernel on a free port with `/slow`, which counts the requests it has begun in `entered`
+/// and answers after `slow`.
+async fn kernel(
+    grace: Duration,
+    slow: Duration,
+    entered: Arc<AtomicUsize>,
+) -> vitals_kernel::Running {
     Kernel::builder()
         .bind("127.0.0.1:0".parse().unwrap())
         .handle_signals(false)
@@ -39,9 +45,15 @@ async fn kernel(grace: Duration, slow: Duration) -> vitals_kernel::Running {
         .start_with(move |cfg: &mut actix_web::web::ServiceConfig| {
             cfg.route(
                 "/slow",
-                actix_web::web::get().to(move || async move {
-                    tokio::time::sleep(slow).await;
-                    "done"
+                actix_web::web::get().to({
+                    let entered = entered.clone();
+                    move || {
+                        entered.fetch_add(1, Ordering::SeqCst);
+                        async move {
+                            tokio::time::sleep(slow).await;
+                            "done"
+                        }
+                    }
                 }),
             );
         })
@@ -58,6 +70,19 @@ fn send_slow(addr: std::net::SocketAddr) -> TcpStream {
     conn
 }
 
+/// Waits (at most 10 s) until the handler has begun `n` requests: they are being served, not
+/// waiting in a queue.
+async fn until_entered(entered: &AtomicUsize, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while entered.load(Ordering::SeqCst) < n {
+        assert!(
+            Instant::now() < deadline,
+            "{n} requests never reached the handler"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_drain_logs_that_it_drained_or_how_many_connections_it_cut_off() {
     let log = Log::default();
@@ -68,10 +93,16 @@ async fn the_drain_logs_that_it_drained_or_how_many_connections_it_cut_off() {
         .init();
 
     // Within the grace period: the request is answered and the drain is logged as complete.
-    let running = kernel(Duration::from_secs(5), Duration::from_millis(300)).await;
+    let entered = Arc::new(AtomicUsize::new(0));
+    let running = kernel(
+        Duration::from_secs(5),
+        Duration::from_millis(300),
+        entered.clone(),
+    )
+    .await;
     let addr = running.addr();
     let mut conn = send_slow(addr);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    until_entered(&entered, 1).await;
     running.shutdown().await.unwrap();
     let mut answer = String::new();
     conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -84,23 +115,36 @@ async fn the_drain_logs_that_it_drained_or_how_many_connections_it_cut_off() {
     );
     assert!(!text.contains("still open"), "{text}");
 
-    // Two requests that outlast a 1 s grace period, and a third connection that finished its
-    // request before the shutdown: the log names the two connections it closed.
-    let running = kernel(Duration::from_secs(1), Duration::from_secs(30)).await;
+    // Two requests that outlast a 1 s grace period, a connection that finished its request
+    // before the shutdown, and one kept alive idle (closed by actix as the drain begins): the
+    // log names the two connections still serving.
+    let entered = Arc::new(AtomicUsize::new(0));
+    let running = kernel(
+        Duration::from_secs(1),
+        Duration::from_secs(30),
+        entered.clone(),
+    )
+    .await;
     let addr = running.addr();
     let base = format!("http://{addr}");
     assert_eq!(get(&format!("{base}/healthz")).await.status, 200);
+    let mut idle = TcpStream::connect(addr).unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut head = [0u8; 12];
+    idle.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200");
     let held = [send_slow(addr), send_slow(addr)];
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    until_entered(&entered, 2).await;
     let started = Instant::now();
     running.shutdown().await.unwrap();
     let took = started.elapsed();
     assert!(took < Duration::from_secs(10), "{took:?}");
     let text = log.text();
     assert!(
-        text.contains("the grace period ended with 2 connection(s) still open")
+        text.contains("2 connection(s) still open as the grace period ended")
             && text.contains("connections=2"),
         "{text}"
     );
-    drop(held);
+    drop((held, idle));
 }

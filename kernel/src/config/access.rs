@@ -5,7 +5,7 @@ use vitals::settings::{Environment, SettingError};
 use vitals_http::{AccessPolicy, DetailPolicy, ForwardedHeader, IpNet, parse_networks};
 
 /// The access settings, one value: every caller is judged by the [`AccessPolicy`] built from it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct AccessSettings {
     /// `VITALS_DETAILS`: who sees check reasons and details. Defaults to never.
     pub details: DetailPolicy,
@@ -24,6 +24,21 @@ pub struct AccessSettings {
     /// `VITALS_FORWARDED_HEADER`: the header those proxies write; the other is ignored.
     /// Defaults to `X-Forwarded-For`.
     pub forwarded_header: ForwardedHeader,
+}
+
+/// The tokens are shown as set or not, never their value.
+impl std::fmt::Debug for AccessSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |t: &Option<String>| t.as_ref().map(|_| "<withheld>");
+        f.debug_struct("AccessSettings")
+            .field("details", &self.details)
+            .field("token", &shown(&self.token))
+            .field("metrics_token", &shown(&self.metrics_token))
+            .field("metrics_networks", &self.metrics_networks)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("forwarded_header", &self.forwarded_header)
+            .finish()
+    }
 }
 
 impl AccessSettings {
@@ -65,7 +80,9 @@ impl AccessSettings {
         Ok(a)
     }
 
-    /// Checks the settings as a whole (a token in code is held to what the variable is).
+    /// Checks the settings as a whole: the details token set in code is held to what its
+    /// variable is, and `authorized` details need it. (An empty metrics token cannot be set
+    /// from the environment, and matches no caller when set in code.)
     pub(crate) fn validate(&self) -> Result<(), Error> {
         let bad = |var: &str, value: &str, reason: &str| {
             Err(Error::Config(SettingError::new(var, value, reason)))

@@ -70,7 +70,7 @@ impl DatabaseConfig {
     ///
     /// # Errors
     /// [`Error::Config`] naming the first variable whose value cannot be used (a URL's password
-    /// masked); [`Error::AggregatesFile`] for a bad aggregates file.
+    /// masked), the aggregates file's among them.
     pub fn from_env() -> Result<Self, Error> {
         Self::from_environment(&Environment::from_env())
     }
@@ -112,9 +112,19 @@ impl DatabaseConfig {
                 Err("no such file")
             }
         })?;
-        // Read and checked here, with the other settings: a bad entry stops the start before
-        // anything connects.
-        a.file = path.map(AggregatesFile::load).transpose()?;
+        // Read and checked here, with the other settings, when this process serves aggregates
+        // (a replica with them off ignores the file): a bad entry stops the start before
+        // anything connects, naming the variable, the file and the entry.
+        if a.enabled
+            && let Some(path) = path
+        {
+            a.file = Some(AggregatesFile::load(&path).map_err(|e| match e {
+                Error::AggregatesFile { path, reason } => {
+                    Error::Config(SettingError::new("VITALS_AGGREGATES_FILE", &path, reason))
+                }
+                other => other,
+            })?);
+        }
         if let Some(n) = env.count("VITALS_AGGREGATE_POOL_SIZE")? {
             a.pool_size = n;
         }
@@ -306,5 +316,44 @@ mod tests {
         ] {
             assert!(check_url(good).is_ok(), "{good}");
         }
+    }
+
+    #[test]
+    fn the_aggregates_file_is_read_with_the_settings_only_where_aggregates_are_served() {
+        let dir = std::env::temp_dir().join(format!("vitals-agg-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.toml");
+        std::fs::write(
+            &good,
+            "[[aggregate]]\nname = \"jobs_pending\"\nhelp = \"Jobs.\"\nsql = \"SELECT 1 AS value\"\n",
+        )
+        .unwrap();
+        let bad = dir.join("bad.toml");
+        std::fs::write(&bad, "[[aggregate]]\nname = \"jobs_pending\"\n").unwrap();
+        let path = |p: &std::path::Path| -> &'static str {
+            Box::leak(p.to_string_lossy().into_owned().into_boxed_str())
+        };
+        let (good, bad) = (path(&good), path(&bad));
+
+        let c = load(&[("VITALS_AGGREGATES_FILE", good)]).unwrap();
+        let file = c.aggregates.file.expect("read");
+        assert_eq!(file.aggregates.len(), 1);
+        assert_eq!(file.aggregates[0].name, "jobs_pending");
+
+        let e = load(&[("VITALS_AGGREGATES_FILE", bad)]).unwrap_err();
+        assert!(
+            e.starts_with(&format!("invalid VITALS_AGGREGATES_FILE \"{bad}\": ")),
+            "{e}"
+        );
+        assert!(e.contains("missing field `help`"), "{e}");
+
+        // A replica with aggregates off does not read the file at all.
+        let off = load(&[
+            ("VITALS_AGGREGATES", "off"),
+            ("VITALS_AGGREGATES_FILE", bad),
+        ])
+        .unwrap();
+        assert!(off.aggregates.file.is_none());
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -165,7 +165,8 @@ impl SignalsModule {
     }
 
     /// Aggregates now and sends the result to every configured export: run-once mode (after
-    /// [`register_exports`](Self::register_exports), or as a registered module).
+    /// [`register_exports`](Self::register_exports), or once the module is registered; the
+    /// export's failure counter and last-success gauge exist only in an exporter).
     ///
     /// # Errors
     /// No export configured, the figures unreadable, or an export refused or unreachable.
@@ -209,6 +210,7 @@ impl Module for SignalsModule {
             }
             None => ctx.provide(Signals::disabled())?,
         }
+        on.exports.keep_metrics(ctx.metrics());
         if on.config.exporter {
             on.exports.register(ctx.metrics())?;
             on.source.instrument(ctx.metrics())?;

@@ -76,12 +76,18 @@ pub trait Recorder: Send + Sync + 'static {
     /// The `vitals_errors_total{type}` series of `kind`.
     fn error_counter(&self, kind: ErrorKind) -> Counter;
     /// `families` in the Prometheus text format 0.0.4, written by the same encoder as `/metrics`
-    /// (empty families left out, label sets beyond the budget folded as a collector's are).
+    /// (empty families left out, every series kept: a push has no series budget). Defaults to
+    /// an error: a recorder that keeps nothing writes no text.
     ///
     /// # Errors
     /// [`Error::Metric`] for a family the exposition refuses, or from a recorder that writes no
     /// text.
-    fn encode_text(&self, families: &[CollectedFamily]) -> Result<String, Error>;
+    fn encode_text(&self, families: &[CollectedFamily]) -> Result<String, Error> {
+        Err(Error::Metric {
+            name: families.first().map(|f| f.name.clone()).unwrap_or_default(),
+            reason: "this recorder writes no text (a kernel's recorder does)".into(),
+        })
+    }
 }
 
 /// A recorder that keeps nothing: every instrument reads 0. For examples and for tests of code
@@ -155,11 +161,5 @@ impl Recorder for NoopRecorder {
     }
     fn error_counter(&self, _: ErrorKind) -> Counter {
         Counter::from_fn(Arc::new(Nothing))
-    }
-    fn encode_text(&self, families: &[CollectedFamily]) -> Result<String, Error> {
-        Err(Error::Metric {
-            name: families.first().map(|f| f.name.clone()).unwrap_or_default(),
-            reason: "a no-op recorder writes no text (a kernel's recorder does)".into(),
-        })
     }
 }

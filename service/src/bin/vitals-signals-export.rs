@@ -13,11 +13,11 @@ fn invalid(reason: impl std::fmt::Display) -> ExitCode {
 #[tokio::main]
 async fn main() -> ExitCode {
     // Warnings (a datapoint CloudWatch refuses, named) go to stderr like the binaries' logs.
-    let format = match vitals_kernel::Config::from_env() {
-        Ok(c) => c.log_format,
+    let kernel_config = match vitals_kernel::Config::from_env() {
+        Ok(c) => c,
         Err(e) => return invalid(e),
     };
-    if let Err(e) = vitals_kernel::init_logging(format) {
+    if let Err(e) = vitals_kernel::init_logging(kernel_config.log_format) {
         return invalid(e);
     }
     let config = match SignalsConfig::from_env() {
@@ -36,8 +36,12 @@ async fn main() -> ExitCode {
         Ok(m) => m,
         Err(e) => return invalid(e),
     };
-    // What is pushed is written by the kernel's `/metrics` encoder: a kernel built, not served.
-    let kernel = match vitals_kernel::Kernel::builder().build() {
+    // What is pushed is written by the kernel's `/metrics` encoder: a kernel built from the
+    // same settings, not served.
+    let kernel = match vitals_kernel::Kernel::builder()
+        .config(kernel_config)
+        .build()
+    {
         Ok(k) => k,
         Err(e) => return invalid(e),
     };

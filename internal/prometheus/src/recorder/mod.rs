@@ -336,7 +336,9 @@ impl Recorder for PrometheusRecorder {
         };
         let mut converted = Vec::with_capacity(families.len());
         for f in families {
-            let budget = self.series_budget(&f.name, self.default_series_budget());
+            // A push carries every series it is given: the budget guards the scrape's registry,
+            // and folding a push's series would send a sum of unrelated values.
+            let budget = self.series_budget(&f.name, usize::MAX);
             converted.extend(
                 crate::collect_slots::convert(f, &budget).map_err(|e| refused(&f.name, e))?,
             );

@@ -116,7 +116,32 @@ fn collected_families_are_written_by_the_metrics_encoder_for_pushes() {
         .encode_text(&[CollectedFamily::gauge("z", "Z.", &[])])
         .unwrap_err();
     assert!(
-        e.to_string().contains("no-op recorder writes no text"),
+        e.to_string().contains("this recorder writes no text"),
         "{e}"
+    );
+}
+
+#[test]
+fn a_push_keeps_every_series_beyond_the_scrape_budget() {
+    let recorder = PrometheusRecorder::with_series_budget(2);
+    let mut f = CollectedFamily::gauge("p_seconds", "P.", &["signal"]);
+    for i in 0..5 {
+        f.push(&[&format!("s{i}")], f64::from(i));
+    }
+    let text = recorder.metrics().encode_text(&[f]).unwrap();
+    let series: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(
+        series,
+        [
+            "p_seconds{signal=\"s0\"} 0",
+            "p_seconds{signal=\"s1\"} 1",
+            "p_seconds{signal=\"s2\"} 2",
+            "p_seconds{signal=\"s3\"} 3",
+            "p_seconds{signal=\"s4\"} 4"
+        ]
+    );
+    assert_eq!(
+        value(recorder.registry(), "vitals_series_overflow_total", &[]),
+        0.0
     );
 }

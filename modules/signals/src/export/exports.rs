@@ -41,12 +41,18 @@ impl Exports {
         self.pushgateway.is_none() && self.cloudwatch.is_none()
     }
 
+    /// Keeps the kernel's metrics, whose encoder writes what is pushed (a process that is not the
+    /// exporter can still export once).
+    pub(crate) fn keep_metrics(&self, metrics: &vitals::Metrics) {
+        let _ = self.metrics.set(metrics.clone());
+    }
+
     /// Declares the failure counter and last-success gauge (when there is an export at all).
     pub(crate) fn register(&self, metrics: &vitals::Metrics) -> Result<(), vitals::Error> {
+        self.keep_metrics(metrics);
         if self.is_empty() {
             return Ok(());
         }
-        let _ = self.metrics.set(metrics.clone());
         let failures = metrics.counter_vec(
             "vitals_signals_export_failures_total",
             "Signal exports that failed, per exporter.",
@@ -116,7 +122,7 @@ impl Exports {
         let body = self
             .metrics
             .get()
-            .ok_or("the module was not registered with a kernel")?
+            .ok_or("no metrics to write the push with: register the module, or call SignalsModule::register_exports")?
             .encode_text(families)
             .map_err(|e| e.to_string())?;
         let until = deadline.into_std();
