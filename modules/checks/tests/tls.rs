@@ -83,7 +83,10 @@ async fn a_certificate_near_expiry_is_degraded_with_the_time_left() {
 #[tokio::test]
 async fn an_expired_certificate_is_unhealthy_with_its_dates() {
     let pki = TempPki::new();
-    let (cert, key) = pki.leaf("old", 2, Some("10 days ago"));
+    // Signed 10 days and 6 hours ago for 2 days: expired 8 days and 6 hours ago, never on the
+    // edge between "7 days" and "8 days" (signed exactly 10 days ago, a second's rounding of the
+    // faked clock read "7 days").
+    let (cert, key) = pki.leaf("old", 2, Some("246 hours ago"));
     let (_server, addr) = tls_server(&cert, &key);
     let old = tls(addr.to_string()).ca_file(pki.ca()).check().await;
     assert_eq!(old.status(), HealthStatus::Unhealthy);
@@ -174,7 +177,7 @@ async fn certificate_files_are_judged_by_their_dates() {
         .await;
     assert_eq!(never.status(), HealthStatus::Healthy, "{:?}", never.error());
 
-    let (old, _) = pki.leaf("old", 2, Some("10 days ago"));
+    let (old, _) = pki.leaf("old", 2, Some("246 hours ago"));
     let expired = tls_file(&old).named("cert").check().await;
     assert_eq!(
         expired.error().unwrap(),
