@@ -175,7 +175,7 @@ fn drained(took: Duration, grace: Duration, outcome: Drain) {
         Drain::Uncounted => tracing::warn!(
             took = %took_text,
             grace = %grace_text,
-            "shutdown: the grace period ended with requests still running; they were cut off (raise VITALS_SHUTDOWN_GRACE)"
+            "shutdown: the drain lasted the whole grace period; any request still running at its end was cut off (raise VITALS_SHUTDOWN_GRACE)"
         ),
     }
 }
