@@ -165,7 +165,10 @@ impl TempRabbitmq {
             .unwrap_or_default()
     }
 
-    /// Sends a signal by name (`STOP`, `CONT`) to the Erlang VM of the node.
+    /// Sends a signal by name (`STOP`, `CONT`) to the Erlang VM of the node. `STOP` returns once
+    /// every thread of the VM is stopped (10 s at most): a thread that was not on a CPU when the
+    /// signal came stops only when next scheduled, and a loaded machine may let the VM accept a
+    /// few more connections meanwhile.
     pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
             .arg(format!("-{name}"))
@@ -173,6 +176,31 @@ impl TempRabbitmq {
             .status()
             .expect("run kill");
         assert!(status.success(), "kill -{name} {}", self.beam);
+        if name == "STOP" {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !self.all_threads_stopped() {
+                assert!(
+                    Instant::now() < deadline,
+                    "the VM {} did not stop",
+                    self.beam
+                );
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    }
+
+    /// Whether every thread of the VM is in state `T` (stopped), from `/proc`.
+    fn all_threads_stopped(&self) -> bool {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{}/task", self.beam)) else {
+            return false;
+        };
+        tasks.flatten().all(|task| {
+            std::fs::read_to_string(task.path().join("stat")).is_ok_and(|stat| {
+                // The state follows the command name, which is in parentheses.
+                stat.rsplit_once(") ")
+                    .is_some_and(|(_, rest)| rest.starts_with('T'))
+            })
+        })
     }
 
     /// Kills the node (its data goes with it) and waits until its port is closed.
