@@ -3,12 +3,14 @@
 //! of failure, and that the header's value never appears in it.
 mod common;
 
-use common::{Backend, DocServer, doc, fresh_db};
+use common::{Backend, DocServer, doc, fresh_db, queueing_notifier};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use vitals::HealthStatus;
 use vitals_module_fleet::{FleetConfig, FleetRunner, FleetStore, Poller, Target};
+use vitals_notify::Subject;
 use vitals_status::Word;
 
 fn config(servers: &[&DocServer], url: &str) -> FleetConfig {
@@ -99,12 +101,73 @@ async fn two_collectors_on_one_database_poll_once(backend: Backend) {
     tb.abort();
     let _ = (ta.await, tb.await);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let polls = store.count("fleet_polls").await.unwrap();
-    assert_eq!(polls as u64, requests(&[&s0, &s1]));
+    let polls = store.count("fleet_polls").await.unwrap() as u64;
+    let sent = requests(&[&s0, &s1]);
+    // Each cycle writes both targets' polls or neither; the cycle under way when the loops
+    // were aborted may have sent its two requests (on blocking threads that finish sending)
+    // without writing them.
+    assert_eq!(polls % 2, 0, "a cycle writes all of its polls or none");
+    assert!(
+        sent == polls || sent == polls + 1 || sent == polls + 2,
+        "every request sent was written, but the aborted cycle's: {polls} written, {sent} sent"
+    );
     assert!(
         polls >= 12 + 2 * 6,
         "about ten cycles in two seconds: {polls}"
     );
+}
+
+on_both!(the_collector_that_takes_over_tells_the_recovery_of_a_down_the_other_sent);
+async fn the_collector_that_takes_over_tells_the_recovery_of_a_down_the_other_sent(
+    backend: Backend,
+) {
+    let db = fresh_db(backend, "handover").await;
+    let server = DocServer::start(&doc(Word::Fail, &[]));
+    let c = config(&[&server], &db.url);
+    let (a, b) = (runner(&c).await, runner(&c).await);
+    let (na, nb) = (queueing_notifier(), queueing_notifier());
+    a.notify(na.clone());
+    b.notify(nb.clone());
+    let svc = Subject::target("svc-0");
+    // A holds the lease and sends `down` once the failure has held two polls.
+    for _ in 0..2 {
+        assert!(a.cycle().await.written);
+    }
+    assert_eq!(na.queued("ops"), Some(1));
+    assert_eq!(na.notified(&svc).unwrap().status, HealthStatus::Unhealthy);
+    assert_eq!(
+        FleetStore::connect(&db.url, Duration::from_secs(5))
+            .await
+            .unwrap()
+            .count("fleet_notified")
+            .await
+            .unwrap(),
+        1
+    );
+    // A stops (killed); B takes over after the lease, the target still down: no second `down`.
+    tokio::time::sleep(a.lease() + Duration::from_millis(200)).await;
+    for _ in 0..2 {
+        assert!(b.cycle().await.written);
+    }
+    assert_eq!(nb.queued("ops"), Some(0), "the down was told already");
+    assert_eq!(nb.notified(&svc).unwrap().status, HealthStatus::Unhealthy);
+    // The target recovers: B, which never saw it healthy nor sent the `down`, tells it.
+    server.answer(200, serde_json::to_string(&doc(Word::Pass, &[])).unwrap());
+    for _ in 0..2 {
+        assert!(b.cycle().await.written);
+    }
+    assert_eq!(nb.queued("ops"), Some(1), "the recovery is told");
+    assert_eq!(nb.notified(&svc).unwrap().status, HealthStatus::Healthy);
+    // A comes back without the lease: it forgets the target and tells nothing of it.
+    assert!(!a.cycle().await.held);
+    assert_eq!(na.notified(&svc), None);
+    // B stops; A takes over and reads the recovery B told: the target healthy, nothing to say.
+    tokio::time::sleep(b.lease() + Duration::from_millis(200)).await;
+    for _ in 0..2 {
+        assert!(a.cycle().await.written);
+    }
+    assert_eq!(na.queued("ops"), Some(1), "only the first down, ever");
+    assert_eq!(na.notified(&svc).unwrap().status, HealthStatus::Healthy);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -48,18 +48,36 @@ fn listen(addr: SocketAddr) -> TcpListener {
     socket.listen(64).unwrap()
 }
 
-/// A loopback port nothing listens on (bound, then closed): connections to it are refused.
-pub(crate) fn free_port() -> SocketAddr {
+/// A loopback port held bound but not listening: connections to it are refused, and no other
+/// socket can take it (as one could a port merely bound once and closed) until a receiver is
+/// started there with [`Receiver::answering_at`].
+pub(crate) struct Refusing {
+    pub(crate) addr: SocketAddr,
+    socket: TcpSocket,
+}
+
+/// A loopback port that refuses connections until a receiver takes it.
+pub(crate) fn refusing_port() -> Refusing {
     let socket = TcpSocket::new_v4().unwrap();
     socket.set_reuseaddr(true).unwrap();
     socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    socket.local_addr().unwrap()
+    Refusing {
+        addr: socket.local_addr().unwrap(),
+        socket,
+    }
 }
 
 impl Receiver {
     /// Answers `200` to every POST at `addr` (`127.0.0.1:0` for any port).
     pub(crate) fn answering(addr: SocketAddr) -> Self {
         Self::start(addr, Some(Vec::new()))
+    }
+
+    /// Answers `200` to every POST at the port `refusing` held until now.
+    pub(crate) fn answering_at(refusing: Refusing) -> Self {
+        let Refusing { addr, socket } = refusing;
+        drop(socket);
+        Self::answering(addr)
     }
 
     /// Answers the first requests with `statuses`, in order, then `200`.
