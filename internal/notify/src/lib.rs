@@ -74,3 +74,4 @@ mod rules;
 pub use config::{Format, MAX_QUEUE, NotifyConfig, Webhook};
 pub use notifier::Notifier;
 pub use observation::{Failing, Observation, Subject, SubjectKind};
+pub use rules::Notified;

@@ -6,7 +6,7 @@ use crate::message::{Message, clip};
 use crate::metrics::NotifyMetrics;
 use crate::observation::{Failing, Observation, Subject};
 use crate::outbox::Outbox;
-use crate::rules::{Rules, SubjectState};
+use crate::rules::{Notified, Rules, SubjectState};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -270,6 +270,34 @@ impl Notifier {
                 );
             }
         }
+    }
+
+    fn subjects(&self) -> std::sync::MutexGuard<'_, HashMap<Subject, SubjectState>> {
+        self.inner
+            .subjects
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What was last notified of `subject` (`None` for a subject never observed nor restored).
+    pub fn notified(&self, subject: &Subject) -> Option<Notified> {
+        let subjects = self.subjects();
+        subjects.get(subject).map(SubjectState::snapshot)
+    }
+
+    /// Takes `subject` over from another process that notified `notified` of it: its next
+    /// readings are judged against that (a recovery from a `down` another process sent is
+    /// told), any status waiting to hold forgotten.
+    pub fn restore(&self, subject: Subject, notified: Notified) {
+        let mut subjects = self.subjects();
+        subjects.insert(subject, SubjectState::restored(notified));
+    }
+
+    /// Forgets `subject` (handed over to another process): observed again, it starts from the
+    /// assumed `healthy` baseline.
+    pub fn forget(&self, subject: &Subject) {
+        let mut subjects = self.subjects();
+        subjects.remove(subject);
     }
 
     /// Messages waiting for the webhook named `webhook` (`None` for an unknown name).

@@ -61,6 +61,30 @@ pub(crate) struct Rules {
     pub(crate) repeat: Option<Duration>,
 }
 
+/// What was last notified of a subject: its status (`healthy` before any message), since when
+/// it has held, and when the last message about it was queued. A process that hands subjects
+/// over to another (the fleet view's poller, under its lease) keeps this beside its data and
+/// restores it in the next holder, so that a recovery is told by whoever sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Notified {
+    /// The status last notified.
+    pub status: HealthStatus,
+    /// The first reading of that status.
+    pub since: Option<SystemTime>,
+    /// When the last message (change or repeat) was queued.
+    pub last_message: Option<SystemTime>,
+}
+
+impl Default for Notified {
+    fn default() -> Self {
+        Self {
+            status: HealthStatus::Healthy,
+            since: None,
+            last_message: None,
+        }
+    }
+}
+
 /// One subject's state: what was notified, and the status waiting to hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SubjectState {
@@ -97,6 +121,25 @@ impl SubjectState {
     #[cfg(test)]
     pub(crate) fn notified(&self) -> HealthStatus {
         self.notified
+    }
+
+    /// What was notified (without the status waiting to hold).
+    pub(crate) fn snapshot(&self) -> Notified {
+        Notified {
+            status: self.notified,
+            since: self.since,
+            last_message: self.last_message,
+        }
+    }
+
+    /// The state of a subject of which `n` was notified, nothing waiting to hold.
+    pub(crate) fn restored(n: Notified) -> Self {
+        Self {
+            notified: n.status,
+            since: n.since,
+            last_message: n.last_message,
+            pending: None,
+        }
     }
 
     /// Takes one reading; returns the notification it makes, if any.

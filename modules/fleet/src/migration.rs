@@ -22,7 +22,11 @@ pub(crate) struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateTables), Box::new(IndexIncidents)]
+        vec![
+            Box::new(CreateTables),
+            Box::new(IndexIncidents),
+            Box::new(CreateNotified),
+        ]
     }
 
     fn migration_table_name() -> DynIden {
@@ -151,6 +155,33 @@ impl MigrationTrait for IndexIncidents {
             "fleet_incidents",
             &["ended_at_ms"],
         ))
+        .await
+    }
+}
+
+/// `0003`: what notifications last said of each target, kept by the lease holder so that the
+/// next one (after a restart or a hand-over) tells the recovery of a `down` it did not send.
+struct CreateNotified;
+
+impl MigrationName for CreateNotified {
+    fn name(&self) -> &str {
+        "m0003_create_fleet_notified"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateNotified {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table("fleet_notified")
+                .if_not_exists()
+                .col(string("target").primary_key())
+                .col(string("status"))
+                .col(big_integer_null("since_ms"))
+                .col(big_integer_null("last_message_ms"))
+                .to_owned(),
+        )
         .await
     }
 }

@@ -11,7 +11,8 @@ use crate::store::{FleetStore, StoreError, new_token};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
-use vitals_notify::Notifier;
+use tokio::time::Instant;
+use vitals_notify::{Notified, Notifier, Subject};
 use vitals_status::unix_ms;
 
 /// What one cycle did.
@@ -38,6 +39,13 @@ pub struct FleetRunner {
     /// Each target's last poll error (`None`: answered), so that a failing target is logged
     /// when it starts failing or its reason changes, not at every poll.
     errors: Mutex<HashMap<String, Option<String>>>,
+    /// While this runner holds the lease (the targets' notified states restored from the
+    /// database): when the lease it last renewed expires, at the latest. Past that, another
+    /// collector may have held it in between, and a renewal is a take-over.
+    holding: Mutex<Option<Instant>>,
+    /// What the database holds of each target's notified state, as this runner last read or
+    /// wrote it.
+    saved: Mutex<HashMap<String, Notified>>,
 }
 
 impl FleetRunner {
@@ -56,6 +64,8 @@ impl FleetRunner {
             latest,
             notifier: OnceLock::new(),
             errors: Mutex::new(HashMap::new()),
+            holding: Mutex::new(None),
+            saved: Mutex::new(HashMap::new()),
         }
     }
 
@@ -97,6 +107,7 @@ impl FleetRunner {
             self.set_poller(false);
             return report;
         }
+        let claimed_at = Instant::now();
         match self.store.claim(&self.token, self.lease()).await {
             Ok(held) => report.held = held,
             Err(e) => {
@@ -107,9 +118,14 @@ impl FleetRunner {
         }
         self.set_poller(report.held);
         if !report.held {
+            self.hand_over();
             self.follow().await;
             return report;
         }
+        if !self.still_holding() && !self.take_over().await {
+            return report;
+        }
+        self.hold_until(claimed_at + self.lease());
         let polls = self.poller.poll_all().await;
         report.polls = polls.len();
         for p in &polls {
@@ -131,22 +147,126 @@ impl FleetRunner {
                     self.latest.set(&p.target, p.status(), p.at_ms);
                     observe_poll(self.notifier.get(), p);
                 }
+                self.save_notified().await;
             }
             Ok(false) => {
                 tracing::warn!(
                     "fleet view: the lease was taken over during the cycle; its polls were dropped"
                 );
+                self.hand_over();
                 self.set_poller(false);
             }
             Err(e) => {
                 self.store_error("writing the polls", &e);
                 // Held but not written: let another collector, which may write, take over now
                 // rather than this one renewing a lease it makes no use of, cycle after cycle.
+                self.hand_over();
                 self.release().await;
                 self.set_poller(false);
             }
         }
         report
+    }
+
+    /// Having just taken the lease: restores what the last holder notified of each target, so
+    /// that this one tells a recovery from a `down` it did not send and sends no second `down`.
+    /// A failed read gives the lease back (nobody polls without knowing what was notified);
+    /// returns whether the cycle may go on.
+    async fn take_over(&self) -> bool {
+        let Some(notifier) = self.notifier.get() else {
+            return true;
+        };
+        match self.store.notified().await {
+            Ok(rows) => {
+                let mut saved = self.saved.lock().unwrap_or_else(|e| e.into_inner());
+                saved.clear();
+                for t in &self.config.targets {
+                    let subject = Subject::target(t.name.as_str());
+                    match rows.iter().find(|(name, _)| *name == t.name) {
+                        Some((_, n)) => {
+                            notifier.restore(subject, *n);
+                            saved.insert(t.name.clone(), *n);
+                        }
+                        None => notifier.forget(&subject),
+                    }
+                }
+                true
+            }
+            Err(e) => {
+                self.store_error("reading what was notified", &e);
+                self.release().await;
+                self.set_poller(false);
+                false
+            }
+        }
+    }
+
+    /// Having lost or given up the lease: forgets the targets' notified states, which the next
+    /// holder keeps from now on (and this one reads again if it takes the lease back).
+    fn hand_over(&self) {
+        if self
+            .holding
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .is_none()
+        {
+            return;
+        }
+        if let Some(notifier) = self.notifier.get() {
+            for t in &self.config.targets {
+                notifier.forget(&Subject::target(t.name.as_str()));
+            }
+        }
+        self.saved.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// Whether this runner has held the lease since it last restored the notified states.
+    fn still_holding(&self) -> bool {
+        let holding = self.holding.lock().unwrap_or_else(|e| e.into_inner());
+        holding.is_some_and(|until| Instant::now() < until)
+    }
+
+    fn hold_until(&self, until: Instant) {
+        *self.holding.lock().unwrap_or_else(|e| e.into_inner()) = Some(until);
+    }
+
+    /// Writes the targets' notified states that changed since last saved (none, mostly). A
+    /// failed write is retried at the next cycle; a lost lease hands the targets over.
+    async fn save_notified(&self) {
+        let Some(notifier) = self.notifier.get() else {
+            return;
+        };
+        let changed: Vec<(String, Notified)> = {
+            let saved = self.saved.lock().unwrap_or_else(|e| e.into_inner());
+            self.config
+                .targets
+                .iter()
+                .filter_map(|t| {
+                    let n = notifier.notified(&Subject::target(t.name.as_str()))?;
+                    let before = saved.get(&t.name).copied().unwrap_or_default();
+                    (n != before).then(|| (t.name.clone(), n))
+                })
+                .collect()
+        };
+        if changed.is_empty() {
+            return;
+        }
+        match self
+            .store
+            .save_notified(&self.token, self.lease(), &changed)
+            .await
+        {
+            Ok(true) => {
+                let mut saved = self.saved.lock().unwrap_or_else(|e| e.into_inner());
+                saved.extend(changed);
+            }
+            Ok(false) => {
+                self.hand_over();
+                self.set_poller(false);
+            }
+            Err(e) => self.store_error("writing what was notified", &e),
+        }
     }
 
     fn log_change(&self, p: &crate::Poll) {
@@ -184,9 +304,10 @@ impl FleetRunner {
     }
 
     /// The longest a cycle may take before it is cancelled: the poll timeout and a margin, plus
-    /// five database calls' deadlines.
+    /// seven database calls' deadlines (migrations, lease, notified states read, polls written,
+    /// notified states written, release, and a spare).
     fn cycle_limit(&self) -> Duration {
-        self.config.timeout + Duration::from_secs(1) + self.config.store_timeout * 5
+        self.config.timeout + Duration::from_secs(1) + self.config.store_timeout * 7
     }
 
     /// Runs a cycle every interval until the task is aborted. Each cycle is its own task:

@@ -2,13 +2,12 @@
 //! metrics and notifications; a database that is down at start.
 mod common;
 
-use common::{Backend, DocServer, doc, fresh_db};
+use common::{Backend, DocServer, doc, fresh_db, queueing_notifier};
 use std::sync::Arc;
 use std::time::Duration;
 use vitals::pages::{PageRequest, ProvidedPages};
 use vitals::{Module, ModuleContext};
 use vitals_module_fleet::{FleetConfig, FleetModule, Target};
-use vitals_notify::{Format, Notifier, NotifyConfig, Webhook};
 use vitals_status::{FleetDocument, Word, unix_ms};
 use vitals_testkit::{Registrar, TestRecorder};
 
@@ -59,19 +58,8 @@ async fn polls_serves_pages_and_metrics_and_notifies() {
     let module = FleetModule::connect(c).await.unwrap();
     let recorder = TestRecorder::new();
     let ctx = ModuleContext::new(Arc::new(Registrar::default()), recorder.metrics());
-    let notifier = Notifier::new(
-        NotifyConfig {
-            webhooks: vec![Webhook {
-                name: "ops".into(),
-                url: "http://127.0.0.1:9/hook".into(),
-                format: Format::Json,
-            }],
-            ..NotifyConfig::default()
-        },
-        &vitals::Metrics::noop(),
-    )
-    .unwrap();
-    ctx.provide(notifier.clone()).unwrap(); // as the kernel does; not started: messages stay queued
+    let notifier = queueing_notifier();
+    ctx.provide(notifier.clone()).unwrap(); // as the kernel does
     module.register(&ctx).unwrap();
     let pages = ctx.service::<ProvidedPages>().expect("pages provided");
     let status = recorder.collect("fleet_status").await.unwrap();

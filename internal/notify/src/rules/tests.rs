@@ -281,3 +281,40 @@ fn every_short_sequence_matches_the_rule() {
         }
     }
 }
+
+#[test]
+fn a_restored_subject_is_judged_against_what_the_other_process_notified() {
+    let mut rules = rules(2);
+    rules.repeat = Some(Duration::from_secs(60));
+    // Another process sent `down` at 0 s (first reading at -10 s) and went away.
+    let mut first = SubjectState::default();
+    assert!(first.step(&rules, Unhealthy, t(0)).is_none());
+    assert!(first.step(&rules, Unhealthy, t(10)).is_some());
+    let handed = first.snapshot();
+    assert_eq!(
+        handed,
+        Notified {
+            status: Unhealthy,
+            since: Some(t(0)),
+            last_message: Some(t(10)),
+        }
+    );
+    // Restored: still down sends nothing new, the repeat keeps the first process's schedule,
+    // and the recovery is told.
+    let mut next = SubjectState::restored(handed);
+    assert_eq!(next.step(&rules, Unhealthy, t(20)), None);
+    assert_eq!(
+        next.step(&rules, Unhealthy, t(70)),
+        Some(tr(Event::Repeat, Unhealthy, Unhealthy, 0))
+    );
+    assert_eq!(next.step(&rules, Healthy, t(80)), None);
+    assert_eq!(
+        next.step(&rules, Healthy, t(90)),
+        Some(tr(Event::Recovered, Unhealthy, Healthy, 80))
+    );
+    // Without the hand-over the same readings would have said nothing at all.
+    let mut fresh = SubjectState::default();
+    assert_eq!(fresh.step(&rules, Healthy, t(80)), None);
+    assert_eq!(fresh.step(&rules, Healthy, t(90)), None);
+    assert_eq!(fresh.snapshot(), Notified::default());
+}

@@ -1,7 +1,7 @@
 //! The poller's lease: one row, its holder's token and its expiry on the database's clock. A
 //! collector polls only while it holds it; the others serve the pages from the database.
 use super::{FleetStore, StoreError};
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -62,9 +62,26 @@ impl FleetStore {
         Ok(())
     }
 
+    /// A write's transaction, begun with the lease renewed if `token` still holds it unexpired;
+    /// `None` (rolled back) when it was lost (expired and taken over), and the write must be
+    /// abandoned.
+    pub(super) async fn begin_held(
+        &self,
+        token: &str,
+        lease: Duration,
+    ) -> Result<Option<DatabaseTransaction>, sea_orm::DbErr> {
+        let tx = self.db.begin().await?;
+        if self.still_held(&tx, token, lease).await? {
+            Ok(Some(tx))
+        } else {
+            tx.rollback().await?;
+            Ok(None)
+        }
+    }
+
     /// Inside a write: renews the lease if `token` still holds it unexpired; `false` when it was
     /// lost (expired and taken over), and the write must be abandoned.
-    pub(super) async fn still_held(
+    async fn still_held(
         &self,
         tx: &DatabaseTransaction,
         token: &str,

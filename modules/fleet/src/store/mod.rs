@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 mod lease;
+mod notified;
 mod read;
 mod write;
 
@@ -170,17 +171,18 @@ impl FleetStore {
     }
 
     /// Rows of `table` (`fleet_polls`, `fleet_readings`, `fleet_incidents`, `fleet_targets`,
-    /// `fleet_lease`), for tests and diagnostics.
+    /// `fleet_lease`, `fleet_notified`), for tests and diagnostics.
     ///
     /// # Errors
     /// The database's error, or [`StoreError::Deadline`]; an unknown table is refused.
     pub async fn count(&self, table: &str) -> Result<i64, StoreError> {
-        const TABLES: [&str; 5] = [
+        const TABLES: [&str; 6] = [
             "fleet_polls",
             "fleet_readings",
             "fleet_incidents",
             "fleet_targets",
             "fleet_lease",
+            "fleet_notified",
         ];
         if !TABLES.contains(&table) {
             return Err(StoreError::Db(DbErr::Custom(format!("no table {table}"))));

@@ -15,7 +15,7 @@ pub const INCIDENTS_PER_TARGET: usize = 100;
 
 const DAY_MS: u64 = 24 * 3600 * 1000;
 
-fn word(s: &str) -> Option<Word> {
+pub(super) fn word(s: &str) -> Option<Word> {
     match s {
         "pass" => Some(Word::Pass),
         "warn" => Some(Word::Warn),
@@ -24,7 +24,7 @@ fn word(s: &str) -> Option<Word> {
     }
 }
 
-fn corrupt(what: &'static str, e: impl std::fmt::Display) -> StoreError {
+pub(super) fn corrupt(what: &'static str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {
         what,
         reason: e.to_string(),

@@ -6,7 +6,7 @@ use super::{FleetStore, StoreError};
 use crate::incident::{Step, next};
 use crate::poll::{MAX_REASON_BYTES, Poll, bounded};
 use sea_orm::sea_query::{OnConflict, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Value};
 use std::ops::RangeInclusive;
 use std::time::Duration;
 use vitals_status::CheckDocument;
@@ -46,11 +46,9 @@ impl FleetStore {
         cutoff_ms: u64,
     ) -> Result<bool, StoreError> {
         self.bounded(async {
-            let tx = self.db.begin().await?;
-            if !self.still_held(&tx, token, lease).await? {
-                tx.rollback().await?;
+            let Some(tx) = self.begin_held(token, lease).await? else {
                 return Ok(false);
-            }
+            };
             for p in polls {
                 self.write_poll(&tx, p, cutoff_ms).await?;
             }

@@ -183,3 +183,21 @@ impl DocServer {
         *self.answer.lock().unwrap() = (status, body);
     }
 }
+
+/// A notifier with one webhook, `ops`, never started: its messages stay queued, counted by
+/// `queued("ops")`.
+pub fn queueing_notifier() -> vitals_notify::Notifier {
+    use vitals_notify::{Format, Notifier, NotifyConfig, Webhook};
+    Notifier::new(
+        NotifyConfig {
+            webhooks: vec![Webhook {
+                name: "ops".into(),
+                url: "http://127.0.0.1:9/hook".into(),
+                format: Format::Json,
+            }],
+            ..NotifyConfig::default()
+        },
+        &vitals::Metrics::noop(),
+    )
+    .unwrap()
+}
