@@ -180,6 +180,7 @@ fn main() {
     let fleet = FleetDocument {
         generated_at_ms: NOW_MS,
         details: true,
+        unavailable: false,
         targets: vec![
             target(
                 "orders-eu",

@@ -11,6 +11,11 @@ pub struct FleetDocument {
     pub generated_at_ms: u64,
     /// Whether reasons are included (the caller's access).
     pub details: bool,
+    /// Whether the collector could not read what it stored (its database down): nothing is
+    /// then known of the targets beyond their names (status, polls, uptime, checks and
+    /// incidents all absent, not empty).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unavailable: bool,
     /// The targets, in configuration order.
     pub targets: Vec<TargetDocument>,
 }

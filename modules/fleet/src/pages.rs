@@ -121,6 +121,7 @@ impl Inner {
         FleetDocument {
             generated_at_ms: now,
             details: true,
+            unavailable: true,
             targets,
         }
     }

@@ -10,6 +10,10 @@ use vitals_status::{StatusDocument, Word, unix_ms};
 pub const MAX_DOCUMENT_BYTES: u64 = 4 << 20;
 /// Longest reason kept for a failed poll or a reading (bytes).
 pub const MAX_REASON_BYTES: usize = 512;
+/// Oldest a document may be when polled, by its `generated_at_ms` against the poll's start: a
+/// service makes its document at each request, so an older one comes from a cache or a
+/// replica that stopped (a minute allows for the two clocks' skew). It fails the poll.
+pub(crate) const MAX_DOCUMENT_AGE: Duration = Duration::from_secs(60);
 
 /// What one poll of one target found.
 #[derive(Debug, Clone, PartialEq)]
@@ -173,12 +177,15 @@ impl Poller {
                     )),
                 };
             let t = &self.targets[i];
+            let at_ms = unix_ms(at);
             polls.push(Poll {
                 target: t.name.clone(),
                 url: t.url.clone(),
-                at_ms: unix_ms(at),
+                at_ms,
                 duration: clock.elapsed(),
-                outcome: outcome.map_err(|e| bounded(e, MAX_REASON_BYTES)),
+                outcome: outcome
+                    .and_then(|doc| fresh(doc, at_ms))
+                    .map_err(|e| bounded(e, MAX_REASON_BYTES)),
             });
         }
         polls
@@ -210,6 +217,18 @@ impl Poller {
             .map(bounded_document)
             .map_err(|e| format!("not a status document: {e}"))
     }
+}
+
+/// `doc` if it was made at most [`MAX_DOCUMENT_AGE`] before the poll started at `at_ms`.
+fn fresh(doc: StatusDocument, at_ms: u64) -> Result<StatusDocument, String> {
+    let age = Duration::from_millis(at_ms.saturating_sub(doc.generated_at_ms));
+    if age > MAX_DOCUMENT_AGE {
+        return Err(format!(
+            "stale document: made {} before the poll (a cache, or a replica that stopped?)",
+            humantime::format_duration(Duration::from_secs(age.as_secs()))
+        ));
+    }
+    Ok(doc)
 }
 
 /// A client error in a few words, without the URL (which `ureq` may quote).
@@ -274,6 +293,26 @@ mod tests {
             duration: Duration::ZERO,
             outcome,
         }
+    }
+
+    #[test]
+    fn a_document_made_over_a_minute_before_the_poll_fails_it() {
+        let at = 10 * 60 * 1000;
+        let made = |ms| StatusDocument {
+            generated_at_ms: ms,
+            ..doc(Word::Pass, &[])
+        };
+        assert!(fresh(made(at), at).is_ok());
+        assert!(fresh(made(at - 60_000), at).is_ok(), "a minute's skew");
+        assert!(fresh(made(at + 3_600_000), at).is_ok(), "made ahead");
+        assert_eq!(
+            fresh(made(at - 60_001), at).unwrap_err(),
+            "stale document: made 1m before the poll (a cache, or a replica that stopped?)"
+        );
+        assert_eq!(
+            fresh(made(1), at).unwrap_err(),
+            "stale document: made 9m 59s before the poll (a cache, or a replica that stopped?)"
+        );
     }
 
     #[test]

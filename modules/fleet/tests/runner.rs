@@ -152,7 +152,7 @@ async fn the_collector_that_takes_over_tells_the_recovery_of_a_down_the_other_se
     assert_eq!(nb.queued("ops"), Some(0), "the down was told already");
     assert_eq!(nb.notified(&svc).unwrap().status, HealthStatus::Unhealthy);
     // The target recovers: B, which never saw it healthy nor sent the `down`, tells it.
-    server.answer(200, serde_json::to_string(&doc(Word::Pass, &[])).unwrap());
+    server.serve(&doc(Word::Pass, &[]));
     for _ in 0..2 {
         assert!(b.cycle().await.written);
     }
@@ -179,6 +179,9 @@ async fn each_failure_is_a_short_reason_without_the_header_value() {
     garbled.answer(200, "{\"status\": 3".into());
     let denied = DocServer::start(&doc(Word::Pass, &[]));
     denied.answer(401, "no".into());
+    // A cache's copy: made long before the poll.
+    let cached = DocServer::start(&doc(Word::Pass, &[]));
+    cached.answer(200, serde_json::to_string(&doc(Word::Pass, &[])).unwrap());
     let refused = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -189,6 +192,7 @@ async fn each_failure_is_a_short_reason_without_the_header_value() {
         ("broken", broken.url.clone()),
         ("garbled", garbled.url.clone()),
         ("denied", denied.url.clone()),
+        ("cached", cached.url.clone()),
         ("refused", format!("http://{refused}/status/history")),
         (
             "silent",
@@ -234,8 +238,15 @@ async fn each_failure_is_a_short_reason_without_the_header_value() {
             Err("HTTP 401: the credentials of VITALS_STATUS_POLL_HEADER were refused")
         )
     );
-    assert_eq!(outcomes[4], ("refused", Err("connection refused")));
-    assert_eq!(outcomes[5], ("silent", Err("timed out")));
+    assert!(
+        outcomes[4]
+            .1
+            .unwrap_err()
+            .starts_with("stale document: made 56years "),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[5], ("refused", Err("connection refused")));
+    assert_eq!(outcomes[6], ("silent", Err("timed out")));
     for p in &polls {
         let e = format!("{:?}", p.outcome.as_ref().err());
         assert!(!e.contains("s3cret"), "{e}");

@@ -44,12 +44,18 @@ async fn store(url: &str) -> FleetStore {
     s
 }
 
-on_both!(uptime_and_incidents_are_exact);
-async fn uptime_and_incidents_are_exact(backend: Backend) {
-    let db = fresh_db(backend, "uptime").await;
+/// A fresh database of `backend` and a store on it whose lease `token` holds.
+async fn holding(backend: Backend, tag: &str) -> (common::TestDb, FleetStore, String) {
+    let db = fresh_db(backend, tag).await;
     let s = store(&db.url).await;
     let token = new_token();
     assert!(s.claim(&token, LEASE).await.unwrap());
+    (db, s, token)
+}
+
+on_both!(uptime_and_incidents_are_exact);
+async fn uptime_and_incidents_are_exact(backend: Backend) {
+    let (_db, s, token) = holding(backend, "uptime").await;
     let pass = || Ok(doc(Word::Pass, &[("db", Word::Pass, &[])]));
     let polls = [
         poll("api", NOW - 40 * DAY, Err("connection refused")),
@@ -155,10 +161,7 @@ async fn uptime_and_incidents_are_exact(backend: Backend) {
 
 on_both!(readings_polled_twice_are_kept_once_and_the_last_120_shown);
 async fn readings_polled_twice_are_kept_once_and_the_last_120_shown(backend: Backend) {
-    let db = fresh_db(backend, "readings").await;
-    let s = store(&db.url).await;
-    let token = new_token();
-    assert!(s.claim(&token, LEASE).await.unwrap());
+    let (_db, s, token) = holding(backend, "readings").await;
     let readings = |from: u64, to: u64| -> Vec<(u64, Word)> {
         (from..=to)
             .map(|i| (i * 1_000, if i % 10 == 0 { Word::Fail } else { Word::Pass }))
@@ -216,10 +219,7 @@ async fn readings_polled_twice_are_kept_once_and_the_last_120_shown(backend: Bac
 
 on_both!(retention_prunes_polls_readings_and_ended_incidents);
 async fn retention_prunes_polls_readings_and_ended_incidents(backend: Backend) {
-    let db = fresh_db(backend, "retention").await;
-    let s = store(&db.url).await;
-    let token = new_token();
-    assert!(s.claim(&token, LEASE).await.unwrap());
+    let (_db, s, token) = holding(backend, "retention").await;
     let polls = [
         poll("api", 1_000, Err("connection refused")),
         poll(
@@ -290,20 +290,28 @@ async fn only_the_lease_holder_writes(backend: Backend) {
     assert_eq!(a.count("fleet_lease").await.unwrap(), 1);
 }
 
-on_both!(a_backlog_is_pruned_a_bounded_number_of_rows_per_cycle);
-async fn a_backlog_is_pruned_a_bounded_number_of_rows_per_cycle(backend: Backend) {
-    let db = fresh_db(backend, "backlog").await;
-    let s = store(&db.url).await;
-    let token = new_token();
-    assert!(s.claim(&token, LEASE).await.unwrap());
-    let backlog = PRUNED_PER_CYCLE as u64 * 3 / 2;
-    let old: Vec<(u64, Word)> = (1..=backlog).map(|at| (at, Word::Pass)).collect();
+/// [`holding`], with `n` readings of `api` stamped 1 ms, 2 ms … after the epoch (all past any
+/// retention), written by a cycle that prunes nothing.
+async fn with_old_readings(
+    backend: Backend,
+    tag: &str,
+    n: u64,
+) -> (common::TestDb, FleetStore, String) {
+    let (db, s, token) = holding(backend, tag).await;
+    let old: Vec<(u64, Word)> = (1..=n).map(|at| (at, Word::Pass)).collect();
     let d = doc(Word::Pass, &[("db", Word::Pass, &old)]);
     assert!(
         s.record(&token, LEASE, &[poll("api", 1, Ok(d))], 0)
             .await
             .unwrap()
     );
+    (db, s, token)
+}
+
+on_both!(a_backlog_is_pruned_a_bounded_number_of_rows_per_cycle);
+async fn a_backlog_is_pruned_a_bounded_number_of_rows_per_cycle(backend: Backend) {
+    let backlog = PRUNED_PER_CYCLE as u64 * 3 / 2;
+    let (_db, s, token) = with_old_readings(backend, "backlog", backlog).await;
     assert_eq!(s.count("fleet_readings").await.unwrap(), backlog as i64);
     // The retention drops them all: one cycle removes at most PRUNED_PER_CYCLE, the next the rest.
     let cycle = |at| poll("api", at, Ok(doc(Word::Pass, &[])));
@@ -325,12 +333,28 @@ async fn a_backlog_is_pruned_a_bounded_number_of_rows_per_cycle(backend: Backend
     );
 }
 
+on_both!(a_cycle_that_writes_many_rows_prunes_twice_as_many);
+async fn a_cycle_that_writes_many_rows_prunes_twice_as_many(backend: Backend) {
+    let backlog = PRUNED_PER_CYCLE as u64 * 3;
+    let (_db, s, token) = with_old_readings(backend, "prune_rate", backlog).await;
+    // A fleet whose cycle writes 7,000 readings and a poll: the retention removes 14,002 old
+    // readings at this cycle, not 10,000, and so keeps ahead of what the fleet adds.
+    let fresh: Vec<(u64, Word)> = (0..7_000).map(|i| (NOW - i, Word::Pass)).collect();
+    let d = doc(Word::Pass, &[("db", Word::Pass, &fresh)]);
+    assert!(
+        s.record(&token, LEASE, &[poll("api", NOW, Ok(d))], NOW - 10_000)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.count("fleet_readings").await.unwrap(),
+        backlog as i64 - 14_002 + 7_000
+    );
+}
+
 on_both!(readings_stamped_far_ahead_or_past_the_retention_are_not_kept);
 async fn readings_stamped_far_ahead_or_past_the_retention_are_not_kept(backend: Backend) {
-    let db = fresh_db(backend, "ahead").await;
-    let s = store(&db.url).await;
-    let token = new_token();
-    assert!(s.claim(&token, LEASE).await.unwrap());
+    let (_db, s, token) = holding(backend, "ahead").await;
     // A service's clock a minute ahead is kept; a reading a day ahead would never be pruned and
     // would stand as the latest one; one older than the retention would be pruned at once.
     let readings = [
@@ -357,10 +381,7 @@ async fn readings_stamped_far_ahead_or_past_the_retention_are_not_kept(backend: 
 
 on_both!(an_incident_never_ends_before_it_started);
 async fn an_incident_never_ends_before_it_started(backend: Backend) {
-    let db = fresh_db(backend, "skew").await;
-    let s = store(&db.url).await;
-    let token = new_token();
-    assert!(s.claim(&token, LEASE).await.unwrap());
+    let (_db, s, token) = holding(backend, "skew").await;
     // Opened by a collector; closed by the next holder, whose clock is five seconds behind.
     let polls = [
         poll("api", NOW, Err("connection refused")),

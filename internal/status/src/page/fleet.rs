@@ -24,6 +24,9 @@ pub(super) fn page(doc: &FleetDocument, opts: &PageOptions<'_>) -> String {
             "poll errors withheld"
         }
     );
+    if doc.unavailable {
+        out.push_str(UNAVAILABLE);
+    }
     summary(&mut out, doc);
     out.push_str("<h2>Targets</h2>");
     if doc.targets.is_empty() {
@@ -36,7 +39,7 @@ pub(super) fn page(doc: &FleetDocument, opts: &PageOptions<'_>) -> String {
              <th class=\"n\">Incidents</th></tr></thead><tbody>\n",
         );
         for t in &doc.targets {
-            row(&mut out, t, doc.generated_at_ms, opts);
+            row(&mut out, t, doc, opts);
         }
         out.push_str("</tbody></table></div>\n");
     }
@@ -66,7 +69,12 @@ pub(super) fn target_href(opts: &PageOptions<'_>, name: &str) -> String {
     format!("{}/service/{}", prefix(opts), Segment(name))
 }
 
-fn row(out: &mut String, t: &TargetDocument, now_ms: u64, opts: &PageOptions<'_>) {
+/// Said where nothing is known because the collector's database could not be read.
+pub(super) const UNAVAILABLE: &str = "<p class=\"reason bad\">The collector's database could not be \
+     read: nothing is known of the targets now (their polls, uptime, checks and incidents).</p>\n";
+
+fn row(out: &mut String, t: &TargetDocument, doc: &FleetDocument, opts: &PageOptions<'_>) {
+    let now_ms = doc.generated_at_ms;
     put!(
         out,
         "<tr><td class=\"t\"><a href=\"{}\">{}</a></td><td class=\"t\">",
@@ -95,6 +103,13 @@ fn row(out: &mut String, t: &TargetDocument, now_ms: u64, opts: &PageOptions<'_>
             uptime_class(share),
             Percent(share)
         );
+    }
+    if doc.unavailable {
+        out.push_str(
+            "<td class=\"mute\">unknown</td><td class=\"mute\">unknown</td>\
+             <td class=\"n mute\">—</td></tr>\n",
+        );
+        return;
     }
     match t.polled_at_ms {
         Some(at) => put!(out, "<td class=\"t\">{}</td>", Utc(at)),

@@ -11,6 +11,7 @@
 //! let doc = FleetDocument {
 //!     generated_at_ms: 0,
 //!     details: false,
+//!     unavailable: false,
 //!     targets: vec![TargetDocument {
 //!         name: "api".into(),
 //!         url: "http://api:8080/status/history".into(),
@@ -83,7 +84,7 @@ pub fn target(doc: &FleetDocument, name: &str, opts: &PageOptions<'_>) -> Option
     doc.targets
         .iter()
         .find(|t| t.name == name)
-        .map(|t| target::page(t, doc.generated_at_ms, doc.details, opts))
+        .map(|t| target::page(t, doc, opts))
 }
 
 #[cfg(test)]

@@ -4,14 +4,10 @@ use super::PageOptions;
 use super::checks::{checks, slots};
 use super::format::{Percent, Span, Utc, uptime_class};
 use super::html::{badge, close, esc, href, open, put};
-use crate::{Incident, TargetDocument};
+use crate::{FleetDocument, Incident, TargetDocument};
 
-pub(super) fn page(
-    t: &TargetDocument,
-    generated_at_ms: u64,
-    details: bool,
-    opts: &PageOptions<'_>,
-) -> String {
+pub(super) fn page(t: &TargetDocument, doc: &FleetDocument, opts: &PageOptions<'_>) -> String {
+    let (generated_at_ms, details) = (doc.generated_at_ms, doc.details);
     let mut out = String::with_capacity(8 * 1024 + t.checks.len() * 12 * 1024);
     open(&mut out, &t.name, t.status, opts);
     put!(
@@ -33,6 +29,7 @@ pub(super) fn page(
     out.push_str("<p class=\"meta\">");
     match t.polled_at_ms {
         Some(at) => put!(&mut out, "Polled <span class=\"t\">{}</span> UTC", Utc(at)),
+        None if doc.unavailable => out.push_str("Last poll unknown"),
         None => out.push_str("Not polled yet"),
     }
     put!(
@@ -46,6 +43,12 @@ pub(super) fn page(
             "reasons withheld"
         }
     );
+    if doc.unavailable {
+        out.push_str(super::fleet::UNAVAILABLE);
+        out.push_str("</main>\n");
+        close(&mut out, &[("", "fleet"), ("/fleet", "fleet (JSON)")], opts);
+        return out;
+    }
     if let Some(e) = &t.poll_error {
         put!(
             &mut out,

@@ -86,6 +86,7 @@ impl FleetStore {
         let mut doc = FleetDocument {
             generated_at_ms: now_ms,
             details,
+            unavailable: false,
             targets: Vec::with_capacity(targets.len()),
         };
         for t in targets {
@@ -273,6 +274,7 @@ mod tests {
         let mut doc = FleetDocument {
             generated_at_ms: 0,
             details: true,
+            unavailable: false,
             targets: vec![
                 target("http://10.0.0.7:8080/status/history?token=s3cret"),
                 target("http://10.0.0.8:8080/status/history#x"),

@@ -11,8 +11,9 @@ use std::ops::RangeInclusive;
 use std::time::Duration;
 use vitals_status::CheckDocument;
 
-/// Most rows each table loses per cycle to the retention: far more than a cycle adds (a row per
-/// target and one per check run), so a backlog shrinks by about this much every interval.
+/// Fewest rows each table may lose per cycle to the retention; a cycle that wrote more rows
+/// may prune twice as many as it wrote, so that a backlog shrinks every interval whatever the
+/// size of the fleet (by this much at least, and by a cycle's writes at least).
 pub const PRUNED_PER_CYCLE: i64 = 10_000;
 
 /// How far ahead of its poll a reading may be stamped (the service's clock ahead of the
@@ -49,10 +50,13 @@ impl FleetStore {
             let Some(tx) = self.begin_held(token, lease).await? else {
                 return Ok(false);
             };
+            let mut written = 0;
             for p in polls {
-                self.write_poll(&tx, p, cutoff_ms).await?;
+                written += self.write_poll(&tx, p, cutoff_ms).await?;
             }
-            self.prune(&tx, cutoff_ms).await?;
+            let limit =
+                PRUNED_PER_CYCLE.max(i64::try_from(written.saturating_mul(2)).unwrap_or(i64::MAX));
+            self.prune(&tx, cutoff_ms, limit).await?;
             tx.commit().await?;
             Ok(true)
         })
@@ -64,7 +68,7 @@ impl FleetStore {
         tx: &DatabaseTransaction,
         p: &Poll,
         cutoff_ms: u64,
-    ) -> Result<(), DbErr> {
+    ) -> Result<usize, DbErr> {
         let at = i64_ms(p.at_ms);
         tx.execute_raw(self.stmt(
             "INSERT INTO fleet_polls (target, at_ms, status, error, failing, duration_seconds)
@@ -79,10 +83,12 @@ impl FleetStore {
             ],
         ))
         .await?;
+        let mut readings = 0;
         match &p.outcome {
             Ok(doc) => {
                 let kept = cutoff_ms..=p.at_ms.saturating_add(MAX_AHEAD_MS);
-                self.write_readings(tx, &p.target, &doc.checks, kept)
+                readings = self
+                    .write_readings(tx, &p.target, &doc.checks, kept)
                     .await?;
                 let checks: Vec<CheckDocument> = doc
                     .checks
@@ -131,7 +137,8 @@ impl FleetStore {
                 .await?;
             }
         }
-        self.write_incident(tx, p).await
+        self.write_incident(tx, p).await?;
+        Ok(1 + readings)
     }
 
     async fn write_readings(
@@ -140,7 +147,7 @@ impl FleetStore {
         target: &str,
         checks: &[CheckDocument],
         kept: RangeInclusive<u64>,
-    ) -> Result<(), DbErr> {
+    ) -> Result<usize, DbErr> {
         let rows: Vec<[Value; 6]> = checks
             .iter()
             .flat_map(|c| {
@@ -187,7 +194,7 @@ impl FleetStore {
             }
             tx.execute(&insert).await?;
         }
-        Ok(())
+        Ok(rows.len())
     }
 
     async fn write_incident(&self, tx: &DatabaseTransaction, p: &Poll) -> Result<(), DbErr> {
@@ -245,10 +252,15 @@ impl FleetStore {
     }
 
     /// Removes polls and readings older than `cutoff_ms`, and incidents that ended before it: at
-    /// most [`PRUNED_PER_CYCLE`] rows of each table, so that a backlog (a retention shortened, a
-    /// collector back after weeks) is cleared over several cycles instead of one transaction
-    /// that overruns its deadline at every cycle and so never writes again.
-    async fn prune(&self, tx: &DatabaseTransaction, cutoff_ms: u64) -> Result<(), DbErr> {
+    /// most `limit` rows of each table, so that a backlog (a retention shortened, a collector
+    /// back after weeks) is cleared over several cycles instead of one transaction that overruns
+    /// its deadline at every cycle and so never writes again.
+    async fn prune(
+        &self,
+        tx: &DatabaseTransaction,
+        cutoff_ms: u64,
+        limit: i64,
+    ) -> Result<(), DbErr> {
         let cutoff = i64_ms(cutoff_ms);
         // The rows to remove by their physical id: one index range, then direct lookups.
         let (id, open, close) = match self.backend {
@@ -266,7 +278,7 @@ impl FleetStore {
             let sql = format!(
                 "DELETE FROM {table} WHERE {id} {open}SELECT {id} FROM {table} WHERE {old} LIMIT $2{close}"
             );
-            tx.execute_raw(self.stmt(&sql, vec![cutoff.into(), PRUNED_PER_CYCLE.into()]))
+            tx.execute_raw(self.stmt(&sql, vec![cutoff.into(), limit.into()]))
                 .await?;
         }
         Ok(())

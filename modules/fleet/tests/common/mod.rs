@@ -130,11 +130,12 @@ pub fn poll(target: &str, at_ms: u64, outcome: Result<StatusDocument, &str>) -> 
     }
 }
 
-/// A loopback HTTP server answering every request with the status and body it holds now, and
-/// counting the requests and the last `Authorization` header it saw.
+/// A loopback HTTP server answering every request with the status and body it holds now (a
+/// document made at the request: `generated_at_ms` is the time of the request, as a service's
+/// is), and counting the requests and the last `Authorization` header it saw.
 pub struct DocServer {
     pub url: String,
-    answer: Arc<Mutex<(u16, String)>>,
+    answer: Arc<Mutex<(u16, String, bool)>>,
     pub requests: Arc<AtomicU64>,
     pub last_auth: Arc<Mutex<Option<String>>>,
 }
@@ -143,7 +144,11 @@ impl DocServer {
     pub fn start(body: &StatusDocument) -> Self {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/status/history", l.local_addr().unwrap());
-        let answer = Arc::new(Mutex::new((200, serde_json::to_string(body).unwrap())));
+        let answer = Arc::new(Mutex::new((
+            200,
+            serde_json::to_string(body).unwrap(),
+            true,
+        )));
         let requests = Arc::new(AtomicU64::new(0));
         let last_auth = Arc::new(Mutex::new(None));
         let (a, r, h) = (answer.clone(), requests.clone(), last_auth.clone());
@@ -163,7 +168,8 @@ impl DocServer {
                     })
                     .map(str::to_owned);
                 *h.lock().unwrap() = auth;
-                let (status, body) = a.lock().unwrap().clone();
+                let (status, body, made_now) = a.lock().unwrap().clone();
+                let body = if made_now { made_at_now(&body) } else { body };
                 let _ = write!(
                     s,
                     "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -179,9 +185,22 @@ impl DocServer {
         }
     }
 
+    /// Answers `status` and `body` as they are from now on.
     pub fn answer(&self, status: u16, body: String) {
-        *self.answer.lock().unwrap() = (status, body);
+        *self.answer.lock().unwrap() = (status, body, false);
     }
+
+    /// Serves `doc` from now on, made at each request.
+    pub fn serve(&self, doc: &StatusDocument) {
+        *self.answer.lock().unwrap() = (200, serde_json::to_string(doc).unwrap(), true);
+    }
+}
+
+/// `body`, a document's JSON, with `generated_at_ms` the time now.
+fn made_at_now(body: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(body).unwrap();
+    v["generated_at_ms"] = vitals_status::unix_ms(std::time::SystemTime::now()).into();
+    v.to_string()
 }
 
 /// A notifier with one webhook, `ops`, never started: its messages stay queued, counted by

@@ -123,6 +123,7 @@ pub(super) fn fleet(targets: Vec<TargetDocument>) -> FleetDocument {
     FleetDocument {
         generated_at_ms: NOW_MS,
         details: true,
+        unavailable: false,
         targets,
     }
 }

@@ -255,3 +255,36 @@ fn a_long_transition_list_says_how_many_it_shows() {
     assert!(html.contains("<h2>Last transitions (50 of 100)</h2>"));
     assert_eq!(count(&html, "<tr><td class=\"t\">"), 50);
 }
+
+#[test]
+fn a_fleet_the_collector_cannot_read_is_unknown_not_empty() {
+    // As the collector serves it when its database is down: names alone.
+    let mut t = fixtures::target("a");
+    t.status = None;
+    t.polled_at_ms = None;
+    t.uptime = Default::default();
+    t.checks.clear();
+    t.incidents.clear();
+    let mut doc = fixtures::fleet(vec![t]);
+    doc.unavailable = true;
+    let html = fleet(&doc, &OPTS);
+    assert_eq!(count(&html, "nothing is known of the targets now"), 1);
+    let row = &html[html.find("<tbody>").unwrap()..];
+    assert_eq!(
+        count(row, ">unknown</td>"),
+        2,
+        "last poll and incident: {row}"
+    );
+    assert!(!row.contains(">never<") && !row.contains(">none<"), "{row}");
+    assert!(
+        !row.contains("<td class=\"n\">0</td>"),
+        "no count of 0: {row}"
+    );
+    let page = target(&doc, "a", &OPTS).unwrap();
+    assert_eq!(count(&page, "nothing is known of the targets now"), 1);
+    assert!(page.contains("Last poll unknown"));
+    assert!(!page.contains("No incident recorded") && !page.contains("Not polled yet"));
+    // Readable again: the ordinary page, without the notice.
+    doc.unavailable = false;
+    assert_eq!(count(&fleet(&doc, &OPTS), "nothing is known"), 0);
+}
