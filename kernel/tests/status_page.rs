@@ -139,9 +139,16 @@ async fn a_browser_sees_every_check_and_reasons_only_with_the_token() {
         "the hostile reason is shown as text: {}",
         authorised.text
     );
+    let changes = &authorised.html[authorised
+        .html
+        .find("Last transitions")
+        .expect("the transitions are listed")..];
     assert!(
-        authorised.text.contains("pass") && authorised.text.contains("fail"),
-        "db's transition pass → fail is listed"
+        changes.contains(
+            "<td>db</td><td class=\"t\"><span class=\"badge pass\">pass</span> → \
+             <span class=\"badge fail\">fail</span>"
+        ),
+        "db's transition pass → fail is listed: {changes}"
     );
     println!(
         "status page: {} bytes anonymous, {} bytes with details; loaded in {:.0} ms / {:.0} ms; screenshots {} {}",

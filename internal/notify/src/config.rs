@@ -17,7 +17,9 @@ pub struct NotifyConfig {
     /// default 2: a one-reading blip sends nothing).
     pub hold_readings: u32,
     /// Or: how long a new status needs to have held, seen on a later reading
-    /// (`VITALS_NOTIFY_HOLD_TIME`, default off).
+    /// (`VITALS_NOTIFY_HOLD_TIME`, default off). Whichever of the two is met first; with
+    /// `VITALS_NOTIFY_HOLD_TIME` set and `VITALS_NOTIFY_HOLD_READINGS` not, the time alone
+    /// (`hold_readings` is then `u32::MAX`).
     pub hold_time: Option<Duration>,
     /// While a subject stays degraded or unhealthy, repeat its message this often, on the next
     /// reading past the interval (`VITALS_NOTIFY_REPEAT`, default 1 h; `None`: never).
@@ -141,11 +143,16 @@ impl NotifyConfig {
             webhooks,
             ..Self::default()
         };
-        if let Some(n) = env.count("VITALS_NOTIFY_HOLD_READINGS")? {
-            c.hold_readings = n;
-        }
+        let readings = env.count("VITALS_NOTIFY_HOLD_READINGS")?;
         if let Some(d) = switchable_duration(env, "VITALS_NOTIFY_HOLD_TIME")? {
             c.hold_time = d;
+        }
+        // A hold time set alone is the one rule: the default two readings would otherwise be
+        // met first, and the time never count.
+        match readings {
+            Some(n) => c.hold_readings = n,
+            None if c.hold_time.is_some() => c.hold_readings = u32::MAX,
+            None => {}
         }
         if let Some(d) = switchable_duration(env, "VITALS_NOTIFY_REPEAT")? {
             c.repeat = d;

@@ -340,3 +340,33 @@ fn a_notifier_refuses_a_config_that_cannot_work() {
         r#"duplicate metric "vitals_notifications_sent_total": already registered"#
     );
 }
+
+#[test]
+fn a_hold_time_set_alone_is_the_one_rule() {
+    let hooks = (
+        "VITALS_NOTIFY_WEBHOOKS",
+        "ops=json:http://127.0.0.1:9000/hook",
+    );
+    let c = NotifyConfig::from_environment(&env(&[hooks, ("VITALS_NOTIFY_HOLD_TIME", "5m")]))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (c.hold_readings, c.hold_time),
+        (u32::MAX, Some(Duration::from_secs(300)))
+    );
+    let c = NotifyConfig::from_environment(&env(&[
+        hooks,
+        ("VITALS_NOTIFY_HOLD_TIME", "5m"),
+        ("VITALS_NOTIFY_HOLD_READINGS", "2"),
+    ]))
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        (c.hold_readings, c.hold_time),
+        (2, Some(Duration::from_secs(300)))
+    );
+    let c = NotifyConfig::from_environment(&env(&[hooks, ("VITALS_NOTIFY_HOLD_TIME", "off")]))
+        .unwrap()
+        .unwrap();
+    assert_eq!((c.hold_readings, c.hold_time), (2, None));
+}
