@@ -12,10 +12,34 @@ use vitals_status::page::{self, PageOptions};
 use vitals_status::{FleetDocument, TargetDocument, Uptime, unix_ms};
 
 /// The fleet view's [`StatusPages`]. Concurrent requests share one read of the database, reused
-/// for the poll interval (at most 1 s).
+/// for the poll interval (at most 1 s), and its two forms (with details, and without for
+/// callers who may not see them), made once per read and shared, never copied per request.
 pub struct FleetPages {
     inner: Arc<Inner>,
-    cell: Coalesced<Arc<(u16, FleetDocument)>>,
+    cell: Coalesced<Arc<Read>>,
+}
+
+/// One read of the database: its status code and the document in both forms.
+struct Read {
+    status: u16,
+    full: FleetDocument,
+    withheld: FleetDocument,
+}
+
+impl Read {
+    fn new(status: u16, full: FleetDocument) -> Self {
+        let mut withheld = full.clone();
+        without_details(&mut withheld);
+        Self {
+            status,
+            full,
+            withheld,
+        }
+    }
+
+    fn doc(&self, details: bool) -> &FleetDocument {
+        if details { &self.full } else { &self.withheld }
+    }
 }
 
 struct Inner {
@@ -46,26 +70,25 @@ impl FleetPages {
         self
     }
 
-    /// The document as the caller may see it.
-    async fn document(&self, details: bool) -> (u16, FleetDocument) {
+    /// The read a caller is answered from (choose its form with [`Read::doc`]).
+    async fn document(&self) -> Arc<Read> {
         let inner = self.inner.clone();
         let reuse = self.inner.refresh.min(Duration::from_secs(1));
         let shared = self.cell.get(move || async move {
             let (status, doc) = inner.read().await;
             let until = (status == 200).then(|| tokio::time::Instant::now() + reuse);
-            (Arc::new((status, doc)), until)
+            (Arc::new(Read::new(status, doc)), until)
         });
-        let (status, mut doc) = match shared.await {
-            Ok(read) => (read.0, read.1.clone()),
+        match shared.await {
+            Ok(read) => read,
             Err(e) => {
                 tracing::warn!("fleet view: reading the page's document {e}");
-                (503, self.inner.unknown(unix_ms(SystemTime::now())))
+                Arc::new(Read::new(
+                    503,
+                    self.inner.unknown(unix_ms(SystemTime::now())),
+                ))
             }
-        };
-        if !details {
-            without_details(&mut doc);
         }
-        (status, doc)
     }
 }
 
@@ -136,22 +159,22 @@ impl StatusPages for FleetPages {
         };
         let path = request.path.as_str();
         if path.is_empty() {
-            let (status, doc) = self.document(request.details).await;
-            return PageResponse::html(status, page::fleet(&doc, &opts));
+            let read = self.document().await;
+            return PageResponse::html(read.status, page::fleet(read.doc(request.details), &opts));
         }
         if path == "fleet" {
-            let (status, doc) = self.document(request.details).await;
-            return match serde_json::to_string(&doc) {
-                Ok(body) => PageResponse::json(status, body),
+            let read = self.document().await;
+            return match serde_json::to_string(read.doc(request.details)) {
+                Ok(body) => PageResponse::json(read.status, body),
                 Err(e) => PageResponse::json(500, format!("{{\"error\":\"{e}\"}}")),
             };
         }
         if let Some(name) = path.strip_prefix("service/")
             && self.inner.targets.iter().any(|t| t.name == name)
         {
-            let (status, doc) = self.document(request.details).await;
-            if let Some(html) = page::target(&doc, name, &opts) {
-                return PageResponse::html(status, html);
+            let read = self.document().await;
+            if let Some(html) = page::target(read.doc(request.details), name, &opts) {
+                return PageResponse::html(read.status, html);
             }
         }
         PageResponse::not_found()
