@@ -1,7 +1,8 @@
 //! The fleet view end to end: the real `vitals-collector` polling three real `vitals` services
 //! (their `GET /status/history`), on SQLite and on PostgreSQL. One service is killed and
 //! restarted: its incident appears, with a duration. Then the collector is killed (`kill -9`)
-//! and started again: `/status/fleet` (history, uptime, incidents) is the same document.
+//! and started again: `/status/fleet` (history, uptime, incidents) is the same document. And the
+//! collector killed at random moments while it polls and writes leaves whole cycles only.
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -126,9 +127,10 @@ async fn in_a_browser(base: &str, lasted_ms: u64) {
     );
 }
 
-async fn end_to_end(db_url: &str, browse: bool) {
-    let addrs: Vec<String> = (0..3).map(|_| free_addr().to_string()).collect();
+/// The three services `alpha`, `beta`, `gamma`, and the `VITALS_STATUS_TARGETS` naming them.
+async fn three_services() -> (Vec<ChildGuard>, Vec<String>, String) {
     let names = ["alpha", "beta", "gamma"];
+    let addrs: Vec<String> = names.iter().map(|_| free_addr().to_string()).collect();
     let mut services = Vec::new();
     for (n, a) in names.iter().zip(&addrs) {
         services.push(service(n, a).await);
@@ -139,6 +141,12 @@ async fn end_to_end(db_url: &str, browse: bool) {
         .map(|(n, a)| format!("{n}=http://{a}/status/history"))
         .collect::<Vec<_>>()
         .join(",");
+    (services, addrs, targets)
+}
+
+async fn end_to_end(db_url: &str, browse: bool) {
+    let names = ["alpha", "beta", "gamma"];
+    let (mut services, addrs, targets) = three_services().await;
     let (first, base) = collector(&targets, db_url).await;
     until(
         &base,
@@ -264,18 +272,107 @@ async fn collector_restart_loses_no_history_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn collector_restart_loses_no_history_on_postgres() {
+    on_fresh_postgres("vitals_fleet_e2e", |url| async move {
+        end_to_end(&url, false).await
+    })
+    .await;
+}
+
+/// Runs `test` on a database of its own on the test PostgreSQL, dropped after.
+async fn on_fresh_postgres<F, Fut>(tag: &str, test: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = ()>,
+{
     let admin = postgres_url();
-    let name = format!("vitals_fleet_e2e_{}", std::process::id());
+    let name = format!("{tag}_{}", std::process::id());
     let conn = Database::connect(&admin).await.unwrap();
-    conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-        .unwrap();
+    let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    conn.execute_unprepared(&drop).await.unwrap();
     conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
         .await
         .unwrap();
     let (prefix, _) = admin.rsplit_once('/').unwrap();
-    end_to_end(&format!("{prefix}/{name}"), false).await;
-    conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    test(format!("{prefix}/{name}")).await;
+    conn.execute_unprepared(&drop).await.unwrap();
+}
+
+/// Each target's number of stored polls, and the most open incidents any target has.
+async fn stored(db: &sea_orm::DatabaseConnection) -> (Vec<i64>, i64) {
+    let count = |sql: &'static str| async move {
+        db.query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql,
+        ))
         .await
-        .unwrap();
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<i64>("", "n").unwrap())
+        .collect::<Vec<i64>>()
+    };
+    let polls =
+        count("SELECT COUNT(*) AS n FROM fleet_polls GROUP BY target ORDER BY target").await;
+    let open = count(
+        "SELECT COUNT(*) AS n FROM fleet_incidents WHERE ended_at_ms IS NULL GROUP BY target",
+    )
+    .await;
+    (polls, open.into_iter().max().unwrap_or(0))
+}
+
+/// The collector started and killed (`kill -9`) eight times, each after a random 0.3–1.2 s, so
+/// that kills land anywhere in its cycles, writes included: after every kill each cycle it wrote
+/// is whole (every target polled as often as the others, the three written in one
+/// transaction), no target has two incidents open, and nothing written before is lost.
+async fn killed_while_writing(db_url: &str) {
+    let (services, _, targets) = three_services().await;
+    // beta down: its polls open an incident and fail, so every cycle writes one too.
+    services[1].signal("KILL");
+    let mut seed = u64::from(std::process::id()) ^ 0x9e37_79b9_7f4a_7c15;
+    let mut written = 0;
+    let mut kills = Vec::new();
+    for _ in 0..8 {
+        let (collector, _base) = collector(&targets, db_url).await;
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let after = Duration::from_millis(300 + (seed >> 33) % 900);
+        tokio::time::sleep(after).await;
+        collector.signal("KILL");
+        drop(collector);
+        kills.push(after.as_millis());
+        let db = Database::connect(db_url).await.unwrap();
+        let (polls, open) = stored(&db).await;
+        db.close().await.unwrap();
+        if !polls.is_empty() {
+            assert_eq!(polls.len(), 3, "every target polled: {polls:?}");
+            assert!(
+                polls.iter().all(|n| *n == polls[0]),
+                "a cycle written in part after kills at {kills:?} ms: {polls:?}"
+            );
+            assert!(
+                polls[0] >= written,
+                "polls lost: {} after {written}",
+                polls[0]
+            );
+            written = polls[0];
+        }
+        assert!(open <= 1, "a target with {open} incidents open");
+    }
+    // Each collector waits out the killed one's lease (three intervals) before it polls.
+    assert!(
+        written >= 3,
+        "{written} cycles written over 8 runs, killed at {kills:?} ms"
+    );
+    println!("killed at {kills:?} ms: {written} whole cycles written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_collector_killed_while_writing_leaves_whole_cycles_on_sqlite() {
+    killed_while_writing(&sqlite_url(&format!("fleet-killed-{}", free_addr().port()))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_collector_killed_while_writing_leaves_whole_cycles_on_postgres() {
+    on_fresh_postgres("vitals_fleet_killed", |url| async move {
+        killed_while_writing(&url).await
+    })
+    .await;
 }
