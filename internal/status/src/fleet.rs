@@ -12,8 +12,9 @@ pub struct FleetDocument {
     /// Whether reasons are included (the caller's access).
     pub details: bool,
     /// Whether the collector could not read what it stored (its database down): nothing is
-    /// then known of the targets beyond their names (status, polls, uptime, checks and
-    /// incidents all absent, not empty).
+    /// then known of the targets beyond their names. Status, last poll and uptime are absent,
+    /// and checks and incidents empty: read them as unknown, not as none (the document is then
+    /// served with `503`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unavailable: bool,
     /// The targets, in configuration order.

@@ -94,6 +94,8 @@ impl Module for FleetModule {
             let _ = task.await;
         }
         if let Some(r) = self.runner.get() {
+            // What the aborted cycle may have notified, kept for the next holder.
+            r.save_notified().await;
             r.release().await;
         }
     }

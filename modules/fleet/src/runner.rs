@@ -176,7 +176,7 @@ impl FleetRunner {
         let Some(notifier) = self.notifier.get() else {
             return true;
         };
-        match self.store.notified().await {
+        match self.store.notified(&self.names()).await {
             Ok(rows) => {
                 let mut saved = self.saved.lock().unwrap_or_else(|e| e.into_inner());
                 saved.clear();
@@ -199,6 +199,14 @@ impl FleetRunner {
                 false
             }
         }
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.config
+            .targets
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect()
     }
 
     /// Having lost or given up the lease: forgets the targets' notified states, which the next
@@ -233,10 +241,13 @@ impl FleetRunner {
 
     /// Writes the targets' notified states that changed since last saved (none, mostly). A
     /// failed write is retried at the next cycle; a lost lease hands the targets over.
-    async fn save_notified(&self) {
+    pub(crate) async fn save_notified(&self) {
         let Some(notifier) = self.notifier.get() else {
             return;
         };
+        if !self.still_holding() {
+            return;
+        }
         let changed: Vec<(String, Notified)> = {
             let saved = self.saved.lock().unwrap_or_else(|e| e.into_inner());
             self.config
@@ -296,8 +307,10 @@ impl FleetRunner {
         }
     }
 
-    /// Gives the lease up, so that another collector polls at once.
+    /// Gives the lease up, so that another collector polls at once (and hands the targets'
+    /// notified states over to it).
     pub async fn release(&self) {
+        self.hand_over();
         if let Err(e) = self.store.release(&self.token).await {
             self.store_error("releasing the lease", &e);
         }

@@ -3,6 +3,7 @@
 mod common;
 
 use common::{Backend, doc, fresh_db, poll};
+use sea_orm::ConnectionTrait;
 use std::time::Duration;
 use vitals_module_fleet::{FleetStore, PRUNED_PER_CYCLE, Target, new_token};
 use vitals_status::{Incident, Uptime, Word};
@@ -333,23 +334,62 @@ async fn a_backlog_is_pruned_a_bounded_number_of_rows_per_cycle(backend: Backend
     );
 }
 
-on_both!(a_cycle_that_writes_many_rows_prunes_twice_as_many);
-async fn a_cycle_that_writes_many_rows_prunes_twice_as_many(backend: Backend) {
-    let backlog = PRUNED_PER_CYCLE as u64 * 3;
+on_both!(a_cycle_that_adds_many_readings_prunes_twice_as_many);
+async fn a_cycle_that_adds_many_readings_prunes_twice_as_many(backend: Backend) {
+    let backlog = 23_000;
     let (_db, s, token) = with_old_readings(backend, "prune_rate", backlog).await;
-    // A fleet whose cycle writes 7,000 readings and a poll: the retention removes 14,002 old
-    // readings at this cycle, not 10,000, and so keeps ahead of what the fleet adds.
-    let fresh: Vec<(u64, Word)> = (0..7_000).map(|i| (NOW - i, Word::Pass)).collect();
+    // A fleet whose cycle adds 6,000 readings: the retention removes 12,000 old ones at this
+    // cycle, not 10,000, and so keeps ahead of what the fleet adds.
+    let fresh: Vec<(u64, Word)> = (0..6_000).map(|i| (NOW - i, Word::Pass)).collect();
     let d = doc(Word::Pass, &[("db", Word::Pass, &fresh)]);
+    let cycle = |at| poll("api", at, Ok(d.clone()));
+    let cutoff = NOW - 10_000;
     assert!(
-        s.record(&token, LEASE, &[poll("api", NOW, Ok(d))], NOW - 10_000)
+        s.record(&token, LEASE, &[cycle(NOW)], cutoff)
+            .await
+            .unwrap()
+    );
+    let old = backlog as i64 - 12_000;
+    assert_eq!(s.count("fleet_readings").await.unwrap(), old + 6_000);
+    // The same 6,000 readings sent again add nothing: 10,000 old ones go, not 12,000.
+    assert!(
+        s.record(&token, LEASE, &[cycle(NOW + 1)], cutoff)
             .await
             .unwrap()
     );
     assert_eq!(
         s.count("fleet_readings").await.unwrap(),
-        backlog as i64 - 14_002 + 7_000
+        old - PRUNED_PER_CYCLE + 6_000
     );
+}
+
+on_both!(a_database_migrated_by_a_newer_collector_is_left_as_it_is);
+async fn a_database_migrated_by_a_newer_collector_is_left_as_it_is(backend: Backend) {
+    let db = fresh_db(backend, "newer").await;
+    let s = store(&db.url).await;
+    s.connection()
+        .execute_unprepared(
+            "INSERT INTO vitals_fleet_migrations (version, applied_at)
+             VALUES ('m9999_from_a_newer_collector', 0)",
+        )
+        .await
+        .unwrap();
+    // As after a rollback: this collector knows every migration but the newer one.
+    let older = store(&db.url).await;
+    let token = new_token();
+    assert!(older.claim(&token, LEASE).await.unwrap());
+    assert!(
+        older
+            .record(
+                &token,
+                LEASE,
+                &[poll("api", NOW, Ok(doc(Word::Pass, &[])))],
+                0
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(older.count("fleet_polls").await.unwrap(), 1);
 }
 
 on_both!(readings_stamped_far_ahead_or_past_the_retention_are_not_kept);

@@ -6,6 +6,7 @@ use crate::migration::Migrator;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 use sea_orm::{Statement, Value};
 use sea_orm_migration::MigratorTrait;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -122,7 +123,7 @@ impl FleetStore {
             return Ok(());
         }
         for retry in 1.. {
-            match self.bounded(Migrator::up(&self.db, None)).await {
+            match self.bounded(self.migrate_once()).await {
                 Ok(()) => break,
                 // Another collector migrating at the same moment: our CREATEs collide with its
                 // own until it is done (an immediate retry collided again); then its tables
@@ -138,6 +139,24 @@ impl FleetStore {
         }
         self.migrated.store(true, Ordering::Release);
         Ok(())
+    }
+
+    /// Applies the pending migrations, unless every one this collector knows is applied: a
+    /// database migrated further by a newer collector (a rolling update, a rollback) is left as
+    /// it is, where sea-orm's `up` refuses a migration applied but unknown to it.
+    async fn migrate_once(&self) -> Result<(), DbErr> {
+        let applied: HashSet<String> = Migrator::get_migration_models(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| m.version)
+            .collect();
+        if Migrator::migrations()
+            .iter()
+            .all(|m| applied.contains(m.name()))
+        {
+            return Ok(());
+        }
+        Migrator::up(&self.db, None).await
     }
 
     async fn bounded<T>(

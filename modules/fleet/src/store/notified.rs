@@ -16,33 +16,51 @@ fn from_ms(ms: Option<i64>) -> Option<SystemTime> {
 }
 
 impl FleetStore {
-    /// Every target's last notified state.
+    /// The last notified state of each of `targets` that has one. Rows of other targets (no
+    /// longer configured: one of the same name added later starts afresh) and rows that cannot
+    /// be read (logged) are deleted, never restored.
     ///
     /// # Errors
-    /// The database's error, [`StoreError::Deadline`], or [`StoreError::Corrupt`] for a status
-    /// that is not `pass`, `warn` or `fail`.
-    pub async fn notified(&self) -> Result<Vec<(String, Notified)>, StoreError> {
+    /// The database's error, or [`StoreError::Deadline`].
+    pub async fn notified(&self, targets: &[&str]) -> Result<Vec<(String, Notified)>, StoreError> {
         let rows = self
             .bounded(self.db.query_all_raw(self.stmt(
                 "SELECT target, status, since_ms, last_message_ms FROM fleet_notified",
                 vec![],
             )))
             .await?;
-        rows.iter()
-            .map(|r| {
-                let status: String = r.try_get("", "status")?;
-                let status = super::read::word(&status)
-                    .ok_or_else(|| super::read::corrupt("fleet_notified.status", &status))?;
-                Ok((
-                    r.try_get("", "target")?,
-                    Notified {
-                        status: status.into(),
-                        since: from_ms(r.try_get("", "since_ms")?),
-                        last_message: from_ms(r.try_get("", "last_message_ms")?),
-                    },
-                ))
-            })
-            .collect()
+        let mut kept = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let target: String = r.try_get("", "target").map_err(StoreError::Db)?;
+            let read = || -> Result<Notified, String> {
+                let status: String = r.try_get("", "status").map_err(|e| e.to_string())?;
+                let status = super::read::word(&status).ok_or(format!("status {status:?}"))?;
+                let ms = |col| r.try_get::<Option<i64>>("", col).map_err(|e| e.to_string());
+                Ok(Notified {
+                    status: status.into(),
+                    since: from_ms(ms("since_ms")?),
+                    last_message: from_ms(ms("last_message_ms")?),
+                })
+            };
+            match read() {
+                Ok(n) if targets.contains(&target.as_str()) => kept.push((target, n)),
+                Ok(_) => self.forget_notified(&target).await?,
+                Err(e) => {
+                    tracing::warn!(target_name = %target, "fleet view: unreadable notified state deleted: {e}");
+                    self.forget_notified(&target).await?;
+                }
+            }
+        }
+        Ok(kept)
+    }
+
+    async fn forget_notified(&self, target: &str) -> Result<(), StoreError> {
+        self.bounded(self.db.execute_raw(self.stmt(
+            "DELETE FROM fleet_notified WHERE target = $1",
+            vec![target.into()],
+        )))
+        .await?;
+        Ok(())
     }
 
     /// Writes `states` under `token`'s lease (renewed to `lease`). Returns `false`, having

@@ -11,9 +11,10 @@ use std::ops::RangeInclusive;
 use std::time::Duration;
 use vitals_status::CheckDocument;
 
-/// Fewest rows each table may lose per cycle to the retention; a cycle that wrote more rows
-/// may prune twice as many as it wrote, so that a backlog shrinks every interval whatever the
-/// size of the fleet (by this much at least, and by a cycle's writes at least).
+/// Fewest rows each table may lose per cycle to the retention; a cycle that added more rows to a
+/// table may prune twice as many from it, so that a backlog shrinks every interval whatever the
+/// size of the fleet (by this much at least, and by what a cycle adds at least), and a prune
+/// stays in proportion to the cycle's own write under the same deadline.
 pub const PRUNED_PER_CYCLE: i64 = 10_000;
 
 /// How far ahead of its poll a reading may be stamped (the service's clock ahead of the
@@ -50,13 +51,17 @@ impl FleetStore {
             let Some(tx) = self.begin_held(token, lease).await? else {
                 return Ok(false);
             };
-            let mut written = 0;
+            let mut readings = 0;
             for p in polls {
-                written += self.write_poll(&tx, p, cutoff_ms).await?;
+                readings += self.write_poll(&tx, p, cutoff_ms).await?;
             }
-            let limit =
-                PRUNED_PER_CYCLE.max(i64::try_from(written.saturating_mul(2)).unwrap_or(i64::MAX));
-            self.prune(&tx, cutoff_ms, limit).await?;
+            // Twice what this cycle added to each table (a poll and at most one incident per
+            // target; the readings new to the table, not those a document sent again).
+            let limit = |added: usize| {
+                PRUNED_PER_CYCLE.max(i64::try_from(added.saturating_mul(2)).unwrap_or(i64::MAX))
+            };
+            let (polls, readings) = (limit(polls.len()), limit(readings));
+            self.prune(&tx, cutoff_ms, [polls, readings, polls]).await?;
             tx.commit().await?;
             Ok(true)
         })
@@ -69,6 +74,7 @@ impl FleetStore {
         p: &Poll,
         cutoff_ms: u64,
     ) -> Result<usize, DbErr> {
+        // Returns the readings added (new to the table).
         let at = i64_ms(p.at_ms);
         tx.execute_raw(self.stmt(
             "INSERT INTO fleet_polls (target, at_ms, status, error, failing, duration_seconds)
@@ -138,7 +144,7 @@ impl FleetStore {
             }
         }
         self.write_incident(tx, p).await?;
-        Ok(1 + readings)
+        Ok(readings)
     }
 
     async fn write_readings(
@@ -170,6 +176,7 @@ impl FleetStore {
                     })
             })
             .collect();
+        let mut added = 0;
         for chunk in rows.chunks(READINGS_PER_STATEMENT) {
             let mut insert = Query::insert();
             insert
@@ -192,9 +199,9 @@ impl FleetStore {
                     .values(row.iter().cloned().map(Into::into))
                     .map_err(|e| DbErr::Custom(e.to_string()))?;
             }
-            tx.execute(&insert).await?;
+            added += tx.execute(&insert).await?.rows_affected();
         }
-        Ok(rows.len())
+        Ok(usize::try_from(added).unwrap_or(usize::MAX))
     }
 
     async fn write_incident(&self, tx: &DatabaseTransaction, p: &Poll) -> Result<(), DbErr> {
@@ -252,14 +259,14 @@ impl FleetStore {
     }
 
     /// Removes polls and readings older than `cutoff_ms`, and incidents that ended before it: at
-    /// most `limit` rows of each table, so that a backlog (a retention shortened, a collector
+    /// most `limits` rows of each table (polls, readings, incidents), so that a backlog (a retention shortened, a collector
     /// back after weeks) is cleared over several cycles instead of one transaction that overruns
     /// its deadline at every cycle and so never writes again.
     async fn prune(
         &self,
         tx: &DatabaseTransaction,
         cutoff_ms: u64,
-        limit: i64,
+        limits: [i64; 3],
     ) -> Result<(), DbErr> {
         let cutoff = i64_ms(cutoff_ms);
         // The rows to remove by their physical id: one index range, then direct lookups.
@@ -267,14 +274,17 @@ impl FleetStore {
             DbBackend::Postgres => ("ctid", "= ANY(ARRAY(", "))"),
             _ => ("rowid", "IN (", ")"),
         };
-        for (table, old) in [
+        for ((table, old), limit) in [
             ("fleet_polls", "at_ms < $1"),
             ("fleet_readings", "at_ms < $1"),
             (
                 "fleet_incidents",
                 "ended_at_ms IS NOT NULL AND ended_at_ms < $1",
             ),
-        ] {
+        ]
+        .into_iter()
+        .zip(limits)
+        {
             let sql = format!(
                 "DELETE FROM {table} WHERE {id} {open}SELECT {id} FROM {table} WHERE {old} LIMIT $2{close}"
             );
