@@ -179,6 +179,7 @@ const COLLECTOR_CASES: &[Case] = &[
     with("VITALS_STATUS_POLL_INTERVAL", "often", &[TARGETS]),
     with("VITALS_STATUS_POLL_TIMEOUT", "1m", &[TARGETS]),
     with("VITALS_STATUS_RETENTION", "forever", &[TARGETS]),
+    with("VITALS_STATUS_STORE_TIMEOUT", "0s", &[TARGETS]),
     Case {
         var: "VITALS_STATUS_POLL_HEADER",
         value: "Bearer s3cret",

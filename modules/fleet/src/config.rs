@@ -31,7 +31,9 @@ pub struct FleetConfig {
     /// The collector's database (`DATABASE_URL`, default `sqlite://vitals.db?mode=rwc`):
     /// `sqlite:` or `postgres://`.
     pub database_url: String,
-    /// Deadline of every database call (5 s; not a variable).
+    /// Deadline of every database call (`VITALS_STATUS_STORE_TIMEOUT`, default 5 s): a cycle's
+    /// one write of every target's poll, the pages' read of the whole fleet. Raise it for a
+    /// large fleet on a distant database.
     pub store_timeout: Duration,
 }
 
@@ -92,6 +94,9 @@ impl FleetConfig {
         }
         if let Some(d) = env.positive_duration("VITALS_STATUS_RETENTION")? {
             c.retention = d;
+        }
+        if let Some(d) = env.positive_duration("VITALS_STATUS_STORE_TIMEOUT")? {
+            c.store_timeout = d;
         }
         if c.timeout >= c.interval {
             return Err(SettingError::new(

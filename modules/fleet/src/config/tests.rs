@@ -32,6 +32,7 @@ fn defaults_and_every_setting() {
     assert_eq!(c.interval, Duration::from_secs(15));
     assert_eq!(c.timeout, Duration::from_secs(5));
     assert_eq!(c.retention, Duration::from_secs(35 * 86400));
+    assert_eq!(c.store_timeout, Duration::from_secs(5));
     assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
     assert_eq!(c.header, None);
     let c = parse(&[
@@ -39,6 +40,7 @@ fn defaults_and_every_setting() {
         ("VITALS_STATUS_POLL_INTERVAL", "200ms"),
         ("VITALS_STATUS_POLL_TIMEOUT", "150ms"),
         ("VITALS_STATUS_RETENTION", "7d"),
+        ("VITALS_STATUS_STORE_TIMEOUT", "20s"),
         ("VITALS_STATUS_POLL_HEADER", "Authorization: Bearer s3cret"),
         ("DATABASE_URL", "postgres://u:p@db/vitals"),
     ])
@@ -47,6 +49,7 @@ fn defaults_and_every_setting() {
     assert_eq!(c.interval, Duration::from_millis(200));
     assert_eq!(c.timeout, Duration::from_millis(150));
     assert_eq!(c.retention, Duration::from_secs(7 * 86400));
+    assert_eq!(c.store_timeout, Duration::from_secs(20));
     assert_eq!(
         c.header,
         Some(("Authorization".into(), "Bearer s3cret".into()))
