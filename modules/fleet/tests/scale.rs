@@ -1,6 +1,8 @@
 //! What the pages and the writes cost as the tables grow (run on demand, prints a table):
 //! `cargo test -p vitals-module-fleet --release --test scale -- --ignored --nocapture`.
-//! Each target has 30 days of polls at 15 s (172,800) and 10 checks with 20,000 readings each.
+//! `cost_at_1_and_10_targets`: each target has 30 days of polls at 15 s (172,800) and 10 checks
+//! with 20,000 readings each. `cost_at_10_100_1000_targets`: one day of polls (5,760) each, and
+//! the readings the cycles write.
 mod common;
 
 use common::{Backend, doc, fresh_db, poll};
@@ -9,23 +11,31 @@ use std::time::{Duration, Instant, SystemTime};
 use vitals_module_fleet::{FleetStore, Target, new_token};
 use vitals_status::{Word, unix_ms};
 
-const POLLS: u64 = 30 * 24 * 240;
-const READINGS: u64 = 20_000;
 const CHECKS: usize = 10;
 
-async fn fill(s: &FleetStore, backend: Backend, targets: &[Target], now: u64) {
+/// What each target holds before the measure: `days` of polls at 15 s, and `readings` older
+/// readings of each of its checks.
+#[derive(Clone, Copy)]
+struct Fill {
+    days: u64,
+    readings: u64,
+}
+
+async fn fill(s: &FleetStore, backend: Backend, targets: &[Target], now: u64, f: Fill) {
+    let polls = f.days * 24 * 240;
+    let readings = f.readings;
     for t in targets {
-        let (polls, readings) = match backend {
+        let (polls_sql, readings_sql) = match backend {
             Backend::Sqlite => (
                 format!(
-                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {POLLS})
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {polls})
                      INSERT INTO fleet_polls (target, at_ms, status, error, failing, duration_seconds)
                      SELECT '{name}', {now} - i * 15000, CASE WHEN i % 50 = 0 THEN 'fail' ELSE 'pass' END,
                             NULL, '[]', 0.01 FROM n",
                     name = t.name
                 ),
                 format!(
-                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {READINGS}),
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {readings}),
                      c(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM c WHERE k < {CHECKS} - 1)
                      INSERT INTO fleet_readings (target, check_name, at_ms, status, duration_seconds, reason)
                      SELECT '{name}', 'check' || k, {now} - 1000000 - i * 15000, 'pass', 0.01, NULL FROM n, c",
@@ -36,23 +46,28 @@ async fn fill(s: &FleetStore, backend: Backend, targets: &[Target], now: u64) {
                 format!(
                     "INSERT INTO fleet_polls (target, at_ms, status, error, failing, duration_seconds)
                      SELECT '{name}', {now} - i::bigint * 15000, CASE WHEN i % 50 = 0 THEN 'fail' ELSE 'pass' END,
-                            NULL, '[]', 0.01 FROM generate_series(1, {POLLS}) i",
+                            NULL, '[]', 0.01 FROM generate_series(1, {polls}) i",
                     name = t.name
                 ),
                 format!(
                     "INSERT INTO fleet_readings (target, check_name, at_ms, status, duration_seconds, reason)
                      SELECT '{name}', 'check' || k, {now} - 1000000 - i::bigint * 15000, 'pass', 0.01, NULL
-                     FROM generate_series(1, {READINGS}) i, generate_series(0, {CHECKS} - 1) k",
+                     FROM generate_series(1, {readings}) i, generate_series(0, {CHECKS} - 1) k",
                     name = t.name
                 ),
             ),
         };
-        s.connection().execute_unprepared(&polls).await.unwrap();
-        s.connection().execute_unprepared(&readings).await.unwrap();
+        s.connection().execute_unprepared(&polls_sql).await.unwrap();
+        if readings > 0 {
+            s.connection()
+                .execute_unprepared(&readings_sql)
+                .await
+                .unwrap();
+        }
     }
 }
 
-async fn measure(backend: Backend, n: usize) {
+async fn measure(backend: Backend, n: usize, f: Fill) {
     let db = fresh_db(backend, "scale").await;
     let s = FleetStore::connect(&db.url, Duration::from_secs(120))
         .await
@@ -65,7 +80,7 @@ async fn measure(backend: Backend, n: usize) {
         })
         .collect();
     let now = unix_ms(SystemTime::now());
-    fill(&s, backend, &targets, now).await;
+    fill(&s, backend, &targets, now, f).await;
     let names: Vec<String> = (0..CHECKS).map(|k| format!("check{k}")).collect();
     let recent: Vec<(u64, Word)> = (0..120).map(|i| (now - i * 1000, Word::Pass)).collect();
     let specs: Vec<common::CheckSpec<'_>> = names
@@ -102,7 +117,7 @@ async fn measure(backend: Backend, n: usize) {
         let doc = s.fleet_document(&targets, now + 10, true).await.unwrap();
         reads.push(started.elapsed());
         assert_eq!(doc.targets[0].checks[0].readings.len(), 120);
-        assert!(doc.targets[0].uptime.month.unwrap() > 0.97);
+        assert!(doc.targets[0].uptime.day.unwrap() > 0.97);
     }
     reads.sort();
     println!(
@@ -118,9 +133,27 @@ async fn measure(backend: Backend, n: usize) {
 #[tokio::test]
 #[ignore = "minutes of filling; run on demand"]
 async fn cost_at_1_and_10_targets() {
+    let month = Fill {
+        days: 30,
+        readings: 20_000,
+    };
     for backend in [Backend::Sqlite, Backend::Postgres] {
         for n in [1, 10] {
-            measure(backend, n).await;
+            measure(backend, n, month).await;
+        }
+    }
+}
+
+#[tokio::test]
+#[ignore = "minutes of filling; run on demand"]
+async fn cost_at_10_100_1000_targets() {
+    let day = Fill {
+        days: 1,
+        readings: 0,
+    };
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        for n in [10, 100, 1_000] {
+            measure(backend, n, day).await;
         }
     }
 }
