@@ -1,6 +1,6 @@
 //! A throwaway NATS server (Debian's `nats-server`) on free loopback ports, with its monitoring
 //! endpoint (to count the connections it holds), optionally requiring a user and password.
-use crate::process::{ChildGuard, free_addr, wait_for_port};
+use crate::process::{ChildGuard, free_addr};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -30,7 +30,21 @@ impl TempNats {
     }
 
     fn start_with(auth: Option<(&str, &str)>) -> Self {
+        // A port taken between `free_addr` and the server's bind (tests start servers in
+        // parallel) makes it exit: start it again on other ports.
+        for _ in 0..5 {
+            if let Some(nats) = Self::try_start(auth) {
+                return nats;
+            }
+        }
+        panic!("nats-server exited at start five times (is it installed?)");
+    }
+
+    fn try_start(auth: Option<(&str, &str)>) -> Option<Self> {
         let (port, monitor) = (free_addr().port(), free_addr().port());
+        if port == monitor {
+            return None;
+        }
         let config =
             std::env::temp_dir().join(format!("vitals-nats-{}-{port}.conf", std::process::id()));
         std::fs::write(&config, format!("max_payload: {NATS_MAX_PAYLOAD}\n")).unwrap();
@@ -54,20 +68,21 @@ impl TempNats {
         if let Some((user, password)) = auth {
             args.extend_from_slice(&["--user", user, "--pass", password]);
         }
-        let child = ChildGuard::spawn_quiet("nats-server", &args);
-        for p in [port, monitor] {
-            wait_for_port(
-                std::net::SocketAddr::from(([127, 0, 0, 1], p)),
-                "nats-server (is it installed?)",
-                Duration::from_secs(10),
-            );
+        let mut child = ChildGuard::spawn_quiet("nats-server", &args);
+        if !child.wait_for_ports(
+            &[port, monitor],
+            "nats-server (is it installed?)",
+            Duration::from_secs(20),
+        ) {
+            let _ = std::fs::remove_file(&config);
+            return None;
         }
-        Self {
+        Some(Self {
             port,
             monitor,
             config,
             child: Mutex::new(Some(child)),
-        }
+        })
     }
 
     /// `nats://127.0.0.1:<port>` (no credentials).

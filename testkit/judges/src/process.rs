@@ -63,6 +63,33 @@ impl ChildGuard {
         }
     }
 
+    /// Whether the process has exited (a server that could not bind its port, say).
+    pub fn exited(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_none_or(|c| c.try_wait().ok().flatten().is_some())
+    }
+
+    /// Waits until every one of `ports` on loopback accepts connections, for at most `limit`:
+    /// `false` as soon as the process exits first (a port taken by another process between
+    /// [`free_addr`] and the server's bind: start it again on other ports), a panic naming
+    /// `what` once `limit` has passed.
+    pub fn wait_for_ports(&mut self, ports: &[u16], what: &str, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        for p in ports {
+            let addr = SocketAddr::from(([127, 0, 0, 1], *p));
+            while std::net::TcpStream::connect(addr).is_err() {
+                if self.exited() {
+                    return false;
+                }
+                assert!(Instant::now() < deadline, "{what} did not start");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        // A port answered by another process while this one failed to bind the next.
+        !self.exited()
+    }
+
     /// The process id.
     pub fn id(&self) -> u32 {
         self.child.as_ref().expect("running").id()
