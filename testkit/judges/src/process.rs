@@ -1,9 +1,39 @@
 use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-/// A loopback address with a port that was free a moment ago.
+/// A loopback address with a port that was free a moment ago, for a server a test starts.
+///
+/// The port is taken from the 12,000 below the kernel's ephemeral range
+/// (`/proc/sys/net/ipv4/ip_local_port_range`, 32768–60999 by default), in turn from a place set by
+/// the process id. A port the kernel picked (`bind` to port 0) could be picked again, or taken by
+/// one of the many outgoing connections a test makes, between now and the server's own bind;
+/// ports below that range are never picked so, and handing them out in turn keeps two servers a
+/// test starts at once apart.
 pub fn free_addr() -> SocketAddr {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    static FIRST: OnceLock<(u32, u32)> = OnceLock::new();
+    let &(low, span) = FIRST.get_or_init(|| {
+        let ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+            .ok()
+            .and_then(|r| r.split_whitespace().next()?.parse::<u32>().ok())
+            .unwrap_or(32_768);
+        let low = ephemeral.saturating_sub(12_000).max(1_024);
+        let span = ephemeral.saturating_sub(low).max(1);
+        NEXT.store(
+            std::process::id().wrapping_mul(7_919) % span,
+            Ordering::Relaxed,
+        );
+        (low, span)
+    });
+    for _ in 0..span {
+        let port = low + NEXT.fetch_add(1, Ordering::Relaxed) % span;
+        if let Ok(l) = TcpListener::bind(("127.0.0.1", port as u16)) {
+            return l.local_addr().expect("local addr");
+        }
+    }
     let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     l.local_addr().expect("local addr")
 }
