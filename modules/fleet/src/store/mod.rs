@@ -61,6 +61,10 @@ pub struct FleetStore {
     /// Held while migrating: the poll loop's first cycle and a page read at start-up migrate
     /// one after the other, not racing each other's `CREATE`s.
     migrating: tokio::sync::Mutex<()>,
+    /// The newest reading this process wrote of each `(target, check)`: a document sends its
+    /// whole ring at every poll, and only the readings after it are written again (the others
+    /// are kept already). Entries of checks that are gone stay: a few dozen bytes each.
+    newest: std::sync::Mutex<std::collections::HashMap<(String, String), u64>>,
 }
 
 impl FleetStore {
@@ -95,6 +99,7 @@ impl FleetStore {
             deadline,
             migrated: AtomicBool::new(false),
             migrating: tokio::sync::Mutex::new(()),
+            newest: std::sync::Mutex::new(std::collections::HashMap::new()),
         })
     }
 

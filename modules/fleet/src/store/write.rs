@@ -7,6 +7,7 @@ use crate::incident::{Step, next};
 use crate::poll::{MAX_REASON_BYTES, Poll, bounded};
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Value};
+use std::collections::HashMap;
 use std::ops::RangeInclusive;
 use std::time::Duration;
 use vitals_status::CheckDocument;
@@ -24,6 +25,9 @@ const MAX_AHEAD_MS: u64 = 5 * 60 * 1000;
 
 /// Readings inserted per statement (6 values each: within every backend's parameter limit).
 const READINGS_PER_STATEMENT: usize = 500;
+
+/// The newest reading written of each `(target, check)`, as this process last committed it.
+type Newest = HashMap<(String, String), u64>;
 
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
@@ -52,8 +56,12 @@ impl FleetStore {
                 return Ok(false);
             };
             let mut readings = 0;
+            let newest = self.newest_written();
+            let mut wrote = Vec::new();
             for p in polls {
-                readings += self.write_poll(&tx, p, cutoff_ms).await?;
+                readings += self
+                    .write_poll(&tx, p, cutoff_ms, &newest, &mut wrote)
+                    .await?;
             }
             // Twice what this cycle added to each table (a poll and at most one incident per
             // target; the readings new to the table, not those a document sent again).
@@ -63,9 +71,23 @@ impl FleetStore {
             let (polls, readings) = (limit(polls.len()), limit(readings));
             self.prune(&tx, cutoff_ms, [polls, readings, polls]).await?;
             tx.commit().await?;
+            let mut newest = self.newest.lock().unwrap_or_else(|e| e.into_inner());
+            for (key, at) in wrote {
+                let n = newest.entry(key).or_insert(at);
+                *n = (*n).max(at);
+            }
             Ok(true)
         })
         .await
+    }
+
+    /// A copy of what this process last wrote of each check (taken once per cycle: the map
+    /// stays unlocked through the awaits of the write).
+    fn newest_written(&self) -> Newest {
+        self.newest
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     async fn write_poll(
@@ -73,6 +95,8 @@ impl FleetStore {
         tx: &DatabaseTransaction,
         p: &Poll,
         cutoff_ms: u64,
+        newest: &Newest,
+        wrote: &mut Vec<((String, String), u64)>,
     ) -> Result<usize, DbErr> {
         // Returns the readings added (new to the table).
         let at = i64_ms(p.at_ms);
@@ -94,7 +118,7 @@ impl FleetStore {
             Ok(doc) => {
                 let kept = cutoff_ms..=p.at_ms.saturating_add(MAX_AHEAD_MS);
                 readings = self
-                    .write_readings(tx, &p.target, &doc.checks, kept)
+                    .write_readings(tx, &p.target, &doc.checks, kept, newest, wrote)
                     .await?;
                 let checks: Vec<CheckDocument> = doc
                     .checks
@@ -153,14 +177,28 @@ impl FleetStore {
         target: &str,
         checks: &[CheckDocument],
         kept: RangeInclusive<u64>,
+        newest: &Newest,
+        wrote: &mut Vec<((String, String), u64)>,
     ) -> Result<usize, DbErr> {
+        for c in checks {
+            if let Some(at) = c
+                .readings
+                .iter()
+                .map(|r| r.at_ms)
+                .filter(|at| kept.contains(at))
+                .max()
+            {
+                wrote.push(((target.to_owned(), c.name.clone()), at));
+            }
+        }
         let rows: Vec<[Value; 6]> = checks
             .iter()
             .flat_map(|c| {
                 let kept = kept.clone();
+                let after = newest.get(&(target.to_owned(), c.name.clone())).copied();
                 c.readings
                     .iter()
-                    .filter(move |r| kept.contains(&r.at_ms))
+                    .filter(move |r| kept.contains(&r.at_ms) && after.is_none_or(|n| r.at_ms > n))
                     .map(move |r| {
                         [
                             target.into(),
