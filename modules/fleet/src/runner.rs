@@ -160,7 +160,6 @@ impl FleetRunner {
                 self.store_error("writing the polls", &e);
                 // Held but not written: let another collector, which may write, take over now
                 // rather than this one renewing a lease it makes no use of, cycle after cycle.
-                self.hand_over();
                 self.release().await;
                 self.set_poller(false);
             }
