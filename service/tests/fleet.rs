@@ -297,8 +297,21 @@ where
     conn.execute_unprepared(&drop).await.unwrap();
 }
 
-/// Each target's number of stored polls, and the most open incidents any target has.
+/// Each target's number of stored polls, and the most open incidents any target has; nothing
+/// while the fleet's tables are not there yet (a collector killed before its migrations
+/// committed leaves none on PostgreSQL, where they run in one transaction, and may leave some
+/// on SQLite: the next one creates the rest).
 async fn stored(db: &sea_orm::DatabaseConnection) -> (Vec<i64>, i64) {
+    let tables = match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => {
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' \
+             AND name IN ('fleet_polls', 'fleet_incidents')"
+        }
+        _ => {
+            "SELECT COUNT(*) AS n FROM information_schema.tables \
+             WHERE table_name IN ('fleet_polls', 'fleet_incidents')"
+        }
+    };
     let count = |sql: &'static str| async move {
         db.query_all_raw(sea_orm::Statement::from_string(
             db.get_database_backend(),
@@ -310,6 +323,9 @@ async fn stored(db: &sea_orm::DatabaseConnection) -> (Vec<i64>, i64) {
         .map(|r| r.try_get::<i64>("", "n").unwrap())
         .collect::<Vec<i64>>()
     };
+    if count(tables).await != [2] {
+        return (Vec::new(), 0);
+    }
     let polls =
         count("SELECT COUNT(*) AS n FROM fleet_polls GROUP BY target ORDER BY target").await;
     let open = count(
