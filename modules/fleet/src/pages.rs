@@ -1,22 +1,41 @@
 //! The pages the fleet view serves under the status path, all read from the database: `""` the
-//! fleet page, `"fleet"` its JSON document, `"service/{name}"` one target's page.
+//! fleet page (every target's row: a fixed number of queries, without the checks' readings),
+//! `"fleet"` the JSON document of every target with its readings, `"service/{name}"` one
+//! target's page (its own reads only).
 use crate::config::Target;
 use crate::metrics::recent;
-use crate::store::{FleetStore, without_details};
+use crate::store::{FleetStore, nothing_known, without_details};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use vitals::Coalesced;
 use vitals::metrics::Counter;
 use vitals::pages::{PageRequest, PageResponse, StatusPages};
 use vitals_status::page::{self, PageOptions};
-use vitals_status::{FleetDocument, TargetDocument, Uptime, unix_ms};
+use vitals_status::{FleetDocument, unix_ms};
 
-/// The fleet view's [`StatusPages`]. Concurrent requests share one read of the database, reused
-/// for the poll interval (at most 1 s), and its two forms (with details, and without for
-/// callers who may not see them), made once per read and shared, never copied per request.
+/// The fleet view's [`StatusPages`]. Concurrent requests for one page share one read of the
+/// database, reused for the poll interval (at most 1 s), and its two forms (with details, and
+/// without for callers who may not see them), made once per read and shared, never copied per
+/// request.
 pub struct FleetPages {
     inner: Arc<Inner>,
-    cell: Coalesced<Arc<Read>>,
+    /// The fleet page's read.
+    summary: Coalesced<Arc<Read>>,
+    /// The JSON document's.
+    whole: Coalesced<Arc<Read>>,
+    /// Each target's page's, in the order of the targets.
+    each: Vec<Coalesced<Arc<Read>>>,
+}
+
+/// What a read holds.
+#[derive(Clone, Copy)]
+enum Scope {
+    /// Every target without its checks' readings.
+    Summary,
+    /// Every target with them.
+    Whole,
+    /// The target at this index, with them.
+    One(usize),
 }
 
 /// One read of the database: its status code and the document in both forms.
@@ -53,13 +72,15 @@ impl FleetPages {
     /// Pages of `targets` read from `store`, reloading every `refresh` (at least 1 s).
     pub fn new(targets: Vec<Target>, store: Arc<FleetStore>, refresh: Duration) -> Self {
         Self {
+            each: targets.iter().map(|_| Coalesced::new()).collect(),
             inner: Arc::new(Inner {
                 targets,
                 store,
                 refresh,
                 store_errors: None,
             }),
-            cell: Coalesced::new(),
+            summary: Coalesced::new(),
+            whole: Coalesced::new(),
         }
     }
 
@@ -71,11 +92,16 @@ impl FleetPages {
     }
 
     /// The read a caller is answered from (choose its form with [`Read::doc`]).
-    async fn document(&self) -> Arc<Read> {
+    async fn document(&self, scope: Scope) -> Arc<Read> {
         let inner = self.inner.clone();
         let reuse = self.inner.refresh.min(Duration::from_secs(1));
-        let shared = self.cell.get(move || async move {
-            let (status, doc) = inner.read().await;
+        let cell = match scope {
+            Scope::Summary => &self.summary,
+            Scope::Whole => &self.whole,
+            Scope::One(i) => &self.each[i],
+        };
+        let shared = cell.get(move || async move {
+            let (status, doc) = inner.read(scope).await;
             let until = (status == 200).then(|| tokio::time::Instant::now() + reuse);
             (Arc::new(Read::new(status, doc)), until)
         });
@@ -85,7 +111,7 @@ impl FleetPages {
                 tracing::warn!("fleet view: reading the page's document {e}");
                 Arc::new(Read::new(
                     503,
-                    self.inner.unknown(unix_ms(SystemTime::now())),
+                    self.inner.unknown(scope, unix_ms(SystemTime::now())),
                 ))
             }
         }
@@ -96,12 +122,17 @@ impl Inner {
     /// The document with details, a target's status absent once its last poll is older than
     /// three intervals (as its metric); or — when the database fails — the targets with nothing
     /// known (status, uptime and history absent) and `503`.
-    async fn read(&self) -> (u16, FleetDocument) {
+    async fn read(&self, scope: Scope) -> (u16, FleetDocument) {
         let now = unix_ms(SystemTime::now());
         let read = async {
             // Before the poll loop's first cycle, the tables may not exist yet.
             self.store.migrate().await?;
-            self.store.fleet_document(&self.targets, now, true).await
+            let (targets, store) = (&self.targets, &self.store);
+            match scope {
+                Scope::Summary => store.fleet_summary(targets, now, true).await,
+                Scope::Whole => store.fleet_document(targets, now, true).await,
+                Scope::One(i) => store.target_document(&targets[i], now, true).await,
+            }
         };
         match read.await {
             Ok(mut doc) => {
@@ -120,27 +151,17 @@ impl Inner {
                 if let Some(c) = &self.store_errors {
                     c.inc();
                 }
-                (503, self.unknown(now))
+                (503, self.unknown(scope, now))
             }
         }
     }
 
-    fn unknown(&self, now: u64) -> FleetDocument {
-        let targets = self
-            .targets
-            .iter()
-            .map(|t| TargetDocument {
-                name: t.name.clone(),
-                url: t.url.clone(),
-                service: None,
-                status: None,
-                polled_at_ms: None,
-                poll_error: None,
-                uptime: Uptime::default(),
-                checks: Vec::new(),
-                incidents: Vec::new(),
-            })
-            .collect();
+    fn unknown(&self, scope: Scope, now: u64) -> FleetDocument {
+        let targets = match scope {
+            Scope::One(i) => &self.targets[i..=i],
+            _ => &self.targets[..],
+        };
+        let targets = targets.iter().map(nothing_known).collect();
         FleetDocument {
             generated_at_ms: now,
             details: true,
@@ -159,20 +180,20 @@ impl StatusPages for FleetPages {
         };
         let path = request.path.as_str();
         if path.is_empty() {
-            let read = self.document().await;
+            let read = self.document(Scope::Summary).await;
             return PageResponse::html(read.status, page::fleet(read.doc(request.details), &opts));
         }
         if path == "fleet" {
-            let read = self.document().await;
+            let read = self.document(Scope::Whole).await;
             return match serde_json::to_string(read.doc(request.details)) {
                 Ok(body) => PageResponse::json(read.status, body),
                 Err(e) => PageResponse::json(500, format!("{{\"error\":\"{e}\"}}")),
             };
         }
         if let Some(name) = path.strip_prefix("service/")
-            && self.inner.targets.iter().any(|t| t.name == name)
+            && let Some(i) = self.inner.targets.iter().position(|t| t.name == name)
         {
-            let read = self.document().await;
+            let read = self.document(Scope::One(i)).await;
             if let Some(html) = page::target(read.doc(request.details), name, &opts) {
                 return PageResponse::html(read.status, html);
             }

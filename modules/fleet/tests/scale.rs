@@ -120,13 +120,33 @@ async fn measure(backend: Backend, n: usize, f: Fill) {
         assert!(doc.targets[0].uptime.day.unwrap() > 0.97);
     }
     reads.sort();
+    let (mut summaries, mut ones) = (Vec::new(), Vec::new());
+    for i in 0..5 {
+        let started = Instant::now();
+        let summary = s.fleet_summary(&targets, now + 10, true).await.unwrap();
+        summaries.push(started.elapsed());
+        assert_eq!(summary.targets.len(), n);
+        assert!(summary.targets[n - 1].uptime.day.unwrap() > 0.97);
+        let started = Instant::now();
+        let one = s
+            .target_document(&targets[i * (n - 1) / 4], now + 10, true)
+            .await
+            .unwrap();
+        ones.push(started.elapsed());
+        assert_eq!(one.targets[0].checks[CHECKS - 1].readings.len(), 120);
+    }
+    summaries.sort();
+    ones.sort();
     println!(
-        "{backend:?}\t{n} targets\t{} polls, {} readings\twrite: first {:?}, then {:?}\tpage document: median {:?}",
+        "{backend:?}\t{n} targets\t{} polls, {} readings\twrite: first {:?}, then {:?}\t\
+         whole document: median {:?}\tfleet page (summary): median {:?}\ta target's page: median {:?}",
         s.count("fleet_polls").await.unwrap(),
         s.count("fleet_readings").await.unwrap(),
         writes[0],
         writes[2],
         reads[2],
+        summaries[2],
+        ones[2],
     );
 }
 

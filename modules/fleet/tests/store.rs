@@ -158,6 +158,91 @@ async fn uptime_and_incidents_are_exact(backend: Backend) {
     assert!(!anonymous.details);
     assert_eq!(anonymous.targets[0].poll_error, None);
     assert_eq!(anonymous.targets[0].checks[0].reason, None);
+    the_three_reads_agree(&s, &["api", "old", "idle"], NOW).await;
+}
+
+/// The fleet page's summary (a query each for every target's state, uptime and incidents) is
+/// the whole document without the checks' readings, and one target's document is its part of
+/// the whole: with details and without.
+async fn the_three_reads_agree(s: &FleetStore, names: &[&str], now: u64) {
+    let targets: Vec<Target> = names.iter().map(|n| target(n)).collect();
+    for details in [true, false] {
+        let mut whole = s.fleet_document(&targets, now, details).await.unwrap();
+        for (i, t) in targets.iter().enumerate() {
+            let one = s.target_document(t, now, details).await.unwrap();
+            assert_eq!(one.targets, [whole.targets[i].clone()], "{}", t.name);
+            assert_eq!(
+                (one.generated_at_ms, one.details, one.unavailable),
+                (now, details, false)
+            );
+            assert_eq!(
+                whole.targets[i].uptime,
+                s.uptime(&t.name, now).await.unwrap()
+            );
+        }
+        for t in &mut whole.targets {
+            for c in &mut t.checks {
+                c.readings.clear();
+            }
+        }
+        let summary = s.fleet_summary(&targets, now, details).await.unwrap();
+        assert_eq!(summary, whole, "details {details}");
+    }
+}
+
+on_both!(the_summary_reads_each_targets_newest_incidents);
+async fn the_summary_reads_each_targets_newest_incidents(backend: Backend) {
+    let (_db, s, token) = holding(backend, "summary").await;
+    let polls = [
+        poll(
+            "api",
+            NOW - HOUR,
+            Ok(doc(
+                Word::Pass,
+                &[("db", Word::Pass, &[(NOW - HOUR, Word::Pass)])],
+            )),
+        ),
+        poll("web", NOW - HOUR, Err("connection refused")),
+    ];
+    assert!(s.record(&token, LEASE, &polls, 0).await.unwrap());
+    // 105 ended incidents of api and 3 of web, besides web's open one; and 2 of a target no
+    // longer configured.
+    let mut values = Vec::new();
+    for (name, n) in [("api", 105), ("web", 3), ("gone", 2)] {
+        for i in 0..n {
+            let start = NOW - 2 * DAY + i * MIN;
+            values.push(format!(
+                "('{name}', {start}, {}, '[\"poll\"]')",
+                start + 1_000
+            ));
+        }
+    }
+    s.connection()
+        .execute_unprepared(&format!(
+            "INSERT INTO fleet_incidents (target, started_at_ms, ended_at_ms, checks) VALUES {}",
+            values.join(", ")
+        ))
+        .await
+        .unwrap();
+    let summary = s
+        .fleet_summary(&[target("api"), target("web")], NOW, true)
+        .await
+        .unwrap();
+    assert_eq!(summary.targets.len(), 2);
+    let api = &summary.targets[0].incidents;
+    assert_eq!(api.len(), vitals_module_fleet::INCIDENTS_PER_TARGET);
+    let starts: Vec<u64> = api.iter().map(|i| i.started_at_ms).collect();
+    let newest: Vec<u64> = (5..105).rev().map(|i| NOW - 2 * DAY + i * MIN).collect();
+    assert_eq!(starts, newest);
+    let web = &summary.targets[1].incidents;
+    assert_eq!(web.len(), 4);
+    assert_eq!(
+        (web[0].started_at_ms, web[0].ended_at_ms),
+        (NOW - HOUR, None)
+    );
+    assert_eq!(web[0].checks, ["poll"]);
+    assert_eq!(web, &s.incidents("web", 100).await.unwrap());
+    the_three_reads_agree(&s, &["api", "web"], NOW).await;
 }
 
 on_both!(readings_polled_twice_are_kept_once_and_the_last_120_shown);

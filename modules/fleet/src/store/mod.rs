@@ -13,11 +13,12 @@ use std::time::Duration;
 mod lease;
 mod notified;
 mod read;
+mod whole_fleet;
 mod write;
 
 pub use lease::new_token;
-pub(crate) use read::without_details;
 pub use read::{INCIDENTS_PER_TARGET, READINGS_PER_CHECK};
+pub(crate) use read::{nothing_known, without_details};
 pub use write::PRUNED_PER_CYCLE;
 
 /// Retries of a failed migration, and the pause before each.

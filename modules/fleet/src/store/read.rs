@@ -2,7 +2,7 @@
 //! three windows and its incidents, folded into the [`FleetDocument`].
 use super::{FleetStore, StoreError};
 use crate::config::Target;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use vitals_status::{
     CheckDocument, FleetDocument, Incident, ReadingDocument, ServiceInfo, TargetDocument, Uptime,
     Word,
@@ -14,6 +14,86 @@ pub const READINGS_PER_CHECK: usize = 120;
 pub const INCIDENTS_PER_TARGET: usize = 100;
 
 const DAY_MS: u64 = 24 * 3600 * 1000;
+
+/// A target's latest state in `fleet_targets`.
+pub(super) const LATEST_COLUMNS: &str =
+    "name, service_name, service_version, status, polled_at_ms, poll_error, checks";
+
+/// The uptime's counts over `fleet_polls` rows: polls and polls serving since `$1` (a day ago),
+/// `$2` (a week ago), and in the rows' whole range, [`UPTIME_RANGE`] (a month ago to now).
+pub(super) const UPTIME_COLUMNS: &str = "
+    SUM(CASE WHEN at_ms >= $1 THEN 1 ELSE 0 END) AS day_n,
+    SUM(CASE WHEN at_ms >= $1 AND status <> 'fail' THEN 1 ELSE 0 END) AS day_up,
+    SUM(CASE WHEN at_ms >= $2 THEN 1 ELSE 0 END) AS week_n,
+    SUM(CASE WHEN at_ms >= $2 AND status <> 'fail' THEN 1 ELSE 0 END) AS week_up,
+    COUNT(*) AS month_n,
+    SUM(CASE WHEN status <> 'fail' THEN 1 ELSE 0 END) AS month_up";
+pub(super) const UPTIME_RANGE: &str = "at_ms >= $3 AND at_ms <= $4";
+
+/// The values of `$1`…`$4` in [`UPTIME_COLUMNS`] and [`UPTIME_RANGE`] as of `now_ms`.
+pub(super) fn uptime_values(now_ms: u64) -> Vec<sea_orm::Value> {
+    let since = |days: u64| i64::try_from(now_ms.saturating_sub(days * DAY_MS)).unwrap_or(0);
+    vec![
+        since(1).into(),
+        since(7).into(),
+        since(30).into(),
+        i64::try_from(now_ms).unwrap_or(i64::MAX).into(),
+    ]
+}
+
+pub(super) fn uptime_of(r: &QueryResult) -> Result<Uptime, StoreError> {
+    let get = |col: &str| -> Result<Option<i64>, DbErr> { r.try_get("", col) };
+    Ok(Uptime {
+        day: share(get("day_up")?, get("day_n")?),
+        week: share(get("week_up")?, get("week_n")?),
+        month: share(get("month_up")?, Some(get("month_n")?.unwrap_or(0))),
+    })
+}
+
+/// An incident of a `fleet_incidents` row (`started_at_ms`, `ended_at_ms`, `checks`).
+pub(super) fn incident_of(r: &QueryResult) -> Result<Incident, StoreError> {
+    let checks: String = r.try_get("", "checks")?;
+    Ok(Incident {
+        started_at_ms: r.try_get::<i64>("", "started_at_ms")?.max(0) as u64,
+        ended_at_ms: r
+            .try_get::<Option<i64>>("", "ended_at_ms")?
+            .map(|v| v.max(0) as u64),
+        checks: serde_json::from_str(&checks).map_err(|e| corrupt("checks", e))?,
+    })
+}
+
+/// `t` with nothing known (yet, or because the database could not be read).
+pub(crate) fn nothing_known(t: &Target) -> TargetDocument {
+    TargetDocument {
+        name: t.name.clone(),
+        url: t.url.clone(),
+        service: None,
+        status: None,
+        polled_at_ms: None,
+        poll_error: None,
+        uptime: Uptime::default(),
+        checks: Vec::new(),
+        incidents: Vec::new(),
+    }
+}
+
+/// `doc` with its latest state read from a row of [`LATEST_COLUMNS`]: service, status, last
+/// poll and its checks (their readings not yet).
+fn fill_latest(doc: &mut TargetDocument, r: &QueryResult) -> Result<(), StoreError> {
+    let name: Option<String> = r.try_get("", "service_name")?;
+    let version: Option<String> = r.try_get("", "service_version")?;
+    doc.service = name.map(|name| ServiceInfo {
+        name,
+        version: version.unwrap_or_default(),
+    });
+    doc.status = word(&r.try_get::<String>("", "status")?);
+    doc.polled_at_ms = Some(r.try_get::<i64>("", "polled_at_ms")?.max(0) as u64);
+    doc.poll_error = r.try_get("", "poll_error")?;
+    let checks: String = r.try_get("", "checks")?;
+    doc.checks =
+        serde_json::from_str::<Vec<CheckDocument>>(&checks).map_err(|e| corrupt("checks", e))?;
+    Ok(())
+}
 
 pub(super) fn word(s: &str) -> Option<Word> {
     match s {
@@ -58,10 +138,11 @@ pub(crate) fn without_details(doc: &mut FleetDocument) {
 }
 
 impl FleetStore {
-    /// The fleet document of `targets` as of `now_ms`; without reasons, details and poll errors
-    /// unless `details`. Its reads (a few per target, one per check) are bounded together by
-    /// twice the store's deadline, not only one by one: a database slow at every read would
-    /// otherwise hold the page for their sum.
+    /// The fleet document of `targets` as of `now_ms`, every check with its last
+    /// [`READINGS_PER_CHECK`] readings; without reasons, details and poll errors unless
+    /// `details`. Three queries read every target's latest state, uptime and incidents, then one
+    /// per check its readings. The reads are bounded together by twice the store's deadline, not
+    /// only one by one: a database slow at every read would otherwise hold the page for their sum.
     ///
     /// # Errors
     /// The database's error, or [`StoreError::Deadline`] for any of its reads or all together.
@@ -71,8 +152,58 @@ impl FleetStore {
         now_ms: u64,
         details: bool,
     ) -> Result<FleetDocument, StoreError> {
+        self.within_twice(self.read_fleet(targets, now_ms, details, true))
+            .await
+    }
+
+    /// The fleet document without the checks' readings (each check's `readings` empty): what
+    /// the fleet page shows, in three queries whatever the number of targets and checks, and
+    /// bounded as [`FleetStore::fleet_document`].
+    ///
+    /// # Errors
+    /// The database's error, or [`StoreError::Deadline`] for any of its reads or all together.
+    pub async fn fleet_summary(
+        &self,
+        targets: &[Target],
+        now_ms: u64,
+        details: bool,
+    ) -> Result<FleetDocument, StoreError> {
+        self.within_twice(self.read_fleet(targets, now_ms, details, false))
+            .await
+    }
+
+    /// A fleet document of `target` alone, with its checks' readings: what its page shows, in
+    /// three queries and one per check, bounded as [`FleetStore::fleet_document`].
+    ///
+    /// # Errors
+    /// The database's error, or [`StoreError::Deadline`] for any of its reads or all together.
+    pub async fn target_document(
+        &self,
+        target: &Target,
+        now_ms: u64,
+        details: bool,
+    ) -> Result<FleetDocument, StoreError> {
+        let read = async {
+            let mut doc = FleetDocument {
+                generated_at_ms: now_ms,
+                details,
+                unavailable: false,
+                targets: vec![self.read_target(target, now_ms).await?],
+            };
+            if !details {
+                without_details(&mut doc);
+            }
+            Ok(doc)
+        };
+        self.within_twice(read).await
+    }
+
+    async fn within_twice<T>(
+        &self,
+        reads: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
         let whole = self.deadline * 2;
-        tokio::time::timeout(whole, self.read_fleet(targets, now_ms, details))
+        tokio::time::timeout(whole, reads)
             .await
             .unwrap_or(Err(StoreError::Deadline(whole)))
     }
@@ -82,7 +213,11 @@ impl FleetStore {
         targets: &[Target],
         now_ms: u64,
         details: bool,
+        readings: bool,
     ) -> Result<FleetDocument, StoreError> {
+        let mut latest = self.every_latest().await?;
+        let mut uptimes = self.every_uptime(now_ms).await?;
+        let mut incidents = self.every_incidents(INCIDENTS_PER_TARGET).await?;
         let mut doc = FleetDocument {
             generated_at_ms: now_ms,
             details,
@@ -90,7 +225,16 @@ impl FleetStore {
             targets: Vec::with_capacity(targets.len()),
         };
         for t in targets {
-            doc.targets.push(self.target_document(t, now_ms).await?);
+            let mut target = nothing_known(t);
+            target.uptime = uptimes.remove(&t.name).unwrap_or_default();
+            target.incidents = incidents.remove(&t.name).unwrap_or_default();
+            if let Some(row) = latest.remove(&t.name) {
+                fill_latest(&mut target, &row)?;
+                if readings {
+                    self.fill_readings(&mut target).await?;
+                }
+            }
+            doc.targets.push(target);
         }
         if !details {
             without_details(&mut doc);
@@ -98,43 +242,30 @@ impl FleetStore {
         Ok(doc)
     }
 
-    async fn target_document(&self, t: &Target, now_ms: u64) -> Result<TargetDocument, StoreError> {
-        let mut doc = TargetDocument {
-            name: t.name.clone(),
-            url: t.url.clone(),
-            service: None,
-            status: None,
-            polled_at_ms: None,
-            poll_error: None,
-            uptime: self.uptime(&t.name, now_ms).await?,
-            checks: Vec::new(),
-            incidents: self.incidents(&t.name, INCIDENTS_PER_TARGET).await?,
-        };
+    async fn read_target(&self, t: &Target, now_ms: u64) -> Result<TargetDocument, StoreError> {
+        let mut doc = nothing_known(t);
+        doc.uptime = self.uptime(&t.name, now_ms).await?;
+        doc.incidents = self.incidents(&t.name, INCIDENTS_PER_TARGET).await?;
         let row = self
             .bounded(self.db.query_one_raw(self.stmt(
-                "SELECT service_name, service_version, status, polled_at_ms, poll_error, checks
-                 FROM fleet_targets WHERE name = $1",
+                &format!("SELECT {LATEST_COLUMNS} FROM fleet_targets WHERE name = $1"),
                 vec![t.name.as_str().into()],
             )))
             .await?;
         if let Some(r) = row {
-            let name: Option<String> = r.try_get("", "service_name")?;
-            let version: Option<String> = r.try_get("", "service_version")?;
-            doc.service = name.map(|name| ServiceInfo {
-                name,
-                version: version.unwrap_or_default(),
-            });
-            doc.status = word(&r.try_get::<String>("", "status")?);
-            doc.polled_at_ms = Some(r.try_get::<i64>("", "polled_at_ms")?.max(0) as u64);
-            doc.poll_error = r.try_get("", "poll_error")?;
-            let checks: String = r.try_get("", "checks")?;
-            doc.checks = serde_json::from_str::<Vec<CheckDocument>>(&checks)
-                .map_err(|e| corrupt("checks", e))?;
-            for c in &mut doc.checks {
-                c.readings = self.readings(&t.name, &c.name, READINGS_PER_CHECK).await?;
-            }
+            fill_latest(&mut doc, &r)?;
+            self.fill_readings(&mut doc).await?;
         }
         Ok(doc)
+    }
+
+    async fn fill_readings(&self, doc: &mut TargetDocument) -> Result<(), StoreError> {
+        for c in &mut doc.checks {
+            c.readings = self
+                .readings(&doc.name, &c.name, READINGS_PER_CHECK)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Every target's status at its last poll and when it was (Unix ms): what a collector
@@ -167,35 +298,20 @@ impl FleetStore {
     /// # Errors
     /// The database's error, or [`StoreError::Deadline`].
     pub async fn uptime(&self, target: &str, now_ms: u64) -> Result<Uptime, StoreError> {
-        let since = |days: u64| i64::try_from(now_ms.saturating_sub(days * DAY_MS)).unwrap_or(0);
+        let mut values = uptime_values(now_ms);
+        values.push(target.into());
         let row = self
             .bounded(self.db.query_one_raw(self.stmt(
-                "SELECT
-                    SUM(CASE WHEN at_ms >= $2 THEN 1 ELSE 0 END) AS day_n,
-                    SUM(CASE WHEN at_ms >= $2 AND status <> 'fail' THEN 1 ELSE 0 END) AS day_up,
-                    SUM(CASE WHEN at_ms >= $3 THEN 1 ELSE 0 END) AS week_n,
-                    SUM(CASE WHEN at_ms >= $3 AND status <> 'fail' THEN 1 ELSE 0 END) AS week_up,
-                    COUNT(*) AS month_n,
-                    SUM(CASE WHEN status <> 'fail' THEN 1 ELSE 0 END) AS month_up
-                 FROM fleet_polls WHERE target = $1 AND at_ms >= $4 AND at_ms <= $5",
-                vec![
-                    target.into(),
-                    since(1).into(),
-                    since(7).into(),
-                    since(30).into(),
-                    i64::try_from(now_ms).unwrap_or(i64::MAX).into(),
-                ],
+                &format!(
+                    "SELECT {UPTIME_COLUMNS} FROM fleet_polls WHERE {UPTIME_RANGE} AND target = $5"
+                ),
+                values,
             )))
             .await?;
-        let Some(r) = row else {
-            return Ok(Uptime::default());
-        };
-        let get = |col: &str| -> Result<Option<i64>, DbErr> { r.try_get("", col) };
-        Ok(Uptime {
-            day: share(get("day_up")?, get("day_n")?),
-            week: share(get("week_up")?, get("week_n")?),
-            month: share(get("month_up")?, Some(get("month_n")?.unwrap_or(0))),
-        })
+        match row {
+            Some(r) => uptime_of(&r),
+            None => Ok(Uptime::default()),
+        }
     }
 
     /// `target`'s incidents, newest first, at most `limit`.
@@ -210,18 +326,7 @@ impl FleetStore {
                 vec![target.into(), (limit as i64).into()],
             )))
             .await?;
-        rows.iter()
-            .map(|r| {
-                let checks: String = r.try_get("", "checks")?;
-                Ok(Incident {
-                    started_at_ms: r.try_get::<i64>("", "started_at_ms")?.max(0) as u64,
-                    ended_at_ms: r
-                        .try_get::<Option<i64>>("", "ended_at_ms")?
-                        .map(|v| v.max(0) as u64),
-                    checks: serde_json::from_str(&checks).map_err(|e| corrupt("checks", e))?,
-                })
-            })
-            .collect()
+        rows.iter().map(incident_of).collect()
     }
 
     /// The last `per_check` readings of `check` of `target`, oldest first: one index range
