@@ -4,7 +4,7 @@
 //! target's page (its own reads only).
 use crate::config::Target;
 use crate::metrics::recent;
-use crate::store::{FleetStore, nothing_known, without_details};
+use crate::store::{FleetStore, StoreError, nothing_known, without_details};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use vitals::Coalesced;
@@ -61,11 +61,16 @@ impl Read {
     }
 }
 
+/// Page reads under way at once, whatever the pages asked for: the pool's other connections stay
+/// the poll loop's (its lease and its writes), however many pages are requested together.
+const READS_AT_ONCE: usize = 2;
+
 struct Inner {
     targets: Vec<Target>,
     store: Arc<FleetStore>,
     refresh: Duration,
     store_errors: Option<Counter>,
+    reads: tokio::sync::Semaphore,
 }
 
 impl FleetPages {
@@ -78,6 +83,7 @@ impl FleetPages {
                 store,
                 refresh,
                 store_errors: None,
+                reads: tokio::sync::Semaphore::new(READS_AT_ONCE),
             }),
             summary: Coalesced::new(),
             whole: Coalesced::new(),
@@ -125,6 +131,11 @@ impl Inner {
     async fn read(&self, scope: Scope) -> (u16, FleetDocument) {
         let now = unix_ms(SystemTime::now());
         let read = async {
+            // A read waiting for its turn longer than a whole read may take is as late as one.
+            let wait = self.store.deadline() * 2;
+            let Ok(Ok(_turn)) = tokio::time::timeout(wait, self.reads.acquire()).await else {
+                return Err(StoreError::Deadline(wait));
+            };
             // Before the poll loop's first cycle, the tables may not exist yet.
             self.store.migrate().await?;
             let (targets, store) = (&self.targets, &self.store);

@@ -205,18 +205,23 @@ async fn the_summary_reads_each_targets_newest_incidents(backend: Backend) {
         poll("web", NOW - HOUR, Err("connection refused")),
     ];
     assert!(s.record(&token, LEASE, &polls, 0).await.unwrap());
-    // 105 ended incidents of api and 3 of web, besides web's open one; and 2 of a target no
-    // longer configured.
+    // 105 ended incidents of api and 3 of web, besides web's open one; then one more of api
+    // started with its sixth (a tie at the 100th newest: the one stored last is newer); and 2
+    // of a target no longer configured, one unreadable.
+    let at = |i: u64| NOW - 2 * DAY + i * MIN;
     let mut values = Vec::new();
-    for (name, n) in [("api", 105), ("web", 3), ("gone", 2)] {
+    for (name, n) in [("api", 105), ("web", 3)] {
         for i in 0..n {
-            let start = NOW - 2 * DAY + i * MIN;
             values.push(format!(
-                "('{name}', {start}, {}, '[\"poll\"]')",
-                start + 1_000
+                "('{name}', {}, {}, '[\"poll\"]')",
+                at(i),
+                at(i) + 1_000
             ));
         }
     }
+    values.push(format!("('api', {}, {}, '[\"db\"]')", at(5), at(5) + 2_000));
+    values.push(format!("('gone', {}, NULL, '[\"poll\"]')", at(1)));
+    values.push(format!("('gone', {}, NULL, 'not json')", at(2)));
     s.connection()
         .execute_unprepared(&format!(
             "INSERT INTO fleet_incidents (target, started_at_ms, ended_at_ms, checks) VALUES {}",
@@ -232,8 +237,11 @@ async fn the_summary_reads_each_targets_newest_incidents(backend: Backend) {
     let api = &summary.targets[0].incidents;
     assert_eq!(api.len(), vitals_module_fleet::INCIDENTS_PER_TARGET);
     let starts: Vec<u64> = api.iter().map(|i| i.started_at_ms).collect();
-    let newest: Vec<u64> = (5..105).rev().map(|i| NOW - 2 * DAY + i * MIN).collect();
+    let newest: Vec<u64> = (5..105).rev().map(at).collect();
     assert_eq!(starts, newest);
+    assert_eq!(api[99].ended_at_ms, Some(at(5) + 2_000));
+    assert_eq!(api[99].checks, ["db"]);
+    assert_eq!(api, &s.incidents("api", 100).await.unwrap());
     let web = &summary.targets[1].incidents;
     assert_eq!(web.len(), 4);
     assert_eq!(

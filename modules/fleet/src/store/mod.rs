@@ -175,6 +175,11 @@ impl FleetStore {
         }
     }
 
+    /// The deadline of each call.
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
     /// A statement written with `$1`, `$2`… placeholders, as the backend spells them (`?1` on
     /// SQLite).
     fn stmt(&self, sql: &str, values: Vec<Value>) -> Statement {

@@ -217,7 +217,7 @@ impl FleetStore {
     ) -> Result<FleetDocument, StoreError> {
         let mut latest = self.every_latest().await?;
         let mut uptimes = self.every_uptime(now_ms).await?;
-        let mut incidents = self.every_incidents(INCIDENTS_PER_TARGET).await?;
+        let mut incidents = self.every_incidents(targets, INCIDENTS_PER_TARGET).await?;
         let mut doc = FleetDocument {
             generated_at_ms: now_ms,
             details,

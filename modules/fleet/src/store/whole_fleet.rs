@@ -5,8 +5,9 @@ use super::read::{
     LATEST_COLUMNS, UPTIME_COLUMNS, UPTIME_RANGE, incident_of, uptime_of, uptime_values,
 };
 use super::{FleetStore, StoreError};
+use crate::config::Target;
 use sea_orm::{ConnectionTrait, QueryResult};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use vitals_status::{Incident, Uptime};
 
 impl FleetStore {
@@ -43,11 +44,14 @@ impl FleetStore {
             .collect()
     }
 
-    /// Every target's last `limit` incidents, newest first.
+    /// The last `limit` incidents of each of `targets`, newest first. The query numbers every
+    /// stored incident (bounded by the retention); only those of `targets` are read back.
     pub(super) async fn every_incidents(
         &self,
+        targets: &[Target],
         limit: usize,
     ) -> Result<HashMap<String, Vec<Incident>>, StoreError> {
+        let wanted: HashSet<&str> = targets.iter().map(|t| t.name.as_str()).collect();
         let rows = self
             .bounded(self.db.query_all_raw(self.stmt(
                 "SELECT target, started_at_ms, ended_at_ms, checks FROM (
@@ -61,7 +65,9 @@ impl FleetStore {
         let mut out: HashMap<String, Vec<Incident>> = HashMap::new();
         for r in &rows {
             let target: String = r.try_get("", "target")?;
-            out.entry(target).or_default().push(incident_of(r)?);
+            if wanted.contains(target.as_str()) {
+                out.entry(target).or_default().push(incident_of(r)?);
+            }
         }
         Ok(out)
     }
