@@ -19,16 +19,16 @@ const DAY_MS: u64 = 24 * 3600 * 1000;
 pub(super) const LATEST_COLUMNS: &str =
     "name, service_name, service_version, status, polled_at_ms, poll_error, checks";
 
-/// The uptime's counts over `fleet_polls` rows: polls and polls serving since `$1` (a day ago),
+/// The uptime's counts over `fleet_polls p` rows: polls and polls serving since `$1` (a day ago),
 /// `$2` (a week ago), and in the rows' whole range, [`UPTIME_RANGE`] (a month ago to now).
 pub(super) const UPTIME_COLUMNS: &str = "
-    SUM(CASE WHEN at_ms >= $1 THEN 1 ELSE 0 END) AS day_n,
-    SUM(CASE WHEN at_ms >= $1 AND status <> 'fail' THEN 1 ELSE 0 END) AS day_up,
-    SUM(CASE WHEN at_ms >= $2 THEN 1 ELSE 0 END) AS week_n,
-    SUM(CASE WHEN at_ms >= $2 AND status <> 'fail' THEN 1 ELSE 0 END) AS week_up,
+    SUM(CASE WHEN p.at_ms >= $1 THEN 1 ELSE 0 END) AS day_n,
+    SUM(CASE WHEN p.at_ms >= $1 AND p.status <> 'fail' THEN 1 ELSE 0 END) AS day_up,
+    SUM(CASE WHEN p.at_ms >= $2 THEN 1 ELSE 0 END) AS week_n,
+    SUM(CASE WHEN p.at_ms >= $2 AND p.status <> 'fail' THEN 1 ELSE 0 END) AS week_up,
     COUNT(*) AS month_n,
-    SUM(CASE WHEN status <> 'fail' THEN 1 ELSE 0 END) AS month_up";
-pub(super) const UPTIME_RANGE: &str = "at_ms >= $3 AND at_ms <= $4";
+    SUM(CASE WHEN p.status <> 'fail' THEN 1 ELSE 0 END) AS month_up";
+pub(super) const UPTIME_RANGE: &str = "p.at_ms >= $3 AND p.at_ms <= $4";
 
 /// The values of `$1`…`$4` in [`UPTIME_COLUMNS`] and [`UPTIME_RANGE`] as of `now_ms`.
 pub(super) fn uptime_values(now_ms: u64) -> Vec<sea_orm::Value> {
@@ -303,7 +303,7 @@ impl FleetStore {
         let row = self
             .bounded(self.db.query_one_raw(self.stmt(
                 &format!(
-                    "SELECT {UPTIME_COLUMNS} FROM fleet_polls WHERE {UPTIME_RANGE} AND target = $5"
+                    "SELECT {UPTIME_COLUMNS} FROM fleet_polls p WHERE {UPTIME_RANGE} AND p.target = $5"
                 ),
                 values,
             )))

@@ -32,9 +32,14 @@ impl FleetStore {
     ) -> Result<HashMap<String, Uptime>, StoreError> {
         let rows = self
             .bounded(self.db.query_all_raw(self.stmt(
+                // Each target's range of the (target, at_ms, status) index, as its own query
+                // reads it: the targets drive the join (SQLite keeps a CROSS JOIN's order).
+                // Grouping the whole range of `at_ms` instead read every row from the table
+                // (20 s at 1,000 targets on SQLite, where the per-target reads took 10).
                 &format!(
-                    "SELECT target, {UPTIME_COLUMNS} FROM fleet_polls WHERE {UPTIME_RANGE}
-                     GROUP BY target"
+                    "SELECT t.name AS target, {UPTIME_COLUMNS}
+                     FROM fleet_targets t CROSS JOIN fleet_polls p
+                     WHERE p.target = t.name AND {UPTIME_RANGE} GROUP BY t.name"
                 ),
                 uptime_values(now_ms),
             )))
