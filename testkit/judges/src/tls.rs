@@ -1,7 +1,7 @@
 //! A throwaway certificate authority made with the `openssl` command line (certificates
 //! backdated or postdated with `faketime`), and `openssl s_server` serving one of its leaves on
 //! a free loopback port.
-use crate::process::{ChildGuard, free_addr, wait_for_port};
+use crate::process::{ChildGuard, free_addr};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -119,17 +119,22 @@ impl Drop for TempPki {
 }
 
 /// `openssl s_server -www` serving `cert` (with `key`) on a free loopback port, once the port
-/// accepts connections; the address it listens on.
+/// accepts connections and the server still runs (started again on another port if it exits:
+/// a port another process took first); the address it listens on.
 pub fn tls_server(cert: &Path, key: &Path) -> (ChildGuard, SocketAddr) {
-    let addr = free_addr();
-    let accept = addr.to_string();
     let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
-    let child = ChildGuard::spawn_quiet(
-        "openssl",
-        &[
-            "s_server", "-accept", &accept, "-cert", cert, "-key", key, "-www", "-quiet",
-        ],
-    );
-    wait_for_port(addr, "openssl s_server", Duration::from_secs(10));
-    (child, addr)
+    for _ in 0..5 {
+        let addr = free_addr();
+        let accept = addr.to_string();
+        let mut child = ChildGuard::spawn_quiet(
+            "openssl",
+            &[
+                "s_server", "-accept", &accept, "-cert", cert, "-key", key, "-www", "-quiet",
+            ],
+        );
+        if child.wait_for_ports(&[addr.port()], "openssl s_server", Duration::from_secs(10)) {
+            return (child, addr);
+        }
+    }
+    panic!("openssl s_server exited at start five times");
 }
